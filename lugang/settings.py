@@ -1,0 +1,32 @@
+"""One typed settings object, read once from ``LUGANG_*`` environment variables."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where Lugang finds its servers. Every field is ``LUGANG_<NAME>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="LUGANG_", frozen=True)
+
+    kafka_bootstrap: str = Field(
+        default="127.0.0.1:9092",
+        description="Kafka bootstrap servers, host:port[,host:port]",
+    )
+    influx_url: str | None = Field(
+        default=None, description="InfluxDB base URL, e.g. http://127.0.0.1:8086; unset: no writes"
+    )
+    influx_token: SecretStr = Field(
+        default=SecretStr("lugang:lugang"),
+        description="InfluxDB token (1.x: user:password)",
+    )
+    influx_org: str = Field(default="-", description="InfluxDB organisation (1.x: '-')")
+    influx_bucket: str = Field(
+        default="lugang/autogen",
+        description="InfluxDB bucket (1.x: database/retention_policy)",
+    )
+    alertmanager_url: str | None = Field(
+        default=None, description="Alertmanager base URL, e.g. http://127.0.0.1:9093; unset: no alerts"
+    )

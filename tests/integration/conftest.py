@@ -1,0 +1,105 @@
+"""Session fixtures for the real servers, and per-test isolation (topics, databases, labels)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from kafka.admin import KafkaAdminClient, NewTopic
+
+from tests.integration.servers import WebhookReceiver, local_server
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark everything under tests/integration as an integration test."""
+    for item in items:
+        if "tests/integration/" in str(item.path):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def server_work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The LUGANG_WORK folder of this session's servers (data and logs)."""
+    return tmp_path_factory.mktemp("servers")
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(server_work: Path) -> Iterator[str]:
+    """Apache Kafka (KRaft, one node). Attach with LUGANG_TEST_KAFKA_BOOTSTRAP=host:port."""
+    with local_server("kafka", "LUGANG_TEST_KAFKA_BOOTSTRAP", server_work) as bootstrap:
+        yield bootstrap
+
+
+@pytest.fixture(scope="session")
+def tansu_bootstrap(server_work: Path) -> Iterator[str]:
+    """The embedded Tansu broker. Attach with LUGANG_TEST_TANSU_BOOTSTRAP=host:port."""
+    with local_server("tansu", "LUGANG_TEST_TANSU_BOOTSTRAP", server_work) as bootstrap:
+        yield bootstrap
+
+
+@pytest.fixture(scope="session", params=["kafka", "tansu"])
+def any_bootstrap(request: pytest.FixtureRequest) -> str:
+    """Each broker in turn: Apache Kafka, then Tansu."""
+    bootstrap: str = request.getfixturevalue(f"{request.param}_bootstrap")
+    return bootstrap
+
+
+@pytest.fixture(scope="session")
+def influx_url(server_work: Path) -> Iterator[str]:
+    """InfluxDB 1.x with Flux. Attach with LUGANG_TEST_INFLUX_URL=http://host:port."""
+    with local_server("influxdb", "LUGANG_TEST_INFLUX_URL", server_work) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def webhook() -> Iterator[WebhookReceiver]:
+    """The listener Alertmanager notifies (port from LUGANG_TEST_WEBHOOK_PORT, else free)."""
+    receiver = WebhookReceiver(int(os.environ.get("LUGANG_TEST_WEBHOOK_PORT", "0")))
+    yield receiver
+    receiver.close()
+
+
+@pytest.fixture(scope="session")
+def alertmanager_url(server_work: Path, webhook: WebhookReceiver) -> Iterator[str]:
+    """Alertmanager whose receiver is ``webhook``. Attach: LUGANG_TEST_ALERTMANAGER_URL."""
+    env = {"LUGANG_ALERTMANAGER_WEBHOOK_URL": webhook.url}
+    with local_server("alertmanager", "LUGANG_TEST_ALERTMANAGER_URL", server_work, env) as url:
+        yield url
+
+
+@pytest.fixture
+def unique_name(request: pytest.FixtureRequest) -> Callable[[str], str]:
+    """Make names unique to this test: topics, databases, alert labels."""
+    test = "".join(c if c.isalnum() else "_" for c in request.node.name)[:40]
+    run = uuid.uuid4().hex[:8]
+    return lambda prefix: f"{prefix}_{test}_{run}"
+
+
+@pytest.fixture
+def new_topic(
+    any_bootstrap: str, unique_name: Callable[[str], str]
+) -> Iterator[Callable[..., str]]:
+    """Create a fresh topic on the broker under test and return its name."""
+    admin = KafkaAdminClient(bootstrap_servers=any_bootstrap, client_id="lugang-tests")
+
+    def create(prefix: str = "topic", partitions: int = 2) -> str:
+        name = unique_name(prefix)
+        admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1)])
+        return name
+
+    yield create
+    admin.close()
+
+
+@pytest.fixture
+def influx_bucket(influx_url: str, unique_name: Callable[[str], str]) -> Iterator[str]:
+    """A fresh InfluxDB database for this test, as an influxdb-client bucket name."""
+    database = unique_name("db")
+    requests.post(f"{influx_url}/query", params={"q": f'CREATE DATABASE "{database}"'},
+                  timeout=10).raise_for_status()
+    yield f"{database}/autogen"
+    requests.post(f"{influx_url}/query", params={"q": f'DROP DATABASE "{database}"'}, timeout=10)
