@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import tempfile
@@ -21,13 +22,11 @@ def _demo(args: argparse.Namespace) -> int:
     try:
         with tansu_broker(log, port=args.port) as bootstrap:
             print(f"Lugang demo: embedded Tansu broker ready on {bootstrap} (log {log}).")
-            print("The stream processor and live board are not built yet; the broker is all that runs.")
-            print("Press Ctrl-C to stop." if args.seconds is None else f"Stopping in {args.seconds:g} s.")
-            sys.stdout.flush()
-            try:
+            print("The stream processor and live board are not built yet: only the broker runs.")
+            until = "Ctrl-C" if args.seconds is None else f"{args.seconds:g} s"
+            print(f"Running until {until}.", flush=True)
+            with contextlib.suppress(KeyboardInterrupt):
                 stop.wait(args.seconds)
-            except KeyboardInterrupt:
-                pass
     except BrokerStartError as exc:
         print(f"lugang demo: {exc}", file=sys.stderr)
         return 1
@@ -54,7 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--port", type=int, default=None, help="broker port (default: a free one)")
     demo.add_argument(
-        "--seconds", type=float, default=None, help="stop after this many seconds (default: run until Ctrl-C)"
+        "--seconds",
+        type=float,
+        default=None,
+        help="stop after this many seconds (default: until Ctrl-C)",
     )
     demo.set_defaults(handler=_demo)
     return parser

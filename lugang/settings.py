@@ -28,5 +28,6 @@ class Settings(BaseSettings):
         description="InfluxDB bucket (1.x: database/retention_policy)",
     )
     alertmanager_url: str | None = Field(
-        default=None, description="Alertmanager base URL, e.g. http://127.0.0.1:9093; unset: no alerts"
+        default=None,
+        description="Alertmanager base URL, e.g. http://127.0.0.1:9093; unset: no alerts",
     )

@@ -19,20 +19,27 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-# wait_for DESCRIPTION SECONDS LOGFILE COMMAND...: poll COMMAND until it succeeds.
-# On timeout, print the tail of LOGFILE and fail.
+# wait_for DESCRIPTION SECONDS LOGFILE PIDFILE COMMAND...: poll COMMAND until it succeeds.
+# When the process in PIDFILE exits, or SECONDS pass, print the tail of LOGFILE and fail.
 wait_for() {
-  local what=$1 seconds=$2 log=$3; shift 3
+  local what=$1 seconds=$2 log=$3 pidfile=$4; shift 4
   local deadline=$((SECONDS + seconds))
   until "$@" >/dev/null 2>&1; do
-    if [ $SECONDS -ge $deadline ]; then
+    if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+      say "$what exited during start-up; last lines of $log:"
+    elif [ $SECONDS -ge $deadline ]; then
       say "$what did not become ready within ${seconds}s; last lines of $log:"
-      tail -n 40 "$log" >&2 || true
-      return 1
+    else
+      sleep 0.3
+      continue
     fi
-    sleep 0.3
+    tail -n 40 "$log" >&2 || true
+    return 1
   done
 }
+
+# http_ok URL: true when URL answers 2xx within two seconds.
+http_ok() { curl -fsS --max-time 2 "$1" >/dev/null; }
 
 # stop_pidfile PIDFILE: stop the process named in PIDFILE, if it runs.
 stop_pidfile() {

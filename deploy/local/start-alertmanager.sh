@@ -34,8 +34,7 @@ nohup "$bin" --config.file="$dir/alertmanager.yml" --storage.path="$dir/data" \
   --web.listen-address="127.0.0.1:$port" --cluster.listen-address= \
   >"$dir/alertmanager.log" 2>&1 &
 echo $! >"$pidfile"
-ready() { curl -fsS "http://127.0.0.1:$port/-/ready"; }
-wait_for "Alertmanager" 30 "$dir/alertmanager.log" ready \
+wait_for "Alertmanager" 30 "$dir/alertmanager.log" "$pidfile" http_ok "http://127.0.0.1:$port/-/ready" \
   || { stop_pidfile "$pidfile"; die "Alertmanager did not start" "see $dir/alertmanager.log"; }
 say "Alertmanager $("$bin" --version 2>&1 | head -n 1 | awk '{print $3}') ready on 127.0.0.1:$port, webhook $webhook (logs $dir/alertmanager.log)"
 echo "LUGANG_ALERTMANAGER_URL=http://127.0.0.1:$port"

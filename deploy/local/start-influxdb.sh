@@ -40,11 +40,10 @@ bind-address = "127.0.0.1:$rpc_port"
 CONF
 nohup "$bin" run -config "$dir/influxdb.conf" >"$dir/influxd.log" 2>&1 &
 echo $! >"$pidfile"
-healthy() { curl -fsS "http://127.0.0.1:$port/health"; }
-wait_for "InfluxDB" 60 "$dir/influxd.log" healthy \
+wait_for "InfluxDB" 60 "$dir/influxd.log" "$pidfile" http_ok "http://127.0.0.1:$port/health" \
   || { stop_pidfile "$pidfile"; die "InfluxDB did not start" "see $dir/influxd.log"; }
-curl -fsS -XPOST "http://127.0.0.1:$port/query" --data-urlencode 'q=CREATE DATABASE lugang' >/dev/null \
+curl -fsS --max-time 10 -XPOST "http://127.0.0.1:$port/query" --data-urlencode 'q=CREATE DATABASE lugang' >/dev/null \
   || die "could not create the database lugang" "see $dir/influxd.log"
-version=$(curl -fsS "http://127.0.0.1:$port/health" | python3 -c 'import json,sys; print(json.load(sys.stdin)["version"])')
+version=$(curl -fsS --max-time 2 "http://127.0.0.1:$port/health" | python3 -c 'import json,sys; print(json.load(sys.stdin)["version"])')
 say "InfluxDB $version (Flux on) ready on 127.0.0.1:$port (pid $(cat "$pidfile"), logs $dir/influxd.log)"
 echo "LUGANG_INFLUX_URL=http://127.0.0.1:$port"

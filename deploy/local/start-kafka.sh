@@ -58,15 +58,7 @@ nohup java "${java_opts[@]}" -cp "$libs/*" kafka.Kafka "$dir/server.properties" 
   >"$dir/logs/stdout.log" 2>&1 &
 echo $! >"$pidfile"
 
-broker_up() {
-  kill -0 "$(cat "$pidfile")" || return 0  # stop waiting: the process died
-  grep -q "Kafka Server started" "$dir/logs/server.log"
-}
-wait_for "Kafka" 90 "$dir/logs/server.log" broker_up \
+wait_for "Kafka" 90 "$dir/logs/server.log" "$pidfile" grep -q "Kafka Server started" "$dir/logs/server.log" \
   || { stop_pidfile "$pidfile"; die "Kafka did not start" "see $dir/logs/server.log and $dir/logs/stdout.log"; }
-if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-  tail -n 40 "$dir/logs/stdout.log" "$dir/logs/server.log" >&2 || true
-  die "Kafka exited during start-up" "see $dir/logs/server.log"
-fi
 say "Apache Kafka $(basename "$(dirname "$libs")") ready on 127.0.0.1:$port (pid $(cat "$pidfile"), logs $dir/logs)"
 echo "LUGANG_KAFKA_BOOTSTRAP=127.0.0.1:$port"

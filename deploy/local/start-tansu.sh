@@ -16,7 +16,7 @@ nohup "$bin" broker --listener-url "tcp://127.0.0.1:$port" \
   >"$dir/tansu.log" 2>&1 &
 echo $! >"$pidfile"
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
-wait_for "Tansu" 20 "$dir/tansu.log" listening \
+wait_for "Tansu" 20 "$dir/tansu.log" "$pidfile" listening \
   || { stop_pidfile "$pidfile"; die "Tansu did not start" "see $dir/tansu.log"; }
 say "Tansu ready on 127.0.0.1:$port (pid $(cat "$pidfile"), log $dir/tansu.log)"
 echo "LUGANG_TANSU_BOOTSTRAP=127.0.0.1:$port"

@@ -99,7 +99,8 @@ def new_topic(
 def influx_bucket(influx_url: str, unique_name: Callable[[str], str]) -> Iterator[str]:
     """A fresh InfluxDB database for this test, as an influxdb-client bucket name."""
     database = unique_name("db")
-    requests.post(f"{influx_url}/query", params={"q": f'CREATE DATABASE "{database}"'},
-                  timeout=10).raise_for_status()
+    requests.post(
+        f"{influx_url}/query", params={"q": f'CREATE DATABASE "{database}"'}, timeout=10
+    ).raise_for_status()
     yield f"{database}/autogen"
     requests.post(f"{influx_url}/query", params={"q": f'DROP DATABASE "{database}"'}, timeout=10)

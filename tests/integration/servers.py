@@ -36,13 +36,18 @@ def local_server(
     script_env = {**os.environ, "LUGANG_WORK": str(work), **(env or {})}
     result = subprocess.run(
         ["bash", str(LOCAL / f"start-{name}.sh")],
-        env=script_env, capture_output=True, text=True, check=False,
+        env=script_env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     # The scripts report progress on stderr; show it in the test log.
     print(result.stderr, end="")
     if result.returncode != 0:
-        pytest.fail(f"{name} could not be started (exit {result.returncode}):\n{result.stderr}",
-                    pytrace=False)
+        pytest.fail(
+            f"{name} could not be started (exit {result.returncode}):\n{result.stderr}",
+            pytrace=False,
+        )
     values = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
     try:
         yield next(iter(values.values()))
@@ -64,7 +69,7 @@ class WebhookReceiver:
                 self.send_response(200)
                 self.end_headers()
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 """Keep the test output quiet."""
 
         self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)

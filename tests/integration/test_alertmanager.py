@@ -21,7 +21,8 @@ def next_notification(receiver: WebhookReceiver, exception_id: str, status: str)
             raise AssertionError(f"no {status} notification for {exception_id} in 30 s") from None
         alerts = [a for a in body["alerts"] if a["labels"].get("exception_id") == exception_id]
         if alerts and alerts[0]["status"] == status:
-            return alerts[0]
+            alert: dict[str, Any] = alerts[0]
+            return alert
 
 
 def post_alert(alertmanager_url: str, labels: dict[str, str], ends_at: datetime | None) -> None:

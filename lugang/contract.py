@@ -1,0 +1,413 @@
+"""The event contract: what the ``trains``, ``containers`` and ``reefer`` topics carry.
+
+Field names follow the DCSA Track & Trace vocabulary in snake_case (domain reference §5).
+Validation is strict: unknown fields are refused, strings are never coerced to numbers,
+times need a UTC offset, and codes are checked against the reference configuration.
+Wire data comes in through :func:`parse_event` (JSON bytes); every failure there becomes
+one :class:`InvalidEvent` whose ``reason`` names the field and what is wrong with it.
+
+Corridors, places, commodities and numeric ranges are looked up in the reference passed
+as validation context (``context={"reference": ref}``), or in :func:`default_reference`.
+
+Route rule (train and container moves alike): a move happens at Huaihua (the home
+location) or at the corridor's far end; a departure or load at Huaihua and an arrival
+or discharge at the far end are ``OUTBOUND``, the other two are ``INBOUND``.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Final, Literal, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+from stdnum import iso6346
+from stdnum.exceptions import InvalidChecksum
+
+from lugang.reference import NumericRange, Reference, default_reference, describe_validation_error
+
+TrainEventType = Literal["DEPA", "ARRI"]
+ContainerEventType = Literal["LOAD", "DISC", "GTIN", "GTOT"]
+Direction = Literal["OUTBOUND", "INBOUND"]
+EmptyIndicator = Literal["LADEN", "EMPTY"]
+ExceptionKind = Literal[
+    "HIGH", "LOW", "CUMULATIVE", "POWER_OFF", "TELEMETRY_GAP", "SETPOINT_MISMATCH"
+]
+ExceptionStatus = Literal["OPEN", "CLOSED"]
+
+REEFER_TYPE_GROUP: Final = "R"
+"""ISO 6346 type group (third character of the size-type code) of refrigerated containers."""
+
+_SIZE_TYPE_CODE = re.compile(r"[0-9A-Z]{2}[A-Z][0-9]")
+_EQUIPMENT_REFERENCE = re.compile(r"[A-Z]{3}[UJZR][0-9]{7}")
+
+
+class InvalidEvent(ValueError):
+    """A message that breaks the event contract; ``reason`` is one line for the dead letter."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class SizeType:
+    """What an ISO 6346 size-type code says about a container."""
+
+    code: str
+    length_ft: int
+    teu: float
+    is_reefer: bool
+
+
+def size_type(code: str, reference: Reference | None = None) -> SizeType:
+    """Decode an ISO 6346 size-type code such as ``22G1``, ``45R1`` (40 ft high-cube reefer)
+    or ``L5R1`` (45 ft reefer). Length and TEU come from the reference's length codes.
+
+    Raises:
+        ValueError: not a size-type code, or a length code the reference does not know.
+    """
+    length_codes = (reference or default_reference()).length_codes
+    if not _SIZE_TYPE_CODE.fullmatch(code):
+        raise ValueError(
+            f"{code!r:.20} is not an ISO 6346 size-type code (length, height/width, "
+            "type group letter, digit; e.g. 22G1, 45R1)"
+        )
+    length = length_codes.get(code[0])
+    if length is None:
+        raise ValueError(
+            f"unknown ISO 6346 length code {code[0]!r} in {code!r} "
+            f"(known: {', '.join(length_codes)})"
+        )
+    return SizeType(code, length.length_ft, length.teu, is_reefer=code[2] == REEFER_TYPE_GROUP)
+
+
+def exception_id(equipment_reference: str, kind: ExceptionKind, started_at: datetime) -> str:
+    """Stable id of a cold-chain exception: ``{equipment_reference}:{kind}:{start in UTC}``.
+
+    The start is written in UTC (ISO 8601, e.g. ``MSKU9070323:HIGH:2026-03-15T00:05:00+00:00``)
+    so the same instant gives the same id whatever offset the reading carried; replays and
+    duplicates therefore never open an exception twice.
+    """
+    return f"{equipment_reference}:{kind}:{_aware(started_at).astimezone(UTC).isoformat()}"
+
+
+def _reference(info: ValidationInfo) -> Reference:
+    """The reference passed as validation context, else the packaged default."""
+    context = info.context
+    if isinstance(context, Mapping) and isinstance(context.get("reference"), Reference):
+        reference: Reference = context["reference"]
+        return reference
+    return default_reference()
+
+
+def _aware(value: datetime) -> datetime:
+    if value.utcoffset() is None:
+        raise PydanticCustomError(
+            "timezone_required",
+            "needs a UTC offset (RFC 3339, e.g. 2026-03-15T09:20:00+08:00 or ...Z)",
+        )
+    return value
+
+
+def _equipment_reference(value: str) -> str:
+    """Normalise (upper case, no spaces) and check an ISO 6346 container number."""
+    number = iso6346.compact(value)
+    if not _EQUIPMENT_REFERENCE.fullmatch(number):
+        raise PydanticCustomError(
+            "iso6346_format",
+            "must be an ISO 6346 container number: 3-letter owner code, category U, J, Z or R, "
+            "6-digit serial and check digit (e.g. MSKU9070323)",
+        )
+    try:
+        return iso6346.validate(number)
+    except InvalidChecksum:
+        expected = iso6346.calc_check_digit(number[:10])
+        raise PydanticCustomError(
+            "iso6346_check_digit",
+            f"ISO 6346 check digit should be {expected}, not {number[10]}",
+        ) from None
+
+
+def _size_type_code(value: str, info: ValidationInfo) -> str:
+    try:
+        size_type(value, _reference(info))
+    except ValueError as exc:
+        raise PydanticCustomError("iso_size_type", str(exc)) from None
+    return value
+
+
+def _known(what: str, table: Callable[[Reference], Mapping[str, object]]) -> AfterValidator:
+    """A validator that accepts only keys of one reference table (corridors, places, ...)."""
+
+    def check(value: str, info: ValidationInfo) -> str:
+        known = table(_reference(info))
+        if value not in known:
+            raise PydanticCustomError(
+                f"unknown_{what}", f"unknown {what} {value!r:.40} (known: {', '.join(known)})"
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _within(limits: Callable[[Reference], NumericRange]) -> AfterValidator:
+    """A validator that accepts only values inside one of the reference's plausible ranges."""
+
+    def check(value: float, info: ValidationInfo) -> float:
+        allowed = limits(_reference(info))
+        if value not in allowed:
+            raise PydanticCustomError(
+                "implausible", f"must be between {allowed.min:g} and {allowed.max:g}"
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+EventTime = Annotated[datetime, AfterValidator(_aware)]
+EquipmentReference = Annotated[str, AfterValidator(_equipment_reference)]
+SizeTypeCode = Annotated[str, AfterValidator(_size_type_code)]
+CorridorId = Annotated[str, _known("corridor", lambda ref: ref.corridors)]
+LocationCode = Annotated[str, _known("location", lambda ref: ref.places)]
+CommodityName = Annotated[str, _known("commodity", lambda ref: ref.commodities)]
+Wagons = Annotated[int, _within(lambda ref: ref.ranges.wagons)]
+GrossWeightKg = Annotated[float, _within(lambda ref: ref.ranges.gross_weight_kg)]
+TemperatureC = Annotated[float, _within(lambda ref: ref.ranges.temperature_c)]
+HumidityPct = Annotated[float, _within(lambda ref: ref.ranges.humidity_pct)]
+
+
+def _check_route(
+    reference: Reference, corridor_id: str, location: str, direction: Direction, event_type: str
+) -> None:
+    """Enforce the route rule of the module docstring for one train or container move."""
+    home = reference.home.location
+    far_end = reference.corridor(corridor_id).far_end(home)
+    if location not in (home, far_end):
+        raise PydanticCustomError(
+            "off_corridor",
+            f"location: a {event_type} on {corridor_id} happens at {home} or {far_end}, "
+            f"not {location}",
+        )
+    leaves = event_type in ("DEPA", "LOAD")
+    expected = "OUTBOUND" if (location == home) == leaves else "INBOUND"
+    if direction != expected:
+        raise PydanticCustomError(
+            "direction_mismatch",
+            f"direction: a {event_type} at {location} on {corridor_id} is {expected}, "
+            f"not {direction}",
+        )
+
+
+class _Contract(BaseModel):
+    """Base of the contract models: immutable, strict types, unknown fields refused."""
+
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid", allow_inf_nan=False)
+
+
+class TrainEvent(_Contract):
+    """A train departs (``DEPA``) or arrives (``ARRI``) at one end of its corridor."""
+
+    event_id: Identifier
+    event_type: TrainEventType
+    train_id: Identifier
+    corridor: CorridorId
+    location: LocationCode
+    direction: Direction
+    event_time: EventTime
+    wagons: Wagons | None = None
+
+    @model_validator(mode="after")
+    def _on_route(self, info: ValidationInfo) -> Self:
+        _check_route(
+            _reference(info), self.corridor, self.location, self.direction, self.event_type
+        )
+        return self
+
+    @property
+    def entity_key(self) -> str:
+        """The Kafka key of this event."""
+        return self.train_id
+
+    @property
+    def occurred_at(self) -> datetime:
+        return self.event_time
+
+
+class ContainerEvent(_Contract):
+    """A container is loaded onto (``LOAD``) or discharged from (``DISC``) a train, or
+    passes the terminal gate (``GTIN``/``GTOT``). Train moves need train, corridor and
+    direction, and follow the route rule."""
+
+    event_id: Identifier
+    event_type: ContainerEventType
+    equipment_reference: EquipmentReference
+    iso_equipment_code: SizeTypeCode
+    empty_indicator: EmptyIndicator
+    train_id: Identifier | None = None
+    corridor: CorridorId | None = None
+    direction: Direction | None = None
+    location: LocationCode
+    event_time: EventTime
+    gross_weight_kg: GrossWeightKg | None = None
+    commodity: CommodityName | None = None
+
+    @model_validator(mode="after")
+    def _train_move_complete(self, info: ValidationInfo) -> Self:
+        if self.event_type not in ("LOAD", "DISC"):
+            return self
+        if self.train_id is None or self.corridor is None or self.direction is None:
+            fields = {
+                "train_id": self.train_id,
+                "corridor": self.corridor,
+                "direction": self.direction,
+            }
+            missing = ", ".join(name for name, value in fields.items() if value is None)
+            raise PydanticCustomError(
+                "train_move_incomplete", f"{missing}: required for {self.event_type}"
+            )
+        _check_route(
+            _reference(info), self.corridor, self.location, self.direction, self.event_type
+        )
+        return self
+
+    @property
+    def entity_key(self) -> str:
+        """The Kafka key of this event."""
+        return self.equipment_reference
+
+    @property
+    def occurred_at(self) -> datetime:
+        return self.event_time
+
+
+class ReeferReading(_Contract):
+    """One telemetry reading of a reefer unit. Without ``commodity`` it takes the
+    commodity of the container's latest movement."""
+
+    event_id: Identifier
+    equipment_reference: EquipmentReference
+    reading_time: EventTime
+    setpoint_c: TemperatureC
+    supply_air_c: TemperatureC
+    return_air_c: TemperatureC | None = None
+    humidity_pct: HumidityPct | None = None
+    power_on: bool
+    commodity: CommodityName | None = None
+    corridor: CorridorId | None = None
+
+    @property
+    def entity_key(self) -> str:
+        """The Kafka key of this reading."""
+        return self.equipment_reference
+
+    @property
+    def occurred_at(self) -> datetime:
+        return self.reading_time
+
+
+Event = TrainEvent | ContainerEvent | ReeferReading
+
+_MODELS: Final[dict[str, type[TrainEvent] | type[ContainerEvent] | type[ReeferReading]]] = {
+    "trains": TrainEvent,
+    "containers": ContainerEvent,
+    "reefer": ReeferReading,
+}
+TOPIC_KINDS: Final = tuple(_MODELS)
+"""The kinds of event topic; real topic names are configurable."""
+
+
+def parse_event(topic_kind: str, value: bytes, reference: Reference | None = None) -> Event:
+    """Validate one message value (UTF-8 JSON) from a topic of the given kind.
+
+    Raises:
+        InvalidEvent: for any failure: unknown topic kind, bad JSON, a JSON value that is
+            not an object, or a record that breaks the contract.
+    """
+    model = _MODELS.get(topic_kind)
+    if model is None:
+        raise InvalidEvent(
+            f"unknown topic kind {topic_kind!r} (expected one of {', '.join(TOPIC_KINDS)})"
+        )
+    context = None if reference is None else {"reference": reference}
+    try:
+        return model.model_validate_json(value, context=context)
+    except ValidationError as exc:
+        raise InvalidEvent(describe_validation_error(exc)) from None
+
+
+class RawBytes(_Contract):
+    """Bytes kept exactly: valid UTF-8 as text, anything else base64-encoded."""
+
+    encoding: Literal["utf-8", "base64"]
+    data: str
+
+    @classmethod
+    def of(cls, raw: bytes) -> Self:
+        try:
+            return cls(encoding="utf-8", data=raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            return cls(encoding="base64", data=base64.b64encode(raw).decode("ascii"))
+
+    def to_bytes(self) -> bytes:
+        """The original bytes."""
+        return (
+            self.data.encode("utf-8") if self.encoding == "utf-8" else base64.b64decode(self.data)
+        )
+
+
+class DeadLetter(_Contract):
+    """A message that failed validation, unchanged, with why and where it came from."""
+
+    value: RawBytes
+    key: RawBytes | None
+    reason: str
+    topic: str
+    partition: int = Field(ge=0)
+    offset: int = Field(ge=0)
+    dead_lettered_at: EventTime
+
+
+class ColdChainException(_Contract):
+    """A cold-chain exception of one container, opened and later closed.
+
+    ``exception_id`` must equal :func:`exception_id` of the container, kind and start.
+    """
+
+    exception_id: str
+    kind: ExceptionKind
+    equipment_reference: EquipmentReference
+    commodity: CommodityName | None = None
+    corridor: CorridorId | None = None
+    started_at: EventTime
+    ended_at: EventTime | None = None
+    peak_deviation_c: float | None = None
+    duration_s: float | None = Field(default=None, ge=0)
+    status: ExceptionStatus
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        expected = exception_id(self.equipment_reference, self.kind, self.started_at)
+        if self.exception_id != expected:
+            raise PydanticCustomError("exception_id", f"exception_id: must be {expected}")
+        if (self.status == "CLOSED") != (self.ended_at is not None):
+            raise PydanticCustomError(
+                "ended_at", "ended_at: required when CLOSED, absent when OPEN"
+            )
+        if self.ended_at is not None and self.ended_at < self.started_at:
+            raise PydanticCustomError("ended_at", "ended_at: must not be before started_at")
+        return self
