@@ -1,4 +1,8 @@
-"""The ``lugang`` command: every subcommand lives here, each a thin call into its module."""
+"""The ``lugang`` command: every subcommand lives here, each a thin call into its module.
+
+Errors that a user can fix (an unreachable broker, an unreadable recording, a bad option)
+end the command with one line on stderr and exit status 1, never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,22 @@ import signal
 import sys
 import tempfile
 import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
+
+from kafka.errors import KafkaError
 
 from lugang import __version__
 from lugang.embedded import BrokerStartError, tansu_broker
+from lugang.reference import ReferenceConfigError, load_reference
+from lugang.settings import Settings
+from producers.records import Record, RecordingError, write_recording
+from producers.sender import DeliveryFailed, SendSummary, ValidatingSender, make_producer
+from producers.topics import TopicNames, ensure_topics
+
+
+class CommandError(Exception):
+    """A failure the user can act on; its message is printed as it is."""
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -28,14 +44,118 @@ def _demo(args: argparse.Namespace) -> int:
             with contextlib.suppress(KeyboardInterrupt):
                 stop.wait(args.seconds)
     except BrokerStartError as exc:
-        print(f"lugang demo: {exc}", file=sys.stderr)
-        return 1
+        raise CommandError(str(exc)) from None
     print("Lugang demo stopped.")
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _send_all(args: argparse.Namespace, records: Iterable[tuple[Record, str]]) -> int:
+    """Create the topics, send (record, source) pairs through a validating sender, and
+    print the summary."""
+    topics = TopicNames(args.topic_prefix)
+    try:
+        ensure_topics(args.bootstrap, [*topics.inputs, topics.dead_letter], args.partitions)
+        sender = ValidatingSender(
+            make_producer(args.bootstrap), topics, load_reference(args.reference)
+        )
+        for record, source in records:
+            sender.send(record, source)
+        summary = sender.close()
+    except KafkaError as exc:
+        raise CommandError(
+            f"Kafka at {args.bootstrap} failed: {exc!r}; is the broker running? "
+            "(set --bootstrap or LUGANG_KAFKA_BOOTSTRAP)"
+        ) from None
+    _print_summary(summary, topics)
+    return 0
+
+
+def _print_summary(summary: SendSummary, topics: TopicNames) -> None:
+    print("\n".join(summary.lines()))
+    if summary.rejected:
+        print(f"rejected records are in the dead-letter topic {topics.dead_letter}")
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from producers.replay import check_recording, replayed_records
+
+    count = check_recording(args.recording)
+    print(f"{args.recording}: {count:,} records, all readable", file=sys.stderr)
+    return _send_all(args, replayed_records(args.recording, args.speed))
+
+
+def _record(args: argparse.Namespace) -> int:
+    from producers.pacing import Progress
+    from producers.recorder import consume_records
+
+    topics = TopicNames(args.topic_prefix)
+    try:
+        records = consume_records(args.bootstrap, topics, args.idle_timeout, not args.follow)
+        with args.out.open("wb") as out:
+            count = write_recording(Progress("record").track(records), out)
+    except KafkaError as exc:
+        raise CommandError(f"Kafka at {args.bootstrap} failed: {exc!r}") from None
+    print(f"recorded {count:,} records from {', '.join(topics.inputs)} into {args.out}")
+    return 0
+
+
+def _speed(text: str) -> float | None:
+    """``max`` (as fast as possible), ``realtime`` (1) or a factor such as 1440."""
+    if text == "max":
+        return None
+    if text == "realtime":
+        return 1.0
+    try:
+        factor = float(text)
+    except ValueError:
+        factor = 0.0
+    if not factor > 0:
+        raise argparse.ArgumentTypeError("use max, realtime or a positive factor like 1440")
+    return factor
+
+
+def _kafka_options(parser: argparse.ArgumentParser, settings: Settings) -> None:
+    parser.add_argument(
+        "--bootstrap",
+        default=settings.kafka_bootstrap,
+        help="Kafka bootstrap servers [env: LUGANG_KAFKA_BOOTSTRAP] (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--topic-prefix",
+        default=settings.topic_prefix,
+        help="prefix of the topic names trains, containers, reefer, deadletter "
+        "[env: LUGANG_TOPIC_PREFIX] (default: none)",
+    )
+
+
+def _send_options(parser: argparse.ArgumentParser, settings: Settings) -> None:
+    _kafka_options(parser, settings)
+    parser.add_argument(
+        "--partitions",
+        type=int,
+        default=settings.topic_partitions,
+        help="partitions of topics created when missing [env: LUGANG_TOPIC_PARTITIONS] "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        default=None,
+        help="reference configuration (corridors, places, targets, commodities) to validate "
+        "against (default: the packaged Huaihua reference.toml)",
+    )
+    parser.add_argument(
+        "--speed",
+        type=_speed,
+        default=None,
+        help="max (default: as fast as possible), realtime, or a time factor: 1440 plays a "
+        "day of event time in a minute",
+    )
+
+
+def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
     """The argument parser of ``lugang`` and its subcommands."""
+    settings = settings or Settings()
     parser = argparse.ArgumentParser(
         prog="lugang",
         description="Lugang (陆港): live operations monitor for the trains and cold chain of "
@@ -59,14 +179,60 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop after this many seconds (default: until Ctrl-C)",
     )
     demo.set_defaults(handler=_demo)
+
+    replay = commands.add_parser(
+        "replay",
+        help="publish a JSON Lines recording to Kafka",
+        description="Publish a recording (one JSON object a line: topic, key, value, "
+        "timestamp) to Kafka. The whole file is read first, so an unreadable or truncated "
+        "recording sends nothing. Records go out in file order, keyed by entity id, so each "
+        "train's and container's order is kept; invalid records go to the dead-letter topic "
+        "with the reason.",
+        epilog="example: lugang replay tests/data/week.jsonl --speed 1440",
+    )
+    replay.add_argument("recording", type=Path, help="the recording (.jsonl)")
+    _send_options(replay, settings)
+    replay.set_defaults(handler=_replay)
+
+    record = commands.add_parser(
+        "record",
+        help="consume the input topics into a JSON Lines recording",
+        description="Consume trains, containers and reefer from the beginning into a "
+        "recording that 'lugang replay' can publish again. Stops at the end of what the "
+        "topics held when it started, or with --follow when nothing arrives for "
+        "--idle-timeout seconds.",
+        epilog="example: lugang record --out capture.jsonl --follow --idle-timeout 60",
+    )
+    record.add_argument("--out", type=Path, required=True, help="the recording to write")
+    record.add_argument(
+        "--follow", action="store_true", help="keep recording new records until idle"
+    )
+    record.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=10.0,
+        help="stop after this many seconds without a record (default: %(default)s)",
+    )
+    _kafka_options(record, settings)
+    record.set_defaults(handler=_record)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``lugang`` console script."""
     args = build_parser().parse_args(argv)
-    code: int = args.handler(args)
-    return code
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except (CommandError, RecordingError, ReferenceConfigError, DeliveryFailed) as exc:
+        print(f"lugang {args.command}: {exc}", file=sys.stderr)
+    except OSError as exc:
+        print(
+            f"lugang {args.command}: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr
+        )
+    except KeyboardInterrupt:
+        print(f"lugang {args.command}: interrupted", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -371,14 +371,21 @@ class RawBytes(_Contract):
 
 
 class DeadLetter(_Contract):
-    """A message that failed validation, unchanged, with why and where it came from."""
+    """A message that failed validation, unchanged, with why and where it came from.
+
+    ``topic`` is the topic the message was read from or meant for. A message consumed
+    from Kafka has its ``partition`` and ``offset``; one rejected before it was ever
+    produced (by the simulator or a replay) has none, and ``source`` says where it came
+    from instead (``simulator``, or ``FILE:N`` for the Nth record of a recording).
+    """
 
     value: RawBytes
     key: RawBytes | None
     reason: str
     topic: str
-    partition: int = Field(ge=0)
-    offset: int = Field(ge=0)
+    partition: int | None = Field(default=None, ge=0)
+    offset: int | None = Field(default=None, ge=0)
+    source: str | None = None
     dead_lettered_at: EventTime
 
 

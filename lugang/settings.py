@@ -15,6 +15,13 @@ class Settings(BaseSettings):
         default="127.0.0.1:9092",
         description="Kafka bootstrap servers, host:port[,host:port]",
     )
+    topic_prefix: str = Field(
+        default="",
+        description="prefix of every topic name: PREFIX + trains, containers, reefer, deadletter",
+    )
+    topic_partitions: int = Field(
+        default=4, ge=1, description="partitions of topics that Lugang creates"
+    )
     influx_url: str | None = Field(
         default=None, description="InfluxDB base URL, e.g. http://127.0.0.1:8086; unset: no writes"
     )

@@ -11,7 +11,7 @@ import pytest
 import requests
 from kafka.admin import KafkaAdminClient, NewTopic
 
-from tests.integration.servers import WebhookReceiver, local_server
+from tests.integration.servers import STARTED, WebhookReceiver, local_server
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -19,6 +19,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/integration/" in str(item.path):
             item.add_marker(pytest.mark.integration)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Show which real servers the run started, with versions and ports."""
+    if STARTED:
+        terminalreporter.section("servers started by deploy/local")
+        for line in STARTED:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

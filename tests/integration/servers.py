@@ -23,6 +23,9 @@ import pytest
 
 LOCAL = Path(__file__).resolve().parents[2] / "deploy" / "local"
 
+STARTED: list[str] = []
+"""What the start scripts reported, for the end-of-run summary (pytest captures the rest)."""
+
 
 @contextmanager
 def local_server(
@@ -41,8 +44,7 @@ def local_server(
         text=True,
         check=False,
     )
-    # The scripts report progress on stderr; show it in the test log.
-    print(result.stderr, end="")
+    STARTED.extend(line.removeprefix("[lugang] ") for line in result.stderr.splitlines())
     if result.returncode != 0:
         pytest.fail(
             f"{name} could not be started (exit {result.returncode}):\n{result.stderr}",

@@ -1,0 +1,50 @@
+"""Topic names (configuration: a prefix before each topic kind) and their creation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from lugang.contract import TOPIC_KINDS
+
+DEAD_LETTER_KIND = "deadletter"
+
+
+@dataclass(frozen=True, slots=True)
+class TopicNames:
+    """Maps topic kinds (``trains``, ``containers``, ``reefer``, ``deadletter``) to names."""
+
+    prefix: str = ""
+
+    def name(self, kind: str) -> str:
+        """The topic name of a kind."""
+        return f"{self.prefix}{kind}"
+
+    @property
+    def inputs(self) -> list[str]:
+        """The names of the three input topics."""
+        return [self.name(kind) for kind in TOPIC_KINDS]
+
+    @property
+    def dead_letter(self) -> str:
+        """The name of the dead-letter topic."""
+        return self.name(DEAD_LETTER_KIND)
+
+
+def ensure_topics(bootstrap: str, names: list[str], partitions: int) -> list[str]:
+    """Create the topics among ``names`` that do not exist yet; return those created."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="lugang-admin")
+    try:
+        missing = sorted(set(names) - set(admin.list_topics()))
+        created = []
+        for name in missing:
+            try:
+                admin.create_topics([NewTopic(name, partitions, replication_factor=1)])
+                created.append(name)
+            except TopicAlreadyExistsError:
+                pass  # another producer created it meanwhile: that is what we wanted
+        return created
+    finally:
+        admin.close()
