@@ -112,3 +112,9 @@ def influx_bucket(influx_url: str, unique_name: Callable[[str], str]) -> Iterato
     ).raise_for_status()
     yield f"{database}/autogen"
     requests.post(f"{influx_url}/query", params={"q": f'DROP DATABASE "{database}"'}, timeout=10)
+
+
+@pytest.fixture
+def topic_prefix(unique_name: Callable[[str], str]) -> str:
+    """A topic prefix of this test's own: PREFIX.trains, PREFIX.containers, ..."""
+    return unique_name("t") + "."
