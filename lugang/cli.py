@@ -23,7 +23,7 @@ from lugang.reference import ReferenceConfigError, load_reference
 from lugang.settings import Settings
 from producers.records import Record, RecordingError, write_recording
 from producers.sender import DeliveryFailed, SendSummary, ValidatingSender, make_producer
-from producers.topics import TopicNames, ensure_topics
+from producers.topics import BrokerUnreachable, TopicNames, ensure_topics, require_broker
 
 
 class CommandError(Exception):
@@ -89,6 +89,7 @@ def _record(args: argparse.Namespace) -> int:
     from producers.recorder import consume_records
 
     topics = TopicNames(args.topic_prefix)
+    require_broker(args.bootstrap)
     try:
         records = consume_records(args.bootstrap, topics, args.idle_timeout, not args.follow)
         with args.out.open("wb") as out:
@@ -224,7 +225,13 @@ def main(argv: list[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)
-    except (CommandError, RecordingError, ReferenceConfigError, DeliveryFailed) as exc:
+    except (
+        CommandError,
+        BrokerUnreachable,
+        RecordingError,
+        ReferenceConfigError,
+        DeliveryFailed,
+    ) as exc:
         print(f"lugang {args.command}: {exc}", file=sys.stderr)
     except OSError as exc:
         print(

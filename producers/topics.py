@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 
 from kafka.admin import KafkaAdminClient, NewTopic
@@ -33,8 +34,29 @@ class TopicNames:
         return self.name(DEAD_LETTER_KIND)
 
 
+class BrokerUnreachable(ConnectionError):
+    """No bootstrap server accepts connections."""
+
+
+def require_broker(bootstrap: str, timeout: float = 5.0) -> None:
+    """Fail fast, within ``timeout`` per server, when no bootstrap server accepts a TCP
+    connection (kafka-python would otherwise retry for its full request timeout)."""
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+                return
+        except (OSError, ValueError):
+            continue
+    raise BrokerUnreachable(
+        f"no Kafka broker answers at {bootstrap}; is it running? "
+        "(set --bootstrap or LUGANG_KAFKA_BOOTSTRAP)"
+    )
+
+
 def ensure_topics(bootstrap: str, names: list[str], partitions: int) -> list[str]:
     """Create the topics among ``names`` that do not exist yet; return those created."""
+    require_broker(bootstrap)
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="lugang-admin")
     try:
         missing = sorted(set(names) - set(admin.list_topics()))

@@ -87,7 +87,10 @@ def test_an_unreachable_broker_is_one_line_and_exit_1(
 
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1
-    assert err[-1].startswith("lugang replay: Kafka at 127.0.0.1:1 failed")
+    assert err[-1] == (
+        "lugang replay: no Kafka broker answers at 127.0.0.1:1; is it running? "
+        "(set --bootstrap or LUGANG_KAFKA_BOOTSTRAP)"
+    )
     assert "Traceback" not in "\n".join(err)
 
 
