@@ -1,0 +1,206 @@
+"""The simulator's train timetable: which runs happen in a year, when, and how much they carry.
+
+The plan's targets are yearly; operators compare month-to-date figures with the pro-rata
+target (domain §1, §2). Independent random draws would miss a month's share by more than
+a few percent, so the timetable is built deterministically per year:
+
+* The year's ``N`` runs are counted at evenly spaced instants (outbound runs at their
+  departure from the home location, inbound runs at their arrival there), each moved by
+  a seeded jitter of less than half the spacing. Any period of the year therefore holds
+  its pro-rata share of runs, give or take a run at either end.
+* Runs go to service lines (a corridor in one direction) in proportion to the TEU
+  category split of the targets; each line's runs are spread evenly through the year and
+  the lines are interleaved.
+* Each run's TEU is the step of a cumulative curve that follows the year's target, with a
+  bounded seeded wobble: loads vary from run to run, yet the running total never strays
+  from the target line by more than one average train. Reefer TEU are shared out
+  the same way, weighted towards the lines that carry cold-chain cargo.
+
+Everything is a function of the seed and the year, never of the simulated window, so
+simulating January and then February gives the same runs as simulating both at once.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from itertools import pairwise
+from typing import Final, Literal
+
+from lugang.contract import Direction
+from lugang.reference import Reference
+
+HOUR_MS: Final = 3_600_000
+MINUTE_MS: Final = 60_000
+
+_ASEAN_CATEGORIES: Final = ("RAIL_SEA", "LAOS", "VIETNAM")
+"""TEU categories whose inbound trains bring ASEAN cargo (fruit through the seaports and
+across the Laos and Vietnam borders)."""
+
+Flow = Literal["ASEAN_INBOUND", "OUTBOUND", "DOMESTIC_INBOUND"]
+"""What kind of cargo a line carries: ASEAN imports, local produce out, or domestic
+collecting traffic."""
+
+_COLD_CHAIN_WEIGHT: Final[dict[Flow, float]] = {
+    "ASEAN_INBOUND": 3.0,
+    "OUTBOUND": 1.5,
+    "DOMESTIC_INBOUND": 0.5,
+}
+"""Relative reefer share of a line's TEU: imported fruit dominates the cold chain, local
+produce goes out, collecting and domestic trains carry little."""
+
+_LOAD_WOBBLE: Final = 0.15
+"""Largest distance, as a share of an average train, between the running TEU total and
+the target line; runs carry between 70 % and 130 % of the average."""
+
+_MAX_JITTER_MS: Final = 6 * HOUR_MS
+
+
+def seeded_rng(*parts: object) -> random.Random:
+    """A generator seeded from ``parts`` (a string seed is hashed with SHA-512, so the
+    stream is the same in every process, whatever ``PYTHONHASHSEED`` says)."""
+    # Reproducible simulation, not cryptography.
+    return random.Random("/".join(map(str, parts)))  # noqa: S311
+
+
+def epoch_ms(moment: datetime) -> int:
+    """Milliseconds since the epoch of an aware datetime."""
+    return round(moment.timestamp() * 1000)
+
+
+def rfc3339(ms: int, tz: tzinfo) -> str:
+    """An instant as RFC 3339 local time with its offset, to the second."""
+    return datetime.fromtimestamp(ms / 1000, tz).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A service line: one corridor travelled in one direction."""
+
+    corridor: str
+    direction: Direction
+    teu_category: str
+
+    @property
+    def flow(self) -> Flow:
+        if self.direction == "OUTBOUND":
+            return "OUTBOUND"
+        return "ASEAN_INBOUND" if self.teu_category in _ASEAN_CATEGORIES else "DOMESTIC_INBOUND"
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One train run of the timetable.
+
+    ``counted_ms`` is when the run counts (departure from or arrival at the home
+    location); ``teu`` and ``reefer_teu`` are what it should load or discharge there.
+    """
+
+    year: int
+    index: int
+    line: Line
+    counted_ms: int
+    teu: int
+    reefer_teu: int
+
+
+def service_lines(reference: Reference) -> list[Line]:
+    """Every line of the reference, in corridor order: corridors that start at the home
+    location run both ways, collecting corridors (ending there) run inbound only."""
+    home = reference.home.location
+    lines: list[Line] = []
+    for corridor_id, corridor in reference.corridors.items():
+        directions: tuple[Direction, ...] = (
+            ("OUTBOUND", "INBOUND") if corridor.origin == home else ("INBOUND",)
+        )
+        lines.extend(Line(corridor_id, d, corridor.teu_category) for d in directions)
+    return lines
+
+
+def year_schedule(reference: Reference, year: int, seed: int, scale: float) -> list[Slot]:
+    """The runs of one year, in order of their counted instants.
+
+    Raises:
+        KeyError: the reference has no targets for ``year``.
+    """
+    target = reference.target(year)
+    runs = round(target.trains * scale)
+    lines = service_lines(reference)
+    if runs == 0 or not lines:
+        return []
+    rng = seeded_rng(seed, "year", year)
+    tz = reference.home.tz
+    start = epoch_ms(datetime(year, 1, 1, tzinfo=tz))
+    spacing = (epoch_ms(datetime(year + 1, 1, 1, tzinfo=tz)) - start) / runs
+    jitter = min(_MAX_JITTER_MS, 0.45 * spacing)
+
+    order = _interleave(lines, _runs_per_line(lines, target.teu, runs), rng)
+    counted = [
+        round((start + (k + 0.5) * spacing + rng.uniform(-jitter, jitter)) / MINUTE_MS) * MINUTE_MS
+        for k in range(runs)
+    ]
+
+    category_runs = Counter(line.teu_category for line in order)
+    per_run = [target.teu[line.teu_category] / category_runs[line.teu_category] for line in order]
+    teu = _shares(round(target.teu_total * scale), per_run, _LOAD_WOBBLE, rng)
+    reefer = _shares(
+        round(target.reefer_teu * scale),
+        [load * _COLD_CHAIN_WEIGHT[line.flow] for load, line in zip(teu, order, strict=True)],
+        0.0,
+        rng,
+    )
+    return [
+        Slot(year, k, line, counted[k], teu[k], min(reefer[k], teu[k]))
+        for k, line in enumerate(order)
+    ]
+
+
+def _runs_per_line(lines: Sequence[Line], teu: Mapping[str, int], runs: int) -> list[int]:
+    """Split ``runs`` over the lines: each TEU category gets its share of the TEU target,
+    split equally over its lines (largest remainders, ties to the earlier line)."""
+    lines_in = Counter(line.teu_category for line in lines)
+    total = sum(teu[c] for c in lines_in) or 1
+    quotas = [runs * teu[line.teu_category] / total / lines_in[line.teu_category] for line in lines]
+    counts = [math.floor(q) for q in quotas]
+    by_remainder = sorted(range(len(lines)), key=lambda i: counts[i] - quotas[i])
+    for i in by_remainder[: runs - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+def _interleave(lines: Sequence[Line], counts: Sequence[int], rng: random.Random) -> list[Line]:
+    """The lines in run order: line ``i``'s ``j``-th run sits at phase ``(j + u_i) / n_i``
+    of the year, with a seeded offset ``u_i``, so each line is spread evenly."""
+    phased: list[tuple[float, int, Line]] = []
+    for i, (line, n) in enumerate(zip(lines, counts, strict=True)):
+        offset = rng.random()
+        phased.extend(((j + offset) / n, i, line) for j in range(n))
+    phased.sort(key=lambda item: item[:2])
+    return [line for _, _, line in phased]
+
+
+def _shares(total: int, weights: Sequence[float], wobble: float, rng: random.Random) -> list[int]:
+    """Integer shares of ``total`` in proportion to ``weights``, adding up exactly.
+
+    Share ``k`` is the step of the rounded cumulative curve from ``k`` to ``k + 1``; the
+    curve is bent by a seeded amount of at most ``wobble`` × the average share (zero at
+    both ends), which varies the shares without letting any running total drift.
+    """
+    cumulative = [0.0]
+    for weight in weights:
+        cumulative.append(cumulative[-1] + weight)
+    if cumulative[-1] <= 0:
+        return [0] * len(weights)
+    amplitude = wobble * total / len(weights)
+    last = len(weights)
+    points = [
+        round(
+            total * c / cumulative[-1] + (amplitude * rng.uniform(-1, 1) if 0 < k < last else 0.0)
+        )
+        for k, c in enumerate(cumulative)
+    ]
+    return [b - a for a, b in pairwise(points)]
