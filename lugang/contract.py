@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Annotated, Final, Literal, Self
 
 from pydantic import (
@@ -123,8 +124,13 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
+@lru_cache(maxsize=1 << 16)
 def _equipment_reference(value: str) -> str:
-    """Normalise (upper case, no spaces) and check an ISO 6346 container number."""
+    """Normalise (upper case, no spaces) and check an ISO 6346 container number.
+
+    Cached: every reading repeats its container's number, and the check costs more than
+    the rest of a reading's validation (valid numbers only: failures raise, uncached).
+    """
     number = iso6346.compact(value)
     if not _EQUIPMENT_REFERENCE.fullmatch(number):
         raise PydanticCustomError(
