@@ -1,0 +1,386 @@
+"""Cold-chain exceptions of one reefer container: a pure state machine (domain reference §4).
+
+A faust agent keeps one :class:`ContainerState` per container and feeds it readings with
+:func:`step`, train moves with :func:`with_context` and a live timer with
+:func:`check_silence`; each returns the new state and the :class:`Open`/:class:`Close`
+decisions to page or resolve. Nothing here reads a clock or does I/O: time is the event
+time of the readings (or the ``now`` handed to :func:`check_silence`). Thresholds come
+from :class:`~lugang.reference.ExceptionRules`, safe bands from the commodity profiles.
+
+An exception's id is :func:`~lugang.contract.exception_id` of container, kind and start,
+and every start below is a reading time (or, for a gap, the time of the last reading
+before it), so a replay from the same state never opens the same exception twice.
+
+Choices where domain §4 leaves room:
+
+- **Readings in order.** The agent reorders readings within the allowed lateness and
+  dead-letters later ones; a reading not after the last one is ignored here (no change,
+  no decisions).
+- **Between readings** the unit is taken to stay as last reported (sample and hold), a
+  gap included: out-of-band time is credited from an out-of-band reading to the next
+  reading, and a gap neither ends nor restarts an excursion. An exception opens only on
+  a reading that shows its condition still holds, so a 29-minute excursion opens nothing.
+- **HIGH / LOW.** An excursion starts at the first out-of-band reading and opens when a
+  reading still on the same side comes at least ``excursion_minutes`` after the start.
+  Its first in-band reading marks a possible end; the excursion ends there once a reading
+  at least ``hysteresis_minutes`` later arrives (that reading is in band, or out of band
+  only after the hysteresis time has passed and so starts a new excursion). An
+  out-of-band reading on the same side before then continues the excursion. A reading on
+  the other side of the band ends the excursion (at its first in-band reading if it had
+  one, else at that reading) and starts a new one: hysteresis only joins returns to the
+  same side. Peak deviation is °C beyond the band edge.
+- **CUMULATIVE and trips.** A trip is one train run: :func:`with_context` with a train
+  other than the current one starts a new trip (moves without a train, such as gate in
+  or out, do not). CUMULATIVE opens, once per trip, on the reading at which the trip's
+  out-of-band time exceeds ``cumulative_minutes``, and closes when the trip ends, at the
+  trip's last reading. Its peak is the trip's largest deviation. A container that is
+  never given a train move stays on one trip.
+- **POWER_OFF** opens on a power-off reading at least ``power_off_minutes`` after the
+  first of the run of power-off readings, and closes on the next power-on reading.
+- **TELEMETRY_GAP** (no reading for more than ``telemetry_gap_minutes``) starts at the
+  last reading before the silence. Live, :func:`check_silence` opens it and the next
+  reading closes it; :func:`step` first does what that check would have done at the
+  reading's time, so on replay the reading opens and closes it at once, with the same id
+  and the same closed exception. Call the check with an event-time watermark: a
+  wall-clock check that runs ahead of delayed readings can open a gap the data later
+  disproves (the next reading still closes it).
+- **SETPOINT_MISMATCH** opens on the first reading whose setpoint lies outside the band
+  and closes on the first reading whose setpoint is back inside.
+- **Unknown commodity.** A reading without a commodity takes the container's from its
+  latest move (:func:`with_context`); with neither, or one without a profile, the band
+  rules (HIGH, LOW, CUMULATIVE, SETPOINT_MISMATCH) skip the reading and keep their state,
+  while power and gaps still apply. An exception carries the commodity and corridor of
+  the reading that opened it (its own, else the container's); a TELEMETRY_GAP those of
+  the last reading before it, so a move during the silence cannot make the live and the
+  replayed gap differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Literal
+
+from pydantic import AwareDatetime, TypeAdapter
+
+from lugang.contract import ColdChainException, ExceptionKind, ReeferReading, exception_id
+from lugang.reference import CommodityProfile, ExceptionRules
+
+Side = Literal["HIGH", "LOW"]
+"""The side of the safe band a temperature lies beyond (also the exception kind)."""
+
+
+def band_deviation(profile: CommodityProfile, temperature_c: float) -> tuple[Side | None, float]:
+    """The side of the profile's band a temperature lies beyond and by how many °C, or
+    ``(None, 0.0)`` inside the band (bounds included, as in ``CommodityProfile.in_band``)."""
+    if temperature_c > profile.band_high_c:
+        return "HIGH", temperature_c - profile.band_high_c
+    low = profile.band_low_c
+    if low is not None and temperature_c < low:
+        return "LOW", low - temperature_c
+    return None, 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Excursion:
+    """The current run of supply air beyond one side of the band."""
+
+    side: Side
+    started_at: AwareDatetime
+    peak_deviation_c: float
+    back_in_band_at: AwareDatetime | None = None
+    """First in-band reading of a return that has not yet lasted the hysteresis time."""
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """An open exception, with its peak deviation kept up to date."""
+
+    kind: ExceptionKind
+    started_at: AwareDatetime
+    commodity: str | None = None
+    corridor: str | None = None
+    peak_deviation_c: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerState:
+    """All the cold-chain rules remember about one container; small and bounded (at most
+    one open exception per kind), serialised with :meth:`to_json` for a faust table."""
+
+    equipment_reference: str
+    commodity: str | None = None
+    """Commodity of the container's latest move."""
+    corridor: str | None = None
+    train_id: str | None = None
+    """Train of the current trip."""
+    last_reading_at: AwareDatetime | None = None
+    last_commodity: str | None = None
+    """Commodity the last reading was judged by, carried by a gap after it."""
+    last_corridor: str | None = None
+    excursion: Excursion | None = None
+    power_off_since: AwareDatetime | None = None
+    trip_out_of_band_s: float = 0.0
+    trip_peak_deviation_c: float = 0.0
+    opened: tuple[Opened, ...] = ()
+
+    def to_json(self) -> bytes:
+        """Compact JSON (fields at their default left out); see :meth:`from_json`."""
+        return _STATE_JSON.dump_json(self, exclude_defaults=True)
+
+    @classmethod
+    def from_json(cls, data: bytes) -> ContainerState:
+        """The state :meth:`to_json` wrote (validated: times must carry an offset)."""
+        return _STATE_JSON.validate_json(data)
+
+
+_STATE_JSON = TypeAdapter(ContainerState)
+
+
+@dataclass(frozen=True, slots=True)
+class Open:
+    """Open this exception (page on-call staff)."""
+
+    exception: ColdChainException
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    """Close this exception (resolve its page); ``ended_at`` and ``duration_s`` are set."""
+
+    exception: ColdChainException
+
+
+Decision = Open | Close
+
+
+def _exception(
+    equipment_reference: str, opened: Opened, ended_at: datetime | None = None
+) -> ColdChainException:
+    # Built without validation: every value comes from validated readings and moves, and
+    # validating would check the commodity against the packaged reference rather than the
+    # one in use. The id is computed here, so it always matches.
+    return ColdChainException.model_construct(
+        exception_id=exception_id(equipment_reference, opened.kind, opened.started_at),
+        kind=opened.kind,
+        equipment_reference=equipment_reference,
+        commodity=opened.commodity,
+        corridor=opened.corridor,
+        started_at=opened.started_at,
+        ended_at=ended_at,
+        peak_deviation_c=opened.peak_deviation_c,
+        duration_s=None if ended_at is None else (ended_at - opened.started_at).total_seconds(),
+        status="OPEN" if ended_at is None else "CLOSED",
+    )
+
+
+def open_exceptions(state: ContainerState) -> list[ColdChainException]:
+    """The container's open exceptions, e.g. to re-send active alerts to Alertmanager."""
+    return [_exception(state.equipment_reference, opened) for opened in state.opened]
+
+
+class _Ledger:
+    """The open exceptions of one container during one transition, and its decisions.
+
+    Exceptions opened through it carry the commodity and corridor it was made with.
+    """
+
+    __slots__ = ("commodity", "corridor", "decisions", "equipment_reference", "opened")
+
+    def __init__(
+        self,
+        state: ContainerState,
+        commodity: str | None,
+        corridor: str | None,
+        decisions: list[Decision] | None = None,
+    ) -> None:
+        self.equipment_reference = state.equipment_reference
+        self.commodity = commodity
+        self.corridor = corridor
+        self.opened = list(state.opened)
+        self.decisions: list[Decision] = decisions or []
+
+    def find(self, kind: ExceptionKind) -> Opened | None:
+        for opened in self.opened:
+            if opened.kind == kind:
+                return opened
+        return None
+
+    def open(
+        self, kind: ExceptionKind, started_at: datetime, peak_deviation_c: float | None = None
+    ) -> None:
+        opened = Opened(kind, started_at, self.commodity, self.corridor, peak_deviation_c)
+        self.opened.append(opened)
+        self.decisions.append(Open(_exception(self.equipment_reference, opened)))
+
+    def close(self, kind: ExceptionKind, ended_at: datetime) -> None:
+        """Close the open exception of this kind, if there is one."""
+        opened = self.find(kind)
+        if opened is not None:
+            self.opened.remove(opened)
+            self.decisions.append(Close(_exception(self.equipment_reference, opened, ended_at)))
+
+    def raise_peak(self, kind: ExceptionKind, peak_deviation_c: float) -> None:
+        """Raise the peak of the open exception of this kind, if there is one."""
+        for index, opened in enumerate(self.opened):
+            if opened.kind == kind:
+                if opened.peak_deviation_c is None or peak_deviation_c > opened.peak_deviation_c:
+                    self.opened[index] = replace(opened, peak_deviation_c=peak_deviation_c)
+                return
+
+
+def check_silence(
+    state: ContainerState, now: datetime, rules: ExceptionRules
+) -> tuple[ContainerState, list[Decision]]:
+    """Open a TELEMETRY_GAP if nothing has been heard from the container for more than
+    ``telemetry_gap_minutes`` before ``now`` (event time); the next reading closes it."""
+    last = state.last_reading_at
+    if last is None or now - last <= timedelta(minutes=rules.telemetry_gap_minutes):
+        return state, []
+    ledger = _Ledger(state, state.last_commodity, state.last_corridor)
+    if ledger.find("TELEMETRY_GAP") is not None:
+        return state, []
+    ledger.open("TELEMETRY_GAP", last)
+    return replace(state, opened=tuple(ledger.opened)), ledger.decisions
+
+
+def with_context(
+    state: ContainerState, *, commodity: str | None, corridor: str | None, train_id: str | None
+) -> tuple[ContainerState, list[Decision]]:
+    """Take commodity and corridor from the container's latest move, even when it has none
+    (readings without their own commodity then go unjudged). A move on another train
+    starts a new trip, which closes the old trip's CUMULATIVE at its last reading."""
+    if train_id is None or train_id == state.train_id:
+        return replace(state, commodity=commodity, corridor=corridor), []
+    ledger = _Ledger(state, state.commodity, state.corridor)
+    if state.last_reading_at is not None:
+        ledger.close("CUMULATIVE", state.last_reading_at)
+    new_trip = replace(
+        state,
+        commodity=commodity,
+        corridor=corridor,
+        train_id=train_id,
+        trip_out_of_band_s=0.0,
+        trip_peak_deviation_c=0.0,
+        opened=tuple(ledger.opened),
+    )
+    return new_trip, ledger.decisions
+
+
+def step(
+    state: ContainerState,
+    reading: ReeferReading,
+    rules: ExceptionRules,
+    profiles: Mapping[str, CommodityProfile],
+) -> tuple[ContainerState, list[Decision]]:
+    """Apply one reading of the container; ``profiles`` maps commodity names to profiles
+    (``Reference.commodities``). See the module docstring for the rules."""
+    at = reading.reading_time
+    if state.last_reading_at is not None and at <= state.last_reading_at:
+        return state, []
+    state, decisions = check_silence(state, at, rules)
+    commodity = reading.commodity or state.commodity
+    corridor = reading.corridor or state.corridor
+    ledger = _Ledger(state, commodity, corridor, decisions)
+    ledger.close("TELEMETRY_GAP", at)
+    power_off_since = _track_power(ledger, reading, state.power_off_since, rules)
+    profile = None if commodity is None else profiles.get(commodity)
+    if profile is not None:
+        state = _judge(ledger, state, reading, rules, profile)
+    new_state = replace(
+        state,
+        last_reading_at=at,
+        last_commodity=commodity,
+        last_corridor=corridor,
+        power_off_since=power_off_since,
+        opened=tuple(ledger.opened),
+    )
+    return new_state, ledger.decisions
+
+
+def _track_power(
+    ledger: _Ledger, reading: ReeferReading, since: datetime | None, rules: ExceptionRules
+) -> datetime | None:
+    """The first reading of the current run of power-off readings; None while powered."""
+    at = reading.reading_time
+    if reading.power_on:
+        ledger.close("POWER_OFF", at)
+        return None
+    since = at if since is None else since
+    off_long_enough = at - since >= timedelta(minutes=rules.power_off_minutes)
+    if off_long_enough and ledger.find("POWER_OFF") is None:
+        ledger.open("POWER_OFF", since)
+    return since
+
+
+def _judge(
+    ledger: _Ledger,
+    state: ContainerState,
+    reading: ReeferReading,
+    rules: ExceptionRules,
+    profile: CommodityProfile,
+) -> ContainerState:
+    """Apply the band rules (CUMULATIVE, SETPOINT_MISMATCH, HIGH/LOW) to a reading."""
+    at = reading.reading_time
+    side, deviation = band_deviation(profile, reading.supply_air_c)
+    trip_s = state.trip_out_of_band_s
+    trip_peak = state.trip_peak_deviation_c
+    excursion = state.excursion
+    last = state.last_reading_at
+    if excursion is not None and excursion.back_in_band_at is None and last is not None:
+        trip_s += (at - last).total_seconds()  # the previous reading was out of band
+    if deviation > trip_peak:
+        trip_peak = deviation
+        ledger.raise_peak("CUMULATIVE", trip_peak)
+    if trip_s > rules.cumulative_minutes * 60 and ledger.find("CUMULATIVE") is None:
+        ledger.open("CUMULATIVE", at, trip_peak)
+    _track_setpoint(ledger, reading, profile)
+    return replace(
+        state,
+        excursion=_track_excursion(ledger, excursion, at, side, deviation, rules),
+        trip_out_of_band_s=trip_s,
+        trip_peak_deviation_c=trip_peak,
+    )
+
+
+def _track_setpoint(ledger: _Ledger, reading: ReeferReading, profile: CommodityProfile) -> None:
+    side, deviation = band_deviation(profile, reading.setpoint_c)
+    if side is None:
+        ledger.close("SETPOINT_MISMATCH", reading.reading_time)
+    elif ledger.find("SETPOINT_MISMATCH") is None:
+        ledger.open("SETPOINT_MISMATCH", reading.reading_time, deviation)
+    else:
+        ledger.raise_peak("SETPOINT_MISMATCH", deviation)
+
+
+def _track_excursion(
+    ledger: _Ledger,
+    excursion: Excursion | None,
+    at: datetime,
+    side: Side | None,
+    deviation: float,
+    rules: ExceptionRules,
+) -> Excursion | None:
+    """The excursion after a reading at ``at`` on ``side`` of the band (None: in band)."""
+    if excursion is not None:
+        back = excursion.back_in_band_at
+        settled = back is not None and at - back >= timedelta(minutes=rules.hysteresis_minutes)
+        swung = side is not None and side != excursion.side
+        if settled or swung:
+            ledger.close(excursion.side, back or at)
+            excursion = None
+    if side is None:
+        if excursion is not None and excursion.back_in_band_at is None:
+            excursion = replace(excursion, back_in_band_at=at)
+        return excursion
+    if excursion is None:
+        excursion = Excursion(side, at, deviation)
+    elif deviation > excursion.peak_deviation_c or excursion.back_in_band_at is not None:
+        peak = max(deviation, excursion.peak_deviation_c)
+        excursion = Excursion(side, excursion.started_at, peak)
+        ledger.raise_peak(side, peak)
+    lasted = at - excursion.started_at >= timedelta(minutes=rules.excursion_minutes)
+    if lasted and ledger.find(side) is None:
+        ledger.open(side, excursion.started_at, excursion.peak_deviation_c)
+    return excursion
