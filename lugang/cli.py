@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import signal
 import sys
 import tempfile
@@ -130,6 +131,47 @@ def _record(args: argparse.Namespace) -> int:
     except KafkaError as exc:
         raise CommandError(f"Kafka at {args.bootstrap} failed: {exc!r}") from None
     print(f"recorded {count:,} records from {', '.join(topics.inputs)} into {args.out}")
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    """Run a stream worker until it is stopped (SIGINT/SIGTERM)."""
+    from faust import Worker
+    from streams.sinks import build_sinks
+
+    from streams.app import create_monitor
+
+    settings = Settings()
+    require_broker(settings.kafka_bootstrap)
+    reference = load_reference(args.reference)
+    metrics, alerts = build_sinks(settings)
+    monitor = create_monitor(settings, reference, metrics, alerts)
+    print(
+        f"Lugang worker {settings.app_id}: Kafka {settings.kafka_bootstrap}, "
+        f"InfluxDB {settings.influx_url or 'off'}, "
+        f"Alertmanager {settings.alertmanager_url or 'off'}, "
+        f"status on http://{settings.web_host}:{settings.web_port}/status",
+        flush=True,
+    )
+    Worker(monitor.app, loglevel=args.loglevel).execute_from_commandline()
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    """Print the figures of a day from a worker's /status."""
+    import requests
+    from streams.report import render_text
+
+    url = f"{args.url.rstrip('/')}/status"
+    try:
+        response = requests.get(url, params={"date": args.date.isoformat()}, timeout=10)
+        response.raise_for_status()
+    except requests.RequestException as exc:
+        raise CommandError(
+            f"cannot read {url}: {exc}; is a worker running? (lugang worker)"
+        ) from None
+    body = response.json()
+    print(json.dumps(body, ensure_ascii=False, indent=2) if args.json else render_text(body))
     return 0
 
 
@@ -288,6 +330,40 @@ def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
     )
     _kafka_options(record, settings)
     record.set_defaults(handler=_record)
+
+    worker = commands.add_parser(
+        "worker",
+        help="run a stream worker (counts, 天天班, TEU, cold-chain exceptions)",
+        description="Run a faust worker that consumes trains, containers and reefer, keeps "
+        "daily counts and each container's cold-chain state in tables, writes InfluxDB "
+        "(when LUGANG_INFLUX_URL is set), pages through Alertmanager (when "
+        "LUGANG_ALERTMANAGER_URL is set) and serves /status. Workers with the same "
+        "LUGANG_APP_ID share the partitions. Configured by LUGANG_* variables: see README.",
+    )
+    worker.add_argument("--reference", type=Path, default=None, help="reference configuration")
+    worker.add_argument(
+        "--loglevel", default="warning", help="worker log level (default: %(default)s)"
+    )
+    worker.set_defaults(handler=_worker)
+
+    report = commands.add_parser(
+        "report",
+        help="print a day's figures against the plan, from a running worker",
+        description="Print the day, month-to-date and year-to-date train runs and TEU against "
+        "the plan's pro-rata targets, 天天班 per service group and open cold-chain "
+        "exceptions, as a running worker's /status reports them.",
+    )
+    report.add_argument(
+        "--date", type=date.fromisoformat, required=True, help="the local day, YYYY-MM-DD"
+    )
+    report.add_argument("--json", action="store_true", help="print the /status JSON")
+    report.add_argument(
+        "--url",
+        default=f"http://{settings.web_host}:{settings.web_port}",
+        help="a worker's web address [env: LUGANG_WEB_HOST, LUGANG_WEB_PORT] "
+        "(default: %(default)s)",
+    )
+    report.set_defaults(handler=_report)
     return parser
 
 

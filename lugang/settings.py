@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -33,6 +35,23 @@ class Settings(BaseSettings):
     influx_bucket: str = Field(
         default="lugang/autogen",
         description="InfluxDB bucket (1.x: database/retention_policy)",
+    )
+    app_id: str = Field(
+        default="lugang", description="faust application id: workers with one id share the work"
+    )
+    store: str = Field(
+        default="rocksdb://", description="faust table store: rocksdb:// or memory://"
+    )
+    data_dir: Path = Field(
+        default=Path("lugang-data"), description="where a worker keeps its local table store"
+    )
+    web_host: str = Field(default="127.0.0.1", description="address of the worker's web server")
+    web_port: int = Field(default=6066, description="port of the worker's /status web server")
+    allowed_lateness_minutes: float = Field(
+        default=10, gt=0, description="how late a reefer reading may arrive and still be judged"
+    )
+    session_timeout_s: float = Field(
+        default=60, gt=0, description="Kafka consumer-group session timeout of a worker"
     )
     alertmanager_url: str | None = Field(
         default=None,

@@ -1,0 +1,321 @@
+"""The faust app: topics, tables, agents, timers and the ``/status`` page of a worker.
+
+Agents are thin glue: decode, hand the event to the pure modules (:mod:`streams.counts`,
+:mod:`streams.reefer`), keep the state in a table, write points and alerts through the
+sinks. Three agents:
+
+- ``trains`` (key: train id) counts train runs as day facts and measures transit times;
+- ``movements`` reads ``containers`` and ``reefer`` together (both keyed by container,
+  so one container's moves and readings meet on one partition): it counts container
+  moves as day facts and runs each container's cold-chain track;
+- ``days`` (one partition) adds the day facts into the per-day totals, a global table
+  every worker can read for ``/status``, and writes the daily and running aggregates.
+
+Every agent works in batches (``take_events``) and writes each touched key once per batch;
+sinks are flushed before the batch's offsets can be committed, so a crash loses nothing.
+After a crash the events since the last commit come again: the container tracks skip
+offsets they have applied, the day totals skip event ids they have counted, and points
+and alerts are idempotent, so nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import faust
+import orjson
+from faust.web import Request, Response, View
+
+from lugang.contract import (
+    ColdChainException,
+    ContainerEvent,
+    DeadLetter,
+    Event,
+    InvalidEvent,
+    RawBytes,
+    ReeferReading,
+    TrainEvent,
+    parse_event,
+)
+from lugang.reference import Reference
+from lugang.settings import Settings
+from producers.topics import TopicNames
+from streams import points
+from streams.coldchain import Decision
+from streams.counts import DayTotals, Fact, fact_of
+from streams.reefer import ReeferTrack, move, observe
+from streams.sinks import AlertSink, MetricSink, daily_service_alert, exception_alert
+from streams.status import compute_status
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 2000
+BATCH_SECONDS = 0.5
+_RAW: dict[str, Any] = {
+    "key_type": bytes,
+    "value_type": bytes,
+    "key_serializer": "raw",
+    "value_serializer": "raw",
+}
+
+
+@dataclass
+class Monitor:
+    """A worker's faust app with its topics and tables (what tests and the CLI need)."""
+
+    app: faust.App
+    topics: TopicNames
+    days: Any  # faust GlobalTable: day ISO date -> DayTotals JSON
+    open_exceptions: Any  # faust GlobalTable: exception id -> ColdChainException JSON
+
+    def day_totals(self, year: int | None = None) -> dict[date, DayTotals]:
+        """The per-day totals this worker can see (all of them: the table is global)."""
+        totals = {}
+        for key, value in self.days.items():
+            day = date.fromisoformat(key.decode())
+            if year is None or day.year == year:
+                totals[day] = DayTotals.model_validate_json(value)
+        return totals
+
+
+def _dead_letter(message: Any, reason: str) -> bytes:
+    letter = DeadLetter(
+        value=RawBytes.of(message.value or b""),
+        key=None if message.key is None else RawBytes.of(message.key),
+        reason=reason,
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        dead_lettered_at=datetime.now(UTC),
+    )
+    return letter.model_dump_json().encode()
+
+
+def create_monitor(
+    settings: Settings, reference: Reference, metrics: MetricSink, alerts: AlertSink
+) -> Monitor:
+    """Build the faust app of a Lugang worker."""
+    app = faust.App(
+        settings.app_id,
+        broker=f"kafka://{settings.kafka_bootstrap}",
+        store=settings.store,
+        datadir=str(settings.data_dir),
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=1,
+        web_host=settings.web_host,
+        web_port=settings.web_port,
+        broker_session_timeout=settings.session_timeout_s,
+        broker_heartbeat_interval=min(3.0, settings.session_timeout_s / 3),
+        stream_wait_empty=False,
+        autodiscover=False,
+    )
+    names = TopicNames(settings.topic_prefix)
+    trains_topic = app.topic(names.name("trains"), **_RAW)
+    movements_topic = app.topic(names.name("containers"), names.name("reefer"), **_RAW)
+    dead_letters = app.topic(names.dead_letter, **_RAW)
+    facts_topic = app.topic(names.name("day-facts"), partitions=1, internal=True, **_RAW)
+    raw_table = {"key_serializer": "raw", "value_serializer": "raw"}
+    tracks = app.Table("reefer-tracks", use_partitioner=True, **raw_table)
+    departures = app.Table("departures", use_partitioner=True, **raw_table)
+    days = app.GlobalTable("days", partitions=1, **raw_table)
+    open_exceptions = app.GlobalTable("open-exceptions", **raw_table)
+    monitor = Monitor(app, names, days, open_exceptions)
+    lateness = timedelta(minutes=settings.allowed_lateness_minutes)
+    rules, profiles = reference.exception_rules, reference.commodities
+
+    def kind_of(topic: str) -> str:
+        return topic.removeprefix(settings.topic_prefix)
+
+    async def decode(event: Any) -> Event | None:
+        """The validated event of a message, or None after dead-lettering it."""
+        message = event.message
+        try:
+            return parse_event(kind_of(message.topic), message.value or b"", reference)
+        except InvalidEvent as exc:
+            await dead_letters.send(key=message.key, value=_dead_letter(message, exc.reason))
+            return None
+
+    async def send_facts(facts: Iterable[Fact]) -> None:
+        for fact in facts:
+            await facts_topic.send(
+                key=fact.day.isoformat().encode(), value=fact.model_dump_json().encode()
+            )
+
+    async def trains(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+        async for batch in stream.take_events(BATCH_SIZE, within=BATCH_SECONDS):
+            facts, samples = [], []
+            for event in batch:
+                train = await decode(event)
+                if not isinstance(train, TrainEvent):
+                    continue
+                fact = fact_of(train, reference)
+                if fact is not None:
+                    facts.append(fact)
+                samples += transit(train)
+            await metrics.write(samples)
+            await metrics.flush()
+            await send_facts(facts)
+            yield None
+
+    def transit(train: TrainEvent) -> list[points.Sample]:
+        """Remember an outbound departure; on its arrival at the far end, its transit."""
+        corridor = reference.corridor(train.corridor)
+        if train.direction != "OUTBOUND":
+            return []
+        key = train.train_id.encode()
+        if train.event_type == "DEPA" and train.location == reference.home.location:
+            departures[key] = train.event_time.isoformat().encode()
+            return []
+        departed = departures.get(key)
+        if train.event_type != "ARRI" or departed is None:
+            return []
+        return [
+            points.transit_sample(
+                train.train_id,
+                train.corridor,
+                datetime.fromisoformat(departed.decode()),
+                train.event_time,
+                corridor.transit_benchmark_h,
+            )
+        ]
+
+    async def movements(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+        async for batch in stream.take_events(BATCH_SIZE, within=BATCH_SECONDS):
+            by_container: dict[bytes, list[Any]] = defaultdict(list)
+            for event in batch:
+                by_container[event.message.key or b""].append(event)
+            facts: list[Fact] = []
+            samples: list[points.Sample] = []
+            decisions: list[Decision] = []
+            for key, events in by_container.items():
+                stored = tracks.get(key)
+                track = (
+                    ReeferTrack.new(key.decode())
+                    if stored is None
+                    else ReeferTrack.from_json(stored)
+                )
+                for event in events:
+                    track = await apply(track, event, facts, samples, decisions)
+                tracks[key] = track.to_json()
+            samples += [points.exception_sample(d.exception) for d in decisions]
+            await metrics.write(samples)
+            await metrics.flush()
+            await publish(decisions)
+            await send_facts(facts)
+            yield None
+
+    async def apply(
+        track: ReeferTrack,
+        event: Any,
+        facts: list[Fact],
+        samples: list[points.Sample],
+        decisions: list[Decision],
+    ) -> ReeferTrack:
+        """One container message onto its track (skipped if applied before a restart)."""
+        message = event.message
+        if track.seen(message.topic, message.offset):
+            return track
+        parsed = await decode(event)
+        if isinstance(parsed, ContainerEvent):
+            fact = fact_of(parsed, reference)
+            if fact is not None:
+                facts.append(fact)
+            track, made = move(
+                track,
+                commodity=parsed.commodity or track.settled.commodity,
+                corridor=parsed.corridor or track.settled.corridor,
+                train_id=parsed.train_id,
+            )
+            decisions += made
+        elif isinstance(parsed, ReeferReading):
+            track, made, verdict = observe(track, parsed, lateness, rules, profiles)
+            decisions += made
+            if verdict == "late":
+                reason = (
+                    f"late: reading_time {parsed.reading_time.isoformat()} is more than "
+                    f"{settings.allowed_lateness_minutes:g} min older than the newest reading"
+                )
+                await dead_letters.send(key=message.key, value=_dead_letter(message, reason))
+            elif verdict == "applied":
+                commodity = parsed.commodity or track.settled.commodity
+                profile = profiles.get(commodity) if commodity else None
+                corridor = parsed.corridor or track.settled.corridor
+                samples.append(points.reading_sample(parsed, commodity, profile, corridor))
+        return track.at_offset(message.topic, message.offset)
+
+    async def publish(decisions: list[Decision]) -> None:
+        now = datetime.now(UTC)
+        for decision in decisions:
+            exception = decision.exception
+            key = exception.exception_id.encode()
+            if exception.status == "OPEN":
+                open_exceptions[key] = exception.model_dump_json().encode()
+            elif key in open_exceptions:
+                del open_exceptions[key]
+        await alerts.fire([exception_alert(d.exception, now) for d in decisions])
+
+    async def day_facts(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+        async for batch in stream.take_events(BATCH_SIZE, within=BATCH_SECONDS):
+            facts = [Fact.model_validate_json(event.value) for event in batch]
+            for year in {f.day.year for f in facts}:
+                totals = monitor.day_totals(year)
+                changed = {
+                    f.day
+                    for f in facts
+                    if f.day.year == year and totals.setdefault(f.day, DayTotals(day=f.day)).add(f)
+                }
+                for day in changed:
+                    days[day.isoformat().encode()] = totals[day].model_dump_json().encode()
+                if changed:
+                    await metrics.write(aggregates(totals, min(changed)))
+            await metrics.flush()
+            yield None
+
+    def aggregates(totals: Mapping[date, DayTotals], since: date) -> list[points.Sample]:
+        """Daily points of each changed day and running points from ``since`` to the last
+        day with totals (a late event for a past day changes every later running total)."""
+        samples: list[points.Sample] = []
+        last = max(totals)
+        day = since
+        while day <= last:
+            if day in totals:
+                samples += points.day_samples(totals[day], reference)
+            status = compute_status(totals, reference, day, now=datetime.now(UTC))
+            samples += points.status_samples(status, reference)
+            day += timedelta(days=1)
+        return samples
+
+    app.agent(trains_topic, name="trains")(trains)
+    app.agent(movements_topic, name="movements")(movements)
+    app.agent(facts_topic, name="days")(day_facts)
+
+    @app.timer(60.0)
+    async def resend_alerts() -> None:
+        """Re-send firing alerts (Alertmanager resolves an alert it stops hearing about),
+        and raise or resolve today's 天天班 warnings."""
+        now = datetime.now(UTC)
+        today = now.astimezone(reference.home.tz).date()
+        opened = [ColdChainException.model_validate_json(v) for v in open_exceptions.values()]
+        status = compute_status(monitor.day_totals(today.year), reference, today, now)
+        await alerts.fire(
+            [exception_alert(e, now) for e in opened]
+            + [daily_service_alert(s.group, today, s.warning, now) for s in status.daily_service]
+        )
+
+    @app.page("/status")
+    async def status_page(view: View, request: Request) -> Response:
+        """Figures as of ``?date=YYYY-MM-DD`` (default: today in the port's timezone)."""
+        now = datetime.now(UTC)
+        as_of = request.query.get("date")
+        day = date.fromisoformat(as_of) if as_of else now.astimezone(reference.home.tz).date()
+        status = compute_status(monitor.day_totals(day.year), reference, day, now)
+        body = orjson.loads(status.model_dump_json())
+        body["open_exceptions"] = [orjson.loads(v) for v in open_exceptions.values()]
+        return view.json(body)
+
+    return monitor

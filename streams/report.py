@@ -1,0 +1,64 @@
+"""``lugang report``'s text: a day's figures against the plan, from the /status JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _pace(figure: dict[str, Any] | None, unit: str) -> str:
+    if figure is None:
+        return "no target for this year"
+    pace = figure["pace"]
+    verdict = "" if pace is None else f"  pace {pace:.0%} ({'on track' if pace >= 1 else 'behind'})"
+    return (
+        f"{figure['actual']:,.0f} {unit} of {figure['yearly_target']:,.0f} "
+        f"(pro-rata {figure['pro_rata_target']:,.1f}){verdict}"
+    )
+
+
+def _period(name: str, period: dict[str, Any]) -> str:
+    corridors = ", ".join(f"{c} {n}" for c, n in sorted(period["runs_by_corridor"].items()))
+    return (
+        f"{name:<14} {period['train_runs']:>5} runs  {period['teu']:>9,.0f} TEU "
+        f"({period['teu_laden']:,.0f} laden, {period['teu_empty']:,.0f} empty)  "
+        f"reefer {period['reefer_teu']:,.0f} TEU  {period['gross_weight_t']:,.0f} t"
+        + (f"\n{'':<15}{corridors}" if corridors else "")
+    )
+
+
+def render_text(status: dict[str, Any]) -> str:
+    """The report as plain text lines."""
+    lines = [
+        f"Lugang report for {status['as_of']} (Huaihua International Land Port 怀化国际陆港)",
+        "",
+        _period("today", status["today"]),
+        _period("month to date", status["month_to_date"]),
+        _period("year to date", status["year_to_date"]),
+        "",
+        f"trains YTD      {_pace(status['trains_ytd'], 'runs')}",
+        f"TEU YTD         {_pace(status['teu_ytd'], 'TEU')}",
+    ]
+    lines += [
+        f"  {category:<12}  {_pace(figure, 'TEU')}"
+        for category, figure in status["teu_ytd_by_category"].items()
+    ]
+    lines.append(f"reefer TEU YTD  {_pace(status['reefer_teu_ytd'], 'TEU')}")
+    lines.append("")
+    lines.append("天天班 (daily service)")
+    for group in status["daily_service"]:
+        today = "served" if group["served_today"] else "not yet served"
+        warning = "  WARNING: unserved past the warning hour" if group["warning"] else ""
+        lines.append(
+            f"  {group['group']:<13} today {today}, streak {group['streak_days']} days, "
+            f"missed {group['missed_month_to_date']} this month, "
+            f"{group['missed_year_to_date']} this year{warning}"
+        )
+    exceptions = status.get("open_exceptions", [])
+    lines.append("")
+    lines.append(f"open cold-chain exceptions: {len(exceptions)}")
+    lines += [
+        f"  {e['kind']:<17} {e['equipment_reference']}  {e.get('commodity') or '?'}  "
+        f"{e.get('corridor') or '?'}  since {e['started_at']}"
+        for e in exceptions
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,144 @@
+"""The stream worker end to end on the real Kafka, InfluxDB and Alertmanager."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lugang.cli import main
+from producers.records import Record, read_recording, write_recording
+from tests.integration.servers import WebhookReceiver
+from tests.integration.workers import (
+    Worker,
+    WorkerConfig,
+    influx_rows,
+    running_worker,
+    wait_for,
+)
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+WEEK = json.loads((DATA / "week.expected.json").read_text())
+WEEK_RUNS = sum(sum(d["train_runs"].values()) for d in WEEK["days"].values())
+WEEK_TEU = sum(sum(d["teu"].values()) for d in WEEK["days"].values())
+
+
+@pytest.fixture
+def pipeline(
+    kafka_bootstrap: str,
+    influx_url: str,
+    influx_bucket: str,
+    alertmanager_url: str,
+    unique_name: Callable[[str], str],
+) -> WorkerConfig:
+    return WorkerConfig(
+        kafka_bootstrap, unique_name("p") + ".", influx_url, influx_bucket, alertmanager_url
+    )
+
+
+@pytest.fixture
+def worker(pipeline: WorkerConfig, tmp_path: Path) -> Iterator[Worker]:
+    with running_worker(pipeline, tmp_path / "worker") as running:
+        yield running
+
+
+def replay(pipeline: WorkerConfig, recording: Path) -> None:
+    args = ["--bootstrap", pipeline.bootstrap, "--topic-prefix", pipeline.prefix]
+    assert main(["replay", str(recording), *args]) == 0
+
+
+def ytd(worker: Worker, day: str) -> tuple[int, float] | None:
+    figures = worker.status(day)["year_to_date"]
+    return figures["train_runs"], figures["teu"]
+
+
+def expect_week_totals(worker: Worker, pipeline: WorkerConfig) -> None:
+    want = (WEEK_RUNS, WEEK_TEU)
+    wait_for(lambda: ytd(worker, "2026-03-15") == want, 120, f"YTD {want} in /status")
+    status = worker.status("2026-03-10")
+    assert status["today"]["train_runs"] == sum(WEEK["days"]["2026-03-10"]["train_runs"].values())
+    runs = influx_rows(
+        pipeline.influx_url,
+        pipeline.influx_bucket,
+        "SELECT runs FROM train_runs_daily WHERE runs > 0 GROUP BY corridor, direction",
+    )
+    got: dict[str, dict[str, int]] = {}
+    for row in runs:
+        day = row["time"][:10]  # local midnight is 16:00Z the day before
+        local = (__import__("datetime").date.fromisoformat(day) + timedelta(days=1)).isoformat()
+        got.setdefault(local, {})[f"{row['corridor']}/{row['direction']}"] = row["runs"]
+    assert got == {d: v["train_runs"] for d, v in WEEK["days"].items() if v["train_runs"]}
+
+
+def test_replaying_a_week_gives_the_hand_checked_totals(
+    pipeline: WorkerConfig, worker: Worker
+) -> None:
+    replay(pipeline, DATA / "week.jsonl")
+    expect_week_totals(worker, pipeline)
+
+
+def duplicated_and_shuffled(source: Path, target: Path, lateness_min: float = 9.5) -> None:
+    """Every record twice, each copy moved by up to the lateness of event time."""
+    rng = random.Random(5)
+    records = list(read_recording(source)) * 2
+    keyed = [
+        (r.timestamp_ms + int(rng.uniform(0, lateness_min) * 60_000), n, r)
+        for n, r in enumerate(records)
+    ]
+    shuffled: list[Record] = [r for _, _, r in sorted(keyed, key=lambda k: (k[0], k[1]))]
+    with target.open("wb") as out:
+        write_recording(shuffled, out)
+
+
+def test_duplicated_and_shuffled_events_give_the_same_totals(
+    pipeline: WorkerConfig, worker: Worker, tmp_path: Path
+) -> None:
+    shuffled = tmp_path / "shuffled.jsonl"
+    duplicated_and_shuffled(DATA / "week.jsonl", shuffled)
+    replay(pipeline, shuffled)
+    expect_week_totals(worker, pipeline)
+
+
+def alerts_for(webhook: WebhookReceiver, container: str, status: str) -> list[dict[str, Any]]:
+    seen = []
+    while not webhook.notifications.empty():
+        body = webhook.notifications.get()
+        seen += [a for a in body["alerts"] if a["labels"].get("container") == container]
+    return [a for a in seen if a["status"] == status]
+
+
+def test_an_excursion_fires_and_resolves_and_29_minutes_fire_nothing(
+    pipeline: WorkerConfig, worker: Worker, webhook: WebhookReceiver
+) -> None:
+    replay(pipeline, DATA / "coldchain.jsonl")
+
+    def closed() -> list[dict[str, Any]]:
+        return influx_rows(
+            pipeline.influx_url,
+            pipeline.influx_bucket,
+            "SELECT * FROM coldchain_exception GROUP BY *",
+        )
+
+    rows = wait_for(
+        lambda: [r for r in closed() if r["status"] == "CLOSED"], 60, "a closed exception"
+    )
+    expected = json.loads((DATA / "coldchain.expected.json").read_text())["exceptions"]
+    assert [(r["exception_id"], r["duration_s"]) for r in rows] == [
+        (e["exception_id"], e["duration_s"]) for e in expected
+    ]
+    fired: list[dict[str, Any]] = []
+    resolved: list[dict[str, Any]] = []
+
+    def heard() -> bool:
+        fired.extend(alerts_for(webhook, "CAIU2000022", "firing"))
+        resolved.extend(alerts_for(webhook, "CAIU2000022", "resolved"))
+        return bool(resolved)
+
+    wait_for(heard, 30, "the resolved notification")
+    assert {a["labels"]["exception_id"] for a in fired + resolved} == {expected[0]["exception_id"]}
+    assert alerts_for(webhook, "TGHU1000018", "firing") == []

@@ -1,0 +1,130 @@
+"""Run ``lugang worker`` processes against the test servers, and read what they report."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from lugang.embedded import free_port
+
+
+@dataclass
+class WorkerConfig:
+    """The LUGANG_* environment of one monitored pipeline (shared by its workers)."""
+
+    bootstrap: str
+    prefix: str
+    influx_url: str
+    influx_bucket: str
+    alertmanager_url: str
+
+    def env(self, data_dir: Path, web_port: int) -> dict[str, str]:
+        return {
+            **os.environ,
+            "LUGANG_KAFKA_BOOTSTRAP": self.bootstrap,
+            "LUGANG_TOPIC_PREFIX": self.prefix,
+            "LUGANG_APP_ID": f"{self.prefix}app",
+            "LUGANG_INFLUX_URL": self.influx_url,
+            "LUGANG_INFLUX_BUCKET": self.influx_bucket,
+            "LUGANG_ALERTMANAGER_URL": self.alertmanager_url,
+            "LUGANG_DATA_DIR": str(data_dir),
+            "LUGANG_WEB_PORT": str(web_port),
+            "LUGANG_SESSION_TIMEOUT_S": "6",
+        }
+
+
+class Worker:
+    """One ``lugang worker`` subprocess with its own data folder, web port and log."""
+
+    def __init__(self, config: WorkerConfig, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.log = folder / "worker.log"
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "lugang.cli", "worker", "--loglevel", "info"],
+                env=config.env(folder / "data", self.port),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self.wait_ready()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log_tail(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:]
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"worker exited early:\n{self.log_tail()}")
+            try:
+                requests.get(f"{self.url}/status", timeout=1).raise_for_status()
+                return
+            except requests.RequestException:
+                time.sleep(0.3)
+        raise AssertionError(f"worker not ready in {timeout} s:\n{self.log_tail()}")
+
+    def status(self, day: str) -> dict[str, Any]:
+        response = requests.get(f"{self.url}/status", params={"date": day}, timeout=5)
+        response.raise_for_status()
+        body: dict[str, Any] = response.json()
+        return body
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@contextmanager
+def running_worker(config: WorkerConfig, folder: Path) -> Iterator[Worker]:
+    worker = Worker(config, folder)
+    try:
+        yield worker
+    finally:
+        worker.stop()
+
+
+def influx_rows(influx_url: str, bucket: str, query: str) -> list[dict[str, Any]]:
+    """Rows of an InfluxQL query as dicts (column name -> value)."""
+    database = bucket.split("/")[0]
+    response = requests.get(f"{influx_url}/query", params={"db": database, "q": query}, timeout=10)
+    response.raise_for_status()
+    rows: list[dict[str, Any]] = []
+    for result in response.json()["results"]:
+        for series in result.get("series", []):
+            tags = series.get("tags", {})
+            rows += [
+                {**tags, **dict(zip(series["columns"], v, strict=True))} for v in series["values"]
+            ]
+    return rows
+
+
+def wait_for(probe: Any, timeout: float, what: str, interval: float = 0.5) -> Any:
+    """Call ``probe`` until it returns something truthy, or fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = probe()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}; last: {last!r}")
