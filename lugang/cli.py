@@ -7,12 +7,8 @@ end the command with one line on stderr and exit status 1, never a traceback.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import signal
 import sys
-import tempfile
-import threading
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
@@ -20,7 +16,7 @@ from pathlib import Path
 from kafka.errors import KafkaError
 
 from lugang import __version__
-from lugang.embedded import BrokerStartError, tansu_broker
+from lugang.embedded import BrokerStartError
 from lugang.reference import ReferenceConfigError, load_reference
 from lugang.settings import Settings
 from producers.pacing import Progress, paced
@@ -35,21 +31,13 @@ class CommandError(Exception):
 
 
 def _demo(args: argparse.Namespace) -> int:
-    """Start the embedded broker and keep it up until Ctrl-C (or --seconds)."""
-    log = Path(tempfile.gettempdir()) / "lugang-demo" / "tansu.log"
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    """The whole monitor on the embedded broker, with a live board."""
+    from lugang.demo import run_demo
+
     try:
-        with tansu_broker(log, port=args.port) as bootstrap:
-            print(f"Lugang demo: embedded Tansu broker ready on {bootstrap} (log {log}).")
-            print("The stream processor and live board are not built yet: only the broker runs.")
-            until = "Ctrl-C" if args.seconds is None else f"{args.seconds:g} s"
-            print(f"Running until {until}.", flush=True)
-            with contextlib.suppress(KeyboardInterrupt):
-                stop.wait(args.seconds)
-    except BrokerStartError as exc:
+        run_demo(load_reference(args.reference), args.seconds, args.start, args.speed, args.port)
+    except (BrokerStartError, RuntimeError) as exc:
         raise CommandError(str(exc)) from None
-    print("Lugang demo stopped.")
     return 0
 
 
@@ -137,13 +125,17 @@ def _record(args: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     """Run a stream worker until it is stopped (SIGINT/SIGTERM)."""
     from faust import Worker
-    from streams.sinks import build_sinks
 
     from streams.app import create_monitor
+    from streams.sinks import build_sinks
 
     settings = Settings()
-    require_broker(settings.kafka_bootstrap)
     reference = load_reference(args.reference)
+    topics = TopicNames(settings.topic_prefix)
+    # The worker subscribes to the input topics: create them now rather than ignore them.
+    ensure_topics(
+        settings.kafka_bootstrap, [*topics.inputs, topics.dead_letter], settings.topic_partitions
+    )
     metrics, alerts = build_sinks(settings)
     monitor = create_monitor(settings, reference, metrics, alerts)
     print(
@@ -160,6 +152,7 @@ def _worker(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     """Print the figures of a day from a worker's /status."""
     import requests
+
     from streams.report import render_text
 
     url = f"{args.url.rstrip('/')}/status"
@@ -244,9 +237,25 @@ def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo",
         help="run the monitor on the embedded broker (no servers needed)",
-        description="Run Lugang end to end on an embedded Kafka-compatible broker (Tansu, in "
-        "memory). For now this starts the broker only and prints that it is ready.",
+        description="Run Lugang end to end with no servers: an embedded Kafka-compatible "
+        "broker (Tansu, in memory), a stream worker, and the simulator sending the plan's "
+        "traffic at a day a minute, with a live board of train runs, 天天班, TEU against "
+        "the plan and open cold-chain exceptions. With LUGANG_INFLUX_URL and "
+        "LUGANG_ALERTMANAGER_URL set, the worker writes to InfluxDB and pages too.",
     )
+    demo.add_argument(
+        "--start",
+        type=date.fromisoformat,
+        default=date(2026, 1, 1),
+        help="first simulated day (default: %(default)s)",
+    )
+    demo.add_argument(
+        "--speed",
+        type=float,
+        default=1440,
+        help="simulated seconds per second (default: %(default)s, a day a minute)",
+    )
+    demo.add_argument("--reference", type=Path, default=None, help="reference configuration")
     demo.add_argument("--port", type=int, default=None, help="broker port (default: a free one)")
     demo.add_argument(
         "--seconds",

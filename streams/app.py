@@ -21,6 +21,7 @@ and alerts are idempotent, so nothing is counted twice.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
@@ -56,6 +57,9 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
 BATCH_SECONDS = 0.5
+Stream = Any
+"""A faust stream of raw bytes (``faust.StreamT`` does not declare ``take_events``)."""
+
 _RAW: dict[str, Any] = {
     "key_type": bytes,
     "value_type": bytes,
@@ -81,6 +85,16 @@ class Monitor:
             if year is None or day.year == year:
                 totals[day] = DayTotals.model_validate_json(value)
         return totals
+
+
+def _as_current(event: Any) -> None:
+    """Make ``event`` faust's current event, as iterating a stream does one at a time.
+
+    A table writes a key to the changelog partition (and the RocksDB partition) of the
+    current event, and ``take_events`` batches leave none set: so before writing a key,
+    the agent names an event of that key, whose partition is the key's.
+    """
+    faust.streams._current_event.set(weakref.ref(event))
 
 
 def _dead_letter(message: Any, reason: str) -> bytes:
@@ -119,9 +133,9 @@ def create_monitor(
     movements_topic = app.topic(names.name("containers"), names.name("reefer"), **_RAW)
     dead_letters = app.topic(names.dead_letter, **_RAW)
     facts_topic = app.topic(names.name("day-facts"), partitions=1, internal=True, **_RAW)
-    raw_table = {"key_serializer": "raw", "value_serializer": "raw"}
-    tracks = app.Table("reefer-tracks", use_partitioner=True, **raw_table)
-    departures = app.Table("departures", use_partitioner=True, **raw_table)
+    raw_table: dict[str, Any] = {"key_type": bytes, "value_type": bytes}
+    tracks = app.Table("reefer-tracks", **raw_table)
+    departures = app.Table("departures", **raw_table)
     days = app.GlobalTable("days", partitions=1, **raw_table)
     open_exceptions = app.GlobalTable("open-exceptions", **raw_table)
     monitor = Monitor(app, names, days, open_exceptions)
@@ -146,7 +160,7 @@ def create_monitor(
                 key=fact.day.isoformat().encode(), value=fact.model_dump_json().encode()
             )
 
-    async def trains(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+    async def trains(stream: Stream) -> AsyncIterator[None]:
         async for batch in stream.take_events(BATCH_SIZE, within=BATCH_SECONDS):
             facts, samples = [], []
             for event in batch:
@@ -156,6 +170,7 @@ def create_monitor(
                 fact = fact_of(train, reference)
                 if fact is not None:
                     facts.append(fact)
+                _as_current(event)
                 samples += transit(train)
             await metrics.write(samples)
             await metrics.flush()
@@ -184,7 +199,7 @@ def create_monitor(
             )
         ]
 
-    async def movements(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+    async def movements(stream: Stream) -> AsyncIterator[None]:
         async for batch in stream.take_events(BATCH_SIZE, within=BATCH_SECONDS):
             by_container: dict[bytes, list[Any]] = defaultdict(list)
             for event in batch:
@@ -193,6 +208,7 @@ def create_monitor(
             samples: list[points.Sample] = []
             decisions: list[Decision] = []
             for key, events in by_container.items():
+                _as_current(events[0])
                 stored = tracks.get(key)
                 track = (
                     ReeferTrack.new(key.decode())
@@ -259,9 +275,10 @@ def create_monitor(
                 del open_exceptions[key]
         await alerts.fire([exception_alert(d.exception, now) for d in decisions])
 
-    async def day_facts(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+    async def day_facts(stream: Stream) -> AsyncIterator[None]:
         async for batch in stream.take_events(BATCH_SIZE, within=BATCH_SECONDS):
             facts = [Fact.model_validate_json(event.value) for event in batch]
+            _as_current(batch[-1])
             for year in {f.day.year for f in facts}:
                 totals = monitor.day_totals(year)
                 changed = {
@@ -294,7 +311,6 @@ def create_monitor(
     app.agent(movements_topic, name="movements")(movements)
     app.agent(facts_topic, name="days")(day_facts)
 
-    @app.timer(60.0)
     async def resend_alerts() -> None:
         """Re-send firing alerts (Alertmanager resolves an alert it stops hearing about),
         and raise or resolve today's 天天班 warnings."""
@@ -306,6 +322,8 @@ def create_monitor(
             [exception_alert(e, now) for e in opened]
             + [daily_service_alert(s.group, today, s.warning, now) for s in status.daily_service]
         )
+
+    app.timer(60.0)(resend_alerts)
 
     @app.page("/status")
     async def status_page(view: View, request: Request) -> Response:

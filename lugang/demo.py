@@ -1,0 +1,156 @@
+"""``lugang demo``: the whole monitor on the embedded broker, with a live terminal board.
+
+Tansu (memory only) stands in for Kafka; a ``lugang worker`` subprocess processes the
+streams; the simulator sends the plan's traffic at a day a minute in a thread; the board
+shows the worker's /status for the simulated day. LUGANG_INFLUX_URL and
+LUGANG_ALERTMANAGER_URL, when set, reach the worker, which then writes and pages too.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+from rich.console import Console
+from rich.live import Live
+
+from lugang.embedded import free_port, tansu_broker
+from lugang.reference import Reference
+from producers.pacing import paced
+from producers.sender import ValidatingSender, make_producer
+from producers.simulator import SimulationConfig, simulate
+from producers.topics import TopicNames, ensure_topics
+from streams.board import render_board
+
+
+@dataclass
+class SimulatorProgress:
+    """What the simulator thread has sent so far (read by the board)."""
+
+    sent: int = 0
+    last_ms: int = 0
+    error: str | None = None
+
+
+def _simulate(
+    bootstrap: str,
+    reference: Reference,
+    start: date,
+    speed: float,
+    progress: SimulatorProgress,
+    stop: threading.Event,
+) -> None:
+    config = SimulationConfig(start=start, end=date(start.year, 12, 31), seed=2026)
+    sender = ValidatingSender(make_producer(bootstrap), TopicNames(), reference)
+    try:
+        for record in paced(simulate(config, reference), speed):
+            if stop.is_set():
+                break
+            sender.send(record, "simulator")
+            progress.sent += 1
+            progress.last_ms = record.timestamp_ms
+    except Exception as exc:
+        progress.error = repr(exc)
+    finally:
+        sender.close()
+
+
+def _wait_ready(url: str, worker: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise RuntimeError(f"the worker exited; log tail:\n{log.read_text()[-2000:]}")
+        try:
+            requests.get(url, timeout=1).raise_for_status()
+            return
+        except requests.RequestException:
+            time.sleep(0.3)
+    raise RuntimeError(f"the worker did not answer in {timeout:g} s; log: {log}")
+
+
+def run_demo(
+    reference: Reference, seconds: float | None, start: date, speed: float, port: int | None
+) -> None:
+    """Run the demo until Ctrl-C or ``seconds``; print the final board."""
+    work = Path(tempfile.mkdtemp(prefix="lugang-demo-"))
+    console = Console()
+    with tansu_broker(work / "tansu.log", port) as bootstrap:
+        topics = TopicNames()
+        ensure_topics(bootstrap, [*topics.inputs, topics.dead_letter], 4)
+        web_port = free_port()
+        env = {
+            **os.environ,
+            "LUGANG_KAFKA_BOOTSTRAP": bootstrap,
+            "LUGANG_TOPIC_PREFIX": "",
+            "LUGANG_APP_ID": "lugang-demo",
+            "LUGANG_DATA_DIR": str(work / "data"),
+            "LUGANG_WEB_PORT": str(web_port),
+        }
+        log = work / "worker.log"
+        console.print(f"Lugang demo: Tansu broker on {bootstrap}; starting a worker (log {log})")
+        with log.open("wb") as log_file:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "lugang.cli", "worker"],
+                env=env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
+        stop = threading.Event()
+        try:
+            status_url = f"http://127.0.0.1:{web_port}/status"
+            _wait_ready(status_url, worker, log, timeout=90)
+            progress = SimulatorProgress()
+            thread = threading.Thread(
+                target=_simulate,
+                args=(bootstrap, reference, start, speed, progress, stop),
+                daemon=True,
+            )
+            thread.start()
+            _show(console, status_url, reference, progress, start, seconds)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stop.set()
+            worker.terminate()
+            worker.wait(timeout=30)
+    console.print("Lugang demo stopped.")
+
+
+def _show(
+    console: Console,
+    status_url: str,
+    reference: Reference,
+    progress: SimulatorProgress,
+    start: date,
+    seconds: float | None,
+) -> None:
+    """Refresh the board every second until ``seconds`` have passed (or forever)."""
+    ends = None if seconds is None else time.monotonic() + seconds
+    with Live(console=console, refresh_per_second=2) as live:
+        while ends is None or time.monotonic() < ends:
+            moment = (
+                datetime.fromtimestamp(progress.last_ms / 1000, UTC).astimezone(reference.home.tz)
+                if progress.last_ms
+                else datetime(start.year, start.month, start.day, tzinfo=reference.home.tz)
+            )
+            try:
+                response = requests.get(
+                    status_url, params={"date": moment.date().isoformat()}, timeout=5
+                )
+                body: dict[str, Any] = response.json()
+                live.update(render_board(body, moment.strftime("%Y-%m-%d %H:%M"), progress.sent))
+            except requests.RequestException as exc:
+                live.update(f"waiting for the worker: {exc}")
+            if progress.error:
+                live.console.print(f"simulator stopped: {progress.error}")
+                progress.error = None
+            time.sleep(1)

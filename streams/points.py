@@ -1,0 +1,299 @@
+"""The InfluxDB schema as code: measurement names, and the samples each aggregate becomes.
+
+Every builder is idempotent: the same aggregate always gives the same measurement, tag set
+and timestamp, so writing it again overwrites the point instead of adding one (InfluxDB
+keeps one point per series and timestamp). That is what lets the stream re-write a day's
+totals on every change, and a replay re-write everything, without double counting.
+
+Rules that keep the schema queryable with plain InfluxQL (1.x, 2.x and 3.x alike):
+
+- **Daily aggregates** are stamped at local midnight (the port's timezone) of their day;
+  group them with ``GROUP BY time(1d) tz('Asia/Shanghai')``.
+- **Explicit zeros.** A day's samples cover every dimension the reference knows (every
+  corridor in both directions, every TEU category × direction × laden/empty, ...), with 0
+  where nothing was counted, so "today by corridor" panels are complete and a re-written
+  day never leaves a stale non-zero behind.
+- **Stable field types.** InfluxDB refuses a field whose type differs from earlier writes
+  to the same shard, so each field always has one type: counts are integers, TEU, tonnes,
+  hours and °C are floats (``float()`` even when whole), and flags are integers 0/1
+  (summable, and comparable in every InfluxQL version).
+- **Unknown tag values** are written as ``"unknown"``: InfluxDB has no empty tag values.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Final, get_args
+
+from lugang.contract import ColdChainException, Direction, EmptyIndicator, ReeferReading
+from lugang.reference import CommodityProfile, Reference
+from streams.counts import DayTotals
+from streams.status import AgainstTarget, Status
+
+FieldValue = int | float | str | bool
+
+TRAIN_RUNS_DAILY: Final = "train_runs_daily"
+TEU_DAILY: Final = "teu_daily"
+REEFER_TEU_DAILY: Final = "reefer_teu_daily"
+TONNAGE_DAILY: Final = "tonnage_daily"
+DAILY_SERVICE: Final = "daily_service"
+PROGRESS_DAILY: Final = "progress_daily"
+TEU_CATEGORY_PROGRESS_DAILY: Final = "teu_category_progress_daily"
+DAILY_SERVICE_STATUS: Final = "daily_service_status"
+TRANSIT: Final = "transit"
+COLDCHAIN_EXCEPTION: Final = "coldchain_exception"
+REEFER_READING: Final = "reefer_reading"
+MEASUREMENTS: Final = (
+    TRAIN_RUNS_DAILY,
+    TEU_DAILY,
+    REEFER_TEU_DAILY,
+    TONNAGE_DAILY,
+    DAILY_SERVICE,
+    PROGRESS_DAILY,
+    TEU_CATEGORY_PROGRESS_DAILY,
+    DAILY_SERVICE_STATUS,
+    TRANSIT,
+    COLDCHAIN_EXCEPTION,
+    REEFER_READING,
+)
+"""Every measurement Lugang writes (dashboards may query only these)."""
+
+UNKNOWN: Final = "unknown"
+"""Tag value for a commodity or corridor that is not known."""
+
+DIRECTIONS: Final[tuple[Direction, ...]] = get_args(Direction)
+LADEN_STATES: Final[tuple[EmptyIndicator, ...]] = get_args(EmptyIndicator)
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _escape(text: str, specials: str) -> str:
+    for char in specials:
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def _field_value(value: FieldValue) -> str:
+    if isinstance(value, bool):  # before int: bool is an int subclass
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return f"{value}i"
+    if isinstance(value, float):
+        return repr(value)
+    return '"' + _escape(value, '\\"') + '"'
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One InfluxDB point: measurement, tags, fields and an aware timestamp.
+
+    Raises:
+        ValueError: a point InfluxDB would refuse (naive time, no fields, an empty name or
+            tag value, a newline in one, a NaN or infinite float). Refusing it here puts
+            the bug at the code that built it rather than in a rejected batch later.
+    """
+
+    measurement: str
+    tags: Mapping[str, str]
+    fields: Mapping[str, FieldValue]
+    time: datetime
+
+    def __post_init__(self) -> None:
+        if self.time.utcoffset() is None:
+            raise ValueError(f"{self.measurement}: time needs a UTC offset")
+        if not self.fields:
+            raise ValueError(f"{self.measurement}: a point needs at least one field")
+        names = [self.measurement, *self.tags, *self.tags.values(), *self.fields]
+        if any(not name or "\n" in name for name in names):
+            raise ValueError(f"{self.measurement}: empty name or tag value, or a newline")
+        if any(isinstance(v, float) and not math.isfinite(v) for v in self.fields.values()):
+            raise ValueError(f"{self.measurement}: fields must be finite numbers")
+
+    def to_line(self) -> str:
+        """InfluxDB line protocol with a nanosecond timestamp; tags and fields sorted by key,
+        so the same sample always gives the same line."""
+        head = _escape(self.measurement, ", ")
+        for key, value in sorted(self.tags.items()):
+            head += f",{_escape(key, ',= ')}={_escape(value, ',= ')}"
+        fields = ",".join(
+            f"{_escape(key, ',= ')}={_field_value(value)}"
+            for key, value in sorted(self.fields.items())
+        )
+        nanoseconds = (self.time - _EPOCH) // timedelta(microseconds=1) * 1000
+        return f"{head} {fields} {nanoseconds}"
+
+
+def local_midnight(day: date, tz: tzinfo) -> datetime:
+    """The start of a local calendar day: the timestamp of that day's aggregates."""
+    return datetime.combine(day, time(), tzinfo=tz)
+
+
+def _flag(value: bool) -> int:
+    return 1 if value else 0
+
+
+def day_samples(totals: DayTotals, reference: Reference) -> list[Sample]:
+    """A day's totals, one sample per dimension the reference knows (zeros included)."""
+    at = local_midnight(totals.day, reference.home.tz)
+    samples = [
+        Sample(
+            TRAIN_RUNS_DAILY,
+            {"corridor": cid, "direction": direction, "service_group": corridor.service_group},
+            {"runs": totals.runs.get(f"{cid}/{direction}", 0)},
+            at,
+        )
+        for cid, corridor in reference.corridors.items()
+        for direction in DIRECTIONS
+    ]
+    samples += [
+        Sample(
+            TEU_DAILY,
+            {"teu_category": category, "direction": direction, "laden": laden},
+            {"teu": float(totals.teu.get(f"{category}/{direction}/{laden}", 0.0))},
+            at,
+        )
+        for category in reference.teu_categories
+        for direction in DIRECTIONS
+        for laden in LADEN_STATES
+    ]
+    samples += [
+        Sample(
+            REEFER_TEU_DAILY,
+            {"direction": direction},
+            {"teu": float(totals.reefer_teu.get(direction, 0.0))},
+            at,
+        )
+        for direction in DIRECTIONS
+    ]
+    samples.append(Sample(TONNAGE_DAILY, {}, {"gross_weight_t": totals.gross_weight_kg / 1000}, at))
+    for group, spec in reference.service_groups.items():
+        if spec.daily_service:
+            outbound = totals.outbound_runs_by_group.get(group, 0)
+            fields = {"served": _flag(outbound > 0), "outbound_runs": outbound}
+            samples.append(Sample(DAILY_SERVICE, {"service_group": group}, fields, at))
+    return samples
+
+
+def _progress(
+    name: str, actual: int | float, against: AgainstTarget | None
+) -> dict[str, FieldValue]:
+    """``{name}_ytd`` and, when the year has a target, ``{name}_pro_rata``."""
+    fields: dict[str, FieldValue] = {f"{name}_ytd": actual}
+    if against is not None:
+        fields[f"{name}_pro_rata"] = float(against.pro_rata_target)
+    return fields
+
+
+def status_samples(status: Status, reference: Reference) -> list[Sample]:
+    """Year-to-date progress and 天天班 standing as of ``status.as_of``. Pro-rata fields are
+    left out in a year the plan sets no target for."""
+    at = local_midnight(status.as_of, reference.home.tz)
+    ytd = status.year_to_date
+    progress = {
+        **_progress("trains", ytd.train_runs, status.trains_ytd),
+        **_progress("teu", float(ytd.teu), status.teu_ytd),
+        **_progress("reefer_teu", float(ytd.reefer_teu), status.reefer_teu_ytd),
+    }
+    samples = [Sample(PROGRESS_DAILY, {}, progress, at)]
+    samples += [
+        Sample(
+            TEU_CATEGORY_PROGRESS_DAILY,
+            {"teu_category": category},
+            _progress(
+                "teu",
+                float(ytd.teu_by_category.get(category, 0.0)),
+                status.teu_ytd_by_category.get(category),
+            ),
+            at,
+        )
+        for category in reference.teu_categories
+    ]
+    samples += [
+        Sample(
+            DAILY_SERVICE_STATUS,
+            {"service_group": service.group},
+            {
+                "streak_days": service.streak_days,
+                "missed_mtd": service.missed_month_to_date,
+                "missed_ytd": service.missed_year_to_date,
+                "served": _flag(service.served_today),
+            },
+            at,
+        )
+        for service in status.daily_service
+    ]
+    return samples
+
+
+def transit_sample(
+    train_id: str,
+    corridor: str,
+    departed_at: datetime,
+    arrived_at: datetime,
+    benchmark_h: float | None,
+) -> Sample:
+    """Transit time of one outbound run, stamped at its departure from the home location.
+
+    Raises:
+        ValueError: the arrival is before the departure.
+    """
+    if arrived_at < departed_at:
+        raise ValueError(f"train {train_id}: arrived {arrived_at} before departing {departed_at}")
+    hours = (arrived_at - departed_at) / timedelta(hours=1)
+    fields: dict[str, FieldValue] = {"hours": hours}
+    if benchmark_h is not None:
+        fields["benchmark_h"] = float(benchmark_h)
+        fields["within_benchmark"] = _flag(hours <= benchmark_h)
+    return Sample(TRANSIT, {"corridor": corridor, "train_id": train_id}, fields, departed_at)
+
+
+def exception_sample(exc: ColdChainException) -> Sample:
+    """A cold-chain exception, stamped at its start. Opening and closing give the same tags
+    and time, so the closed exception overwrites the open one (the close carries every
+    field the open did: the peak only grows)."""
+    fields: dict[str, FieldValue] = {"open": _flag(exc.status == "OPEN"), "status": exc.status}
+    if exc.duration_s is not None:
+        fields["duration_s"] = float(exc.duration_s)
+    if exc.peak_deviation_c is not None:
+        fields["peak_deviation_c"] = float(exc.peak_deviation_c)
+    tags = {
+        "kind": exc.kind,
+        "equipment_reference": exc.equipment_reference,
+        "commodity": exc.commodity or UNKNOWN,
+        "corridor": exc.corridor or UNKNOWN,
+        "exception_id": exc.exception_id,
+    }
+    return Sample(COLDCHAIN_EXCEPTION, tags, fields, exc.started_at)
+
+
+def reading_sample(
+    reading: ReeferReading,
+    commodity: str | None,
+    profile: CommodityProfile | None,
+    corridor: str | None,
+) -> Sample:
+    """One reefer reading, with the commodity and corridor it was judged by (its own, else
+    the container's latest move) and that commodity's safe band, so a panel can draw the
+    band next to the temperature."""
+    fields: dict[str, FieldValue] = {
+        "supply_air_c": float(reading.supply_air_c),
+        "setpoint_c": float(reading.setpoint_c),
+        "power_on": _flag(reading.power_on),
+    }
+    if reading.return_air_c is not None:
+        fields["return_air_c"] = float(reading.return_air_c)
+    if reading.humidity_pct is not None:
+        fields["humidity_pct"] = float(reading.humidity_pct)
+    if profile is not None:
+        if profile.band_low_c is not None:
+            fields["band_low_c"] = float(profile.band_low_c)
+        fields["band_high_c"] = float(profile.band_high_c)
+    tags = {
+        "equipment_reference": reading.equipment_reference,
+        "commodity": commodity or UNKNOWN,
+        "corridor": corridor or UNKNOWN,
+    }
+    return Sample(REEFER_READING, tags, fields, reading.reading_time)

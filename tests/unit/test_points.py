@@ -1,0 +1,286 @@
+"""The InfluxDB schema: line protocol, and the samples each aggregate becomes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+
+from lugang.contract import ColdChainException, ReeferReading, exception_id
+from lugang.reference import default_reference
+from streams import points
+from streams.counts import DayTotals, Fact
+from streams.points import FieldValue, Sample
+from streams.status import compute_status
+
+REF = default_reference()
+CST = timezone(timedelta(hours=8))
+DAY = date(2026, 3, 15)
+MIDNIGHT = datetime(2026, 3, 14, 16, 0, tzinfo=UTC)  # 2026-03-15 00:00 in Asia/Shanghai
+MIDNIGHT_NS = 1_773_504_000_000_000_000
+BOX = "MSKU9070323"
+
+
+def fact(kind: str, event_id: str, corridor: str, direction: str, **kwargs: object) -> Fact:
+    spec = REF.corridor(corridor)
+    return Fact.model_validate(
+        {
+            "event_id": event_id,
+            "day": DAY,
+            "kind": kind,
+            "corridor": corridor,
+            "direction": direction,
+            "service_group": spec.service_group,
+            "teu_category": spec.teu_category,
+            **kwargs,
+        }
+    )
+
+
+def day_totals() -> DayTotals:
+    """Two outbound runs on HHW-QZH, one inbound on HHW-VTE, a laden 40 ft reefer loaded
+    (28.5 t) and an empty 20 ft box discharged."""
+    totals = DayTotals(day=DAY)
+    for item in [
+        fact("TRAIN_RUN", "t1", "HHW-QZH", "OUTBOUND"),
+        fact("TRAIN_RUN", "t2", "HHW-QZH", "OUTBOUND"),
+        fact("TRAIN_RUN", "t3", "HHW-VTE", "INBOUND"),
+        fact(
+            "CONTAINER_MOVE",
+            "c1",
+            "HHW-QZH",
+            "OUTBOUND",
+            teu=2.0,
+            reefer=True,
+            gross_weight_kg=28500.0,
+        ),
+        fact("CONTAINER_MOVE", "c2", "HHW-VTE", "INBOUND", teu=1.0, laden=False),
+    ]:
+        totals.add(item)
+    return totals
+
+
+def by_tags(samples: list[Sample], measurement: str) -> dict[tuple[str, ...], Mapping[str, object]]:
+    """The fields of each sample of one measurement, keyed by its sorted tag values."""
+    found: dict[tuple[str, ...], Mapping[str, object]] = {}
+    for sample in samples:
+        if sample.measurement == measurement:
+            assert sample.time == MIDNIGHT
+            key = tuple(value for _, value in sorted(sample.tags.items()))
+            assert key not in found, f"two {measurement} samples with tags {key}"
+            found[key] = sample.fields
+    return found
+
+
+def test_line_protocol_escapes_and_orders_tags_and_fields() -> None:
+    """Tags and fields are sorted by key; names, tags and strings are escaped."""
+    fields: dict[str, FieldValue] = {"z": 1.5, "n": 3, "ok": True, "s": 'say "hi" \\ bye'}
+    sample = Sample("my m,x", {"b key": "v=1,2", "a": "plain"}, fields, MIDNIGHT.astimezone(CST))
+    assert sample.to_line() == (
+        r"my\ m\,x,a=plain,b\ key=v\=1\,2 "
+        r'n=3i,ok=true,s="say \"hi\" \\ bye",z=1.5 '
+        f"{MIDNIGHT_NS}"
+    )
+
+
+def test_line_protocol_keeps_microseconds_and_float_types() -> None:
+    """Timestamps are exact nanoseconds; a whole float stays a float (not an integer)."""
+    sample = Sample("m", {}, {"teu": 2.0}, MIDNIGHT + timedelta(microseconds=7))
+    assert sample.to_line() == f"m teu=2.0 {MIDNIGHT_NS + 7000}"
+
+
+@pytest.mark.parametrize(
+    ("tags", "fields", "moment"),
+    [
+        ({}, {"v": 1}, datetime(2026, 3, 15)),  # noqa: DTZ001 - the naive time is the point
+        ({}, {}, MIDNIGHT),
+        ({"corridor": ""}, {"v": 1}, MIDNIGHT),
+        ({"corridor": "a\nb"}, {"v": 1}, MIDNIGHT),
+        ({}, {"v": float("nan")}, MIDNIGHT),
+    ],
+)
+def test_sample_refuses_points_influxdb_would_refuse(
+    tags: dict[str, str], fields: dict[str, FieldValue], moment: datetime
+) -> None:
+    with pytest.raises(ValueError, match=r"^m: "):
+        Sample("m", tags, fields, moment)
+
+
+def test_day_samples_train_runs_cover_every_corridor_and_direction() -> None:
+    """Runs per corridor and direction at local midnight, zeros where nothing ran."""
+    runs = by_tags(points.day_samples(day_totals(), REF), points.TRAIN_RUNS_DAILY)
+    assert len(runs) == 2 * len(REF.corridors)
+    assert runs["HHW-QZH", "OUTBOUND", "RAIL_SEA"] == {"runs": 2}
+    assert runs["HHW-VTE", "INBOUND", "CROSS_BORDER"] == {"runs": 1}
+    assert runs["HHW-QZH", "INBOUND", "RAIL_SEA"] == {"runs": 0}
+    assert runs["KHN-HHW", "OUTBOUND", "DOMESTIC"] == {"runs": 0}
+
+
+def test_day_samples_teu_reefer_tonnage_and_daily_service() -> None:
+    samples = points.day_samples(day_totals(), REF)
+    teu = by_tags(samples, points.TEU_DAILY)  # key: direction, laden, teu_category
+    assert len(teu) == 2 * 2 * len(REF.teu_categories)
+    assert teu["OUTBOUND", "LADEN", "RAIL_SEA"] == {"teu": 2.0}
+    assert teu["INBOUND", "EMPTY", "LAOS"] == {"teu": 1.0}
+    assert teu["INBOUND", "LADEN", "LAOS"] == {"teu": 0.0}
+    assert all(isinstance(fields["teu"], float) for fields in teu.values())
+    assert by_tags(samples, points.REEFER_TEU_DAILY) == {
+        ("OUTBOUND",): {"teu": 2.0},
+        ("INBOUND",): {"teu": 0.0},
+    }
+    assert by_tags(samples, points.TONNAGE_DAILY) == {(): {"gross_weight_t": 28.5}}
+    assert by_tags(samples, points.DAILY_SERVICE) == {
+        ("RAIL_SEA",): {"served": 1, "outbound_runs": 2},
+        ("CROSS_BORDER",): {"served": 0, "outbound_runs": 0},
+    }
+
+
+def test_status_samples() -> None:
+    """Year-to-date progress against pro-rata targets, and 天天班 standing, at midnight."""
+    now = datetime(2026, 3, 15, 20, 0, tzinfo=CST)
+    status = compute_status({DAY: day_totals()}, REF, DAY, now)
+    samples = points.status_samples(status, REF)
+    # 2026-03-15 is day 74 of 365: 500 trains x 74/365 = 101.37
+    assert by_tags(samples, points.PROGRESS_DAILY) == {
+        (): {
+            "trains_ytd": 3,
+            "trains_pro_rata": 101.37,
+            "teu_ytd": 3.0,
+            "teu_pro_rata": 10136.99,
+            "reefer_teu_ytd": 2.0,
+            "reefer_teu_pro_rata": 101.37,
+        }
+    }
+    categories = by_tags(samples, points.TEU_CATEGORY_PROGRESS_DAILY)
+    assert categories["RAIL_SEA",] == {"teu_ytd": 2.0, "teu_pro_rata": 4257.53}
+    assert categories["OTHER",] == {"teu_ytd": 0.0, "teu_pro_rata": 4663.01}
+    service = by_tags(samples, points.DAILY_SERVICE_STATUS)
+    assert service["RAIL_SEA",] == {
+        "streak_days": 1,
+        "missed_mtd": 14,
+        "missed_ytd": 73,
+        "served": 1,
+    }
+    assert service["CROSS_BORDER",]["served"] == 0
+
+
+def test_status_samples_without_a_target_leave_pro_rata_out() -> None:
+    day = date(2030, 3, 15)
+    status = compute_status({}, REF, day, datetime(2030, 3, 15, 12, tzinfo=CST))
+    (progress,) = (
+        s for s in points.status_samples(status, REF) if s.measurement == "progress_daily"
+    )
+    assert progress.fields == {"trains_ytd": 0, "teu_ytd": 0.0, "reefer_teu_ytd": 0.0}
+
+
+def test_transit_sample() -> None:
+    departed = datetime(2026, 3, 15, 9, 20, tzinfo=CST)
+    sample = points.transit_sample("X9001", "HHW-QZH", departed, departed + timedelta(hours=31), 30)
+    assert sample.measurement == points.TRANSIT
+    assert sample.tags == {"corridor": "HHW-QZH", "train_id": "X9001"}
+    assert sample.fields == {"hours": 31.0, "benchmark_h": 30.0, "within_benchmark": 0}
+    assert sample.time == departed
+    no_benchmark = points.transit_sample("X1", "HHW-CSX", departed, departed, None)
+    assert no_benchmark.fields == {"hours": 0.0}
+    with pytest.raises(ValueError, match="before departing"):
+        points.transit_sample("X1", "HHW-CSX", departed, departed - timedelta(1), None)
+
+
+def cold_chain_exception(closed: bool) -> ColdChainException:
+    started = datetime(2026, 3, 15, 8, 30, tzinfo=CST)
+    return ColdChainException(
+        exception_id=exception_id(BOX, "HIGH", started),
+        kind="HIGH",
+        equipment_reference=BOX,
+        commodity="citrus",
+        started_at=started,
+        ended_at=started + timedelta(minutes=45) if closed else None,
+        peak_deviation_c=2.8,
+        duration_s=2700.0 if closed else None,
+        status="CLOSED" if closed else "OPEN",
+    )
+
+
+def test_exception_sample_close_overwrites_open() -> None:
+    """Opening and closing give the same series and time; the close adds the duration."""
+    opened = points.exception_sample(cold_chain_exception(closed=False))
+    closed = points.exception_sample(cold_chain_exception(closed=True))
+    assert opened.measurement == points.COLDCHAIN_EXCEPTION
+    assert (
+        opened.tags
+        == closed.tags
+        == {
+            "kind": "HIGH",
+            "equipment_reference": BOX,
+            "commodity": "citrus",
+            "corridor": "unknown",
+            "exception_id": f"{BOX}:HIGH:2026-03-15T00:30:00+00:00",
+        }
+    )
+    assert opened.time == closed.time == datetime(2026, 3, 15, 0, 30, tzinfo=UTC)
+    assert opened.fields == {"open": 1, "status": "OPEN", "peak_deviation_c": 2.8}
+    assert closed.fields == {
+        "open": 0,
+        "status": "CLOSED",
+        "peak_deviation_c": 2.8,
+        "duration_s": 2700.0,
+    }
+
+
+def test_reading_sample() -> None:
+    reading = ReeferReading(
+        event_id="r1",
+        equipment_reference=BOX,
+        reading_time=datetime(2026, 3, 15, 8, 5, tzinfo=CST),
+        setpoint_c=-18,
+        supply_air_c=-17,
+        humidity_pct=80,
+        power_on=True,
+    )
+    sample = points.reading_sample(reading, "frozen", REF.commodity("frozen"), None)
+    assert sample.measurement == points.REEFER_READING
+    assert sample.tags == {"equipment_reference": BOX, "commodity": "frozen", "corridor": "unknown"}
+    assert sample.fields == {
+        "supply_air_c": -17.0,
+        "setpoint_c": -18.0,
+        "humidity_pct": 80.0,
+        "power_on": 1,
+        "band_high_c": -15.0,
+    }
+    assert all(type(v) is float for k, v in sample.fields.items() if k != "power_on")
+    assert sample.time == reading.reading_time
+    unjudged = points.reading_sample(reading, None, None, "HHW-QZH")
+    assert unjudged.tags["commodity"] == "unknown"
+    assert "band_high_c" not in unjudged.fields
+
+
+def test_builders_are_idempotent() -> None:
+    """The same aggregate gives the same lines, so writing it again overwrites."""
+    now = datetime(2026, 3, 15, 20, 0, tzinfo=CST)
+
+    def lines() -> list[str]:
+        totals = day_totals()
+        samples = points.day_samples(totals, REF)
+        samples += points.status_samples(compute_status({DAY: totals}, REF, DAY, now), REF)
+        samples.append(points.exception_sample(cold_chain_exception(closed=True)))
+        return [sample.to_line() for sample in samples]
+
+    assert lines() == lines()
+
+
+def test_an_empty_day_writes_the_same_series_as_a_busy_one() -> None:
+    """Explicit zeros: every series of a busy day exists on an empty day too, at the same
+    time, so re-writing a day always overwrites every point it wrote before."""
+
+    def series(totals: DayTotals) -> set[tuple[str, tuple[tuple[str, str], ...], datetime]]:
+        return {
+            (s.measurement, tuple(sorted(s.tags.items())), s.time)
+            for s in points.day_samples(totals, REF)
+        }
+
+    assert series(DayTotals(day=DAY)) == series(day_totals())
+
+
+def test_measurement_names_are_listed_once() -> None:
+    assert len(set(points.MEASUREMENTS)) == len(points.MEASUREMENTS) == 11
