@@ -143,9 +143,8 @@ def _show(
                 else datetime(start.year, start.month, start.day, tzinfo=reference.home.tz)
             )
             try:
-                response = requests.get(
-                    status_url, params={"date": moment.date().isoformat()}, timeout=5
-                )
+                query = {"date": moment.date().isoformat(), "now": moment.isoformat()}
+                response = requests.get(status_url, params=query, timeout=5)
                 body: dict[str, Any] = response.json()
                 live.update(render_board(body, moment.strftime("%Y-%m-%d %H:%M"), progress.sent))
             except requests.RequestException as exc:

@@ -327,8 +327,10 @@ def create_monitor(
 
     @app.page("/status")
     async def status_page(view: View, request: Request) -> Response:
-        """Figures as of ``?date=YYYY-MM-DD`` (default: today in the port's timezone)."""
-        now = datetime.now(UTC)
+        """Figures as of ``?date=YYYY-MM-DD`` (default: today in the port's timezone);
+        ``?now=`` (RFC 3339) sets the clock of the 天天班 warning, e.g. a simulated one."""
+        clock = request.query.get("now")
+        now = datetime.fromisoformat(clock) if clock else datetime.now(UTC)
         as_of = request.query.get("date")
         day = date.fromisoformat(as_of) if as_of else now.astimezone(reference.home.tz).date()
         status = compute_status(monitor.day_totals(day.year), reference, day, now)

@@ -30,15 +30,23 @@ def test_a_server_that_cannot_start_fails_with_its_log_tail(tmp_path: Path) -> N
     assert "next step: see" in result.stderr
 
 
-def test_demo_starts_the_embedded_broker() -> None:
+def test_demo_runs_the_monitor_and_shows_the_board() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "lugang.cli", "demo", "--seconds", "0.5"],
+        [sys.executable, "-m", "lugang.cli", "demo", "--seconds", "25"],
         capture_output=True,
         text=True,
         check=False,
-        timeout=60,
+        timeout=180,
     )
 
-    assert result.returncode == 0, result.stderr
-    assert "embedded Tansu broker ready on 127.0.0.1:" in result.stdout
-    assert "Lugang demo stopped." in result.stdout
+    assert result.returncode == 0, result.stdout + result.stderr
+    board = result.stdout
+    for title in (
+        "Lugang 陆港",
+        "Train runs today",
+        "天天班 daily service",
+        "Year to date vs plan",
+    ):
+        assert title in board
+    assert "events sent" in board
+    assert "Lugang demo stopped." in board
