@@ -49,7 +49,7 @@ from producers.topics import TopicNames
 from streams import points
 from streams.coldchain import Decision
 from streams.counts import DayTotals, Fact, fact_of
-from streams.reefer import ReeferTrack, move, observe
+from streams.reefer import Move, ReeferTrack, move, observe
 from streams.sinks import AlertSink, MetricSink, daily_service_alert, exception_alert
 from streams.status import compute_status
 
@@ -241,12 +241,14 @@ def create_monitor(
             fact = fact_of(parsed, reference)
             if fact is not None:
                 facts.append(fact)
-            track, made = move(
-                track,
-                commodity=parsed.commodity or track.settled.commodity,
-                corridor=parsed.corridor or track.settled.corridor,
-                train_id=parsed.train_id,
+            moved = Move(
+                parsed.event_id,
+                parsed.event_time,
+                parsed.commodity,
+                parsed.corridor,
+                parsed.train_id,
             )
+            track, made = move(track, moved, lateness, rules, profiles)
             decisions += made
         elif isinstance(parsed, ReeferReading):
             track, made, verdict = observe(track, parsed, lateness, rules, profiles)

@@ -1,14 +1,22 @@
-"""One container's cold-chain track: readings reordered within the allowed lateness before
-the pure state machine (:mod:`streams.coldchain`) judges them, exactly once.
+"""One container's cold-chain track: readings and train moves put in event-time order
+within the allowed lateness before the pure state machine (:mod:`streams.coldchain`)
+judges them, exactly once.
 
-The track keeps a *settled* state — every reading older than the newest minus the
-allowed lateness folded in — and the *recent* readings after it, in event-time order. A
-reading is folded from the settled state together with the recent ones, so one that
-arrives out of order (within the lateness) is judged in its place, and the result equals
-that of an in-order stream. Decisions come out as soon as a reading shows them; since the
-lateness (10 min by default) is shorter than every rule's threshold, a late reading can
-still move a start that has not fired yet, but not one that has. Each decision is emitted
-once: the track remembers which exception ids it has opened and closed.
+Readings (``reefer`` topic) and moves (``containers`` topic) come from two topics, and
+Kafka orders neither against the other, so the track orders them itself. It keeps a
+*settled* state — everything older than the newest reading minus the allowed lateness
+folded in — and the *recent* readings and moves after it, in event-time order. A new item
+is folded from the settled state together with the recent ones, so a reading or a move
+that arrives out of order (within the lateness) is judged in its place and the result
+equals that of an in-order stream. Only readings advance the horizon: a move that runs
+ahead of the readings waits in its place until they pass it. A move older than the
+horizon is applied to the settled state at once (the readings in between keep the context
+they were judged with); a reading older than the horizon is *late*.
+
+Decisions come out as soon as a reading shows them; since the lateness (10 min by
+default) is shorter than every rule's threshold, a late reading can still move a start
+that has not fired yet, but not one that has. Each decision is emitted once: the track
+remembers which exception ids it has opened and closed.
 
 Crash safety: the track also keeps the offset of the last message applied from each
 input topic; a message at or below it (redelivered after a restart, because the offset
@@ -18,12 +26,13 @@ commit had not happened yet) is skipped, while the changelog restored the track 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
 import orjson
+from pydantic import AwareDatetime, TypeAdapter
 
 from lugang.contract import ReeferReading
 from lugang.reference import CommodityProfile, ExceptionRules
@@ -32,7 +41,6 @@ from streams.coldchain import (
     ContainerState,
     Decision,
     Open,
-    check_silence,
     step,
     with_context,
 )
@@ -44,11 +52,30 @@ _REMEMBERED_CLOSES = 16
 
 
 @dataclass(frozen=True, slots=True)
+class Move:
+    """A train move of the container: the context its later readings are judged in."""
+
+    event_id: str
+    at: AwareDatetime
+    commodity: str | None
+    corridor: str | None
+    train_id: str | None
+
+
+Item = ReeferReading | Move
+_MOVE_JSON = TypeAdapter(Move)
+
+
+def _time(item: Item) -> datetime:
+    return item.reading_time if isinstance(item, ReeferReading) else item.at
+
+
+@dataclass(frozen=True, slots=True)
 class ReeferTrack:
     """The cold-chain memory of one container, serialised to a faust table as JSON."""
 
     settled: ContainerState
-    recent: tuple[ReeferReading, ...] = ()
+    recent: tuple[Item, ...] = ()
     opened_ids: frozenset[str] = frozenset()
     closed_ids: tuple[str, ...] = ()
     offsets: Mapping[str, int] = field(default_factory=dict)
@@ -57,17 +84,16 @@ class ReeferTrack:
     def new(cls, equipment_reference: str) -> ReeferTrack:
         return cls(ContainerState(equipment_reference=equipment_reference))
 
-    def current(
-        self, rules: ExceptionRules, profiles: Mapping[str, CommodityProfile]
-    ) -> ContainerState:
-        """The state with the recent readings folded in."""
-        return _fold(self.settled, self.recent, rules, profiles)[0]
-
     def to_json(self) -> bytes:
+        def item(entry: Item) -> object:
+            if isinstance(entry, ReeferReading):
+                return {"reading": orjson.Fragment(entry.model_dump_json().encode())}
+            return {"move": orjson.Fragment(_MOVE_JSON.dump_json(entry))}
+
         return orjson.dumps(
             {
                 "settled": orjson.Fragment(self.settled.to_json()),
-                "recent": [orjson.Fragment(r.model_dump_json().encode()) for r in self.recent],
+                "recent": [item(entry) for entry in self.recent],
                 "opened": sorted(self.opened_ids),
                 "closed": list(self.closed_ids),
                 "offsets": dict(self.offsets),
@@ -77,9 +103,15 @@ class ReeferTrack:
     @classmethod
     def from_json(cls, data: bytes) -> ReeferTrack:
         raw = orjson.loads(data)
+
+        def item(entry: dict[str, object]) -> Item:
+            if "reading" in entry:
+                return ReeferReading.model_validate_json(orjson.dumps(entry["reading"]))
+            return _MOVE_JSON.validate_json(orjson.dumps(entry["move"]))
+
         return cls(
             settled=ContainerState.from_json(orjson.dumps(raw["settled"])),
-            recent=tuple(ReeferReading.model_validate_json(orjson.dumps(r)) for r in raw["recent"]),
+            recent=tuple(item(entry) for entry in raw["recent"]),
             opened_ids=frozenset(raw["opened"]),
             closed_ids=tuple(raw["closed"]),
             offsets=raw["offsets"],
@@ -92,18 +124,35 @@ class ReeferTrack:
     def at_offset(self, topic: str, offset: int) -> ReeferTrack:
         return replace(self, offsets={**self.offsets, topic: offset})
 
+    @property
+    def newest_reading(self) -> datetime | None:
+        readings = [r.reading_time for r in self.recent if isinstance(r, ReeferReading)]
+        return readings[-1] if readings else self.settled.last_reading_at
+
 
 def _fold(
     state: ContainerState,
-    readings: tuple[ReeferReading, ...],
+    items: Sequence[Item],
     rules: ExceptionRules,
     profiles: Mapping[str, CommodityProfile],
 ) -> tuple[ContainerState, list[Decision]]:
     decisions: list[Decision] = []
-    for reading in readings:
-        state, made = step(state, reading, rules, profiles)
+    for item in items:
+        if isinstance(item, ReeferReading):
+            state, made = step(state, item, rules, profiles)
+        else:
+            state, made = _apply_move(state, item)
         decisions += made
     return state, decisions
+
+
+def _apply_move(state: ContainerState, move: Move) -> tuple[ContainerState, list[Decision]]:
+    return with_context(
+        state,
+        commodity=move.commodity or state.commodity,
+        corridor=move.corridor or state.corridor,
+        train_id=move.train_id,
+    )
 
 
 def observe(
@@ -114,32 +163,54 @@ def observe(
     profiles: Mapping[str, CommodityProfile],
 ) -> tuple[ReeferTrack, list[Decision], Verdict]:
     """Take one reading: ``duplicate`` if a recent reading has its event id or its time,
-    ``late`` if it is older than the newest minus ``lateness`` (everything settled is), else
-    ``applied`` with the decisions it brings."""
+    ``late`` if it is older than the newest reading minus ``lateness`` (everything settled
+    is), else ``applied`` with the decisions it brings."""
     at = reading.reading_time
-    times = [r.reading_time for r in track.recent]
-    if at in times or any(r.event_id == reading.event_id for r in track.recent):
+    readings = [r for r in track.recent if isinstance(r, ReeferReading)]
+    if any(r.reading_time == at or r.event_id == reading.event_id for r in readings):
         return track, [], "duplicate"
-    newest = times[-1] if times else track.settled.last_reading_at
+    newest = track.newest_reading
     if newest is not None and at < newest - lateness:
         return track, [], "late"
-    index = bisect.bisect(times, at)
-    recent = (*track.recent[:index], reading, *track.recent[index:])
-    track, decisions = _settle(track, recent, lateness, rules, profiles)
+    track, decisions = _insert(track, reading, lateness, rules, profiles)
     return track, decisions, "applied"
 
 
-def _settle(
+def move(
     track: ReeferTrack,
-    recent: tuple[ReeferReading, ...],
+    event: Move,
     lateness: timedelta,
     rules: ExceptionRules,
     profiles: Mapping[str, CommodityProfile],
 ) -> tuple[ReeferTrack, list[Decision]]:
-    """Fold all readings for the decisions; move those older than the newest minus the
-    lateness into the settled state; keep each decision that was not emitted before."""
-    horizon = recent[-1].reading_time - lateness
-    keep = next((i for i, r in enumerate(recent) if r.reading_time >= horizon), len(recent))
+    """Take one train move of the container (a duplicate event id changes nothing)."""
+    if any(isinstance(m, Move) and m.event_id == event.event_id for m in track.recent):
+        return track, []
+    newest = track.newest_reading
+    if newest is not None and event.at < newest - lateness:
+        settled, decisions = _apply_move(track.settled, event)
+        return _emit_once(replace(track, settled=settled), decisions)
+    return _insert(track, event, lateness, rules, profiles)
+
+
+def _insert(
+    track: ReeferTrack,
+    item: Item,
+    lateness: timedelta,
+    rules: ExceptionRules,
+    profiles: Mapping[str, CommodityProfile],
+) -> tuple[ReeferTrack, list[Decision]]:
+    """Put ``item`` in its place, fold everything for the decisions, and settle what is
+    older than the newest reading minus the lateness; keep decisions not emitted before."""
+    times = [_time(entry) for entry in track.recent]
+    index = bisect.bisect(times, _time(item))
+    recent = (*track.recent[:index], item, *track.recent[index:])
+    newest = replace(track, recent=recent).newest_reading
+    horizon = None if newest is None else newest - lateness
+    keep = next(
+        (i for i, entry in enumerate(recent) if horizon is None or _time(entry) >= horizon),
+        len(recent),
+    )
     settled, _ = _fold(track.settled, recent[:keep], rules, profiles)
     _, decisions = _fold(track.settled, recent, rules, profiles)
     return _emit_once(replace(track, settled=settled, recent=recent[keep:]), decisions)
@@ -150,7 +221,7 @@ def _emit_once(track: ReeferTrack, decisions: list[Decision]) -> tuple[ReeferTra
     fresh: list[Decision] = []
     for decision in decisions:
         exception_id = decision.exception.exception_id
-        if isinstance(decision, Open) and exception_id not in opened and exception_id not in closed:
+        if isinstance(decision, Open) and exception_id not in opened | set(closed):
             opened.add(exception_id)
             fresh.append(decision)
         elif isinstance(decision, Close) and exception_id not in closed:
@@ -158,34 +229,3 @@ def _emit_once(track: ReeferTrack, decisions: list[Decision]) -> tuple[ReeferTra
             closed = [*closed, exception_id][-_REMEMBERED_CLOSES:]
             fresh.append(decision)
     return replace(track, opened_ids=frozenset(opened), closed_ids=tuple(closed)), fresh
-
-
-def move(
-    track: ReeferTrack,
-    *,
-    commodity: str | None,
-    corridor: str | None,
-    train_id: str | None,
-) -> tuple[ReeferTrack, list[Decision]]:
-    """A train move of the container: its context (commodity, corridor, trip) changes.
-
-    Applied to the settled state, so the recent readings are judged with the new context.
-    """
-    settled, decisions = with_context(
-        track.settled, commodity=commodity, corridor=corridor, train_id=train_id
-    )
-    return _emit_once(replace(track, settled=settled), decisions)
-
-
-def silence(
-    track: ReeferTrack,
-    now: datetime,
-    rules: ExceptionRules,
-    profiles: Mapping[str, CommodityProfile],
-) -> tuple[ReeferTrack, list[Decision]]:
-    """The live timer's check at ``now``: a TELEMETRY_GAP opens if the container is silent.
-
-    Not kept in the track: the next reading finds the same gap (same id) and closes it."""
-    current = track.current(rules, profiles)
-    _, decisions = check_silence(current, now, rules)
-    return _emit_once(track, decisions)

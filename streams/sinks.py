@@ -29,7 +29,7 @@ import json
 import logging
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Final, Protocol
 from urllib.parse import urlencode
@@ -384,10 +384,14 @@ def daily_service_alert(
 class AlertmanagerSink:
     """Posts alerts to Alertmanager's ``/api/v2/alerts``, retrying until it accepts them.
 
-    Counters: ``sent`` (alerts accepted), ``retries``.
+    Counters: ``sent`` (alerts accepted), ``retries``. ``source`` labels are added to
+    every alert (the worker adds ``lugang=<app id>``).
     """
 
-    def __init__(self, url: str, max_backoff: float = 30.0) -> None:
+    def __init__(
+        self, url: str, max_backoff: float = 30.0, source: Mapping[str, str] | None = None
+    ) -> None:
+        self._source = dict(source or {})
         self._endpoint = _Endpoint(
             f"Alertmanager {url}",
             f"{url.rstrip('/')}/api/v2/alerts",
@@ -404,9 +408,14 @@ class AlertmanagerSink:
         """Deliver the alerts in one request (waiting as long as Alertmanager is down)."""
         if not alerts:
             return
-        body = json.dumps([alert.to_json() for alert in alerts]).encode()
+        body = json.dumps([self._stamped(alert) for alert in alerts]).encode()
         await self._endpoint.post(body, f"{len(alerts)} alerts")
         self.sent += len(alerts)
+
+    def _stamped(self, alert: Alert) -> dict[str, object]:
+        """The alert's JSON with the ``source`` labels, which say which Lugang sent it
+        (one Alertmanager can serve several ports, or several test pipelines)."""
+        return replace(alert, labels={**alert.labels, **self._source}).to_json()
 
     async def close(self) -> None:
         await self._endpoint.close()
@@ -434,5 +443,5 @@ def build_sinks(settings: Settings) -> tuple[MetricSink, AlertSink]:
         )
     alerts: AlertSink = NullAlertSink()
     if settings.alertmanager_url:
-        alerts = AlertmanagerSink(settings.alertmanager_url)
+        alerts = AlertmanagerSink(settings.alertmanager_url, source={"lugang": settings.app_id})
     return metrics, alerts

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import random
+import signal
+import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -12,7 +15,10 @@ from typing import Any
 import pytest
 
 from lugang.cli import main
+from lugang.contract import ContainerEvent, InvalidEvent, ReeferReading, parse_event
+from lugang.reference import default_reference
 from producers.records import Record, read_recording, write_recording
+from streams.reefer import Move, ReeferTrack, move, observe
 from tests.integration.servers import WebhookReceiver
 from tests.integration.workers import (
     Worker,
@@ -146,3 +152,71 @@ def test_an_excursion_fires_and_resolves_and_29_minutes_fire_nothing(
         (expected[0]["exception_id"], "firing"),
         (expected[0]["exception_id"], "resolved"),
     }  # and nothing for TGHU1000018's 29 minutes
+
+
+def exceptions_of(recording: Path) -> dict[str, str]:
+    """Exception id -> final status, from the cold-chain tracks run in-process."""
+    reference = default_reference()
+    tracks: dict[str, ReeferTrack] = {}
+    final: dict[str, str] = {}
+    for record in read_recording(recording):
+        try:
+            event = parse_event(record.topic, record.value)
+        except InvalidEvent:
+            continue
+        if not isinstance(event, ContainerEvent | ReeferReading):
+            continue
+        key = event.equipment_reference
+        track = tracks.get(key) or ReeferTrack.new(key)
+        lateness = timedelta(minutes=10)
+        rules, profiles = reference.exception_rules, reference.commodities
+        if isinstance(event, ContainerEvent):
+            moved = Move(
+                event.event_id, event.event_time, event.commodity, event.corridor, event.train_id
+            )
+            track, decisions = move(track, moved, lateness, rules, profiles)
+        else:
+            track, decisions, _ = observe(track, event, lateness, rules, profiles)
+        tracks[key] = track
+        final.update((d.exception.exception_id, d.exception.status) for d in decisions)
+    return final
+
+
+def test_a_worker_killed_mid_replay_and_restarted_counts_everything_once(
+    pipeline: WorkerConfig, tmp_path: Path, webhook: WebhookReceiver
+) -> None:
+    first = Worker(pipeline, tmp_path / "first")
+    replaying = threading.Thread(
+        target=replay,
+        args=(pipeline, DATA / "week.jsonl", "150000"),  # about 4 s
+    )
+    replaying.start()
+    try:
+        wait_for(lambda: (ytd(first, "2026-03-15") or (0, 0))[1] > 0, 60, "the first TEU")
+        first.stop(signal.SIGKILL)
+        # A new data folder: the second worker restores every table from its changelog.
+        with running_worker(pipeline, tmp_path / "second") as second:
+            replaying.join()
+            expect_week_totals(second, pipeline)
+            want = exceptions_of(DATA / "week.jsonl")
+            assert want, "the week should have cold-chain exceptions"
+
+            def stored() -> dict[str, str]:
+                rows = influx_rows(
+                    pipeline.influx_url,
+                    pipeline.influx_bucket,
+                    "SELECT status FROM coldchain_exception GROUP BY exception_id",
+                )
+                return {r["exception_id"]: r["status"] for r in rows}
+
+            wait_for(lambda: stored() == want, 60, f"the exceptions {want}")
+    finally:
+        first.stop(signal.SIGKILL)
+        replaying.join()
+    app = f"{pipeline.prefix}app"
+    firing = Counter(
+        a["labels"]["exception_id"]
+        for a in drain(webhook)
+        if a["labels"].get("lugang") == app and a["status"] == "firing"
+    )
+    assert all(n == 1 for n in firing.values()), firing

@@ -8,10 +8,10 @@ from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
 
-from lugang.contract import ReeferReading, parse_event
+from lugang.contract import ContainerEvent, ReeferReading, parse_event
 from lugang.reference import default_reference
 from producers.records import read_recording
-from streams.reefer import ReeferTrack, Verdict, move, observe
+from streams.reefer import Move, ReeferTrack, Verdict, move, observe
 
 REF = default_reference()
 LATENESS = timedelta(minutes=10)
@@ -36,11 +36,13 @@ def run(
 ) -> tuple[list[tuple[str, str]], list[Verdict]]:
     """Decisions and verdicts of a stream, on a train loaded with the stream's commodity."""
     commodity = next((r.commodity for r in stream if r.commodity), "citrus")
+    loaded = Move("load", stream[0].reading_time, commodity, "HHW-QZH", "X9001")
     track, made = move(
         ReeferTrack.new(stream[0].equipment_reference),
-        commodity=commodity,
-        corridor="HHW-QZH",
-        train_id="X9001",
+        loaded,
+        LATENESS,
+        REF.exception_rules,
+        REF.commodities,
     )
     verdicts: list[Verdict] = []
     for reading in stream:
@@ -93,3 +95,49 @@ def test_a_reading_older_than_the_lateness_is_late() -> None:
     assert verdicts[-1] == "late"
     _, verdicts = run([*stream[:4], stream[3].model_copy(update={"event_id": "again"})])
     assert verdicts[-1] == "duplicate"  # same time, another id
+
+
+def test_moves_ahead_of_their_readings_give_the_in_order_decisions() -> None:
+    """The containers topic may be consumed ahead of the reefer topic: moves that arrive
+    before the readings preceding them are applied in their place."""
+    moves: dict[str, list[Move]] = defaultdict(list)
+    for record in read_recording(DATA / "week.jsonl"):
+        if record.topic == "containers":
+            try:
+                event = parse_event("containers", record.value)
+            except ValueError:
+                continue
+            assert isinstance(event, ContainerEvent)
+            moves[event.equipment_reference].append(
+                Move(
+                    event.event_id,
+                    event.event_time,
+                    event.commodity,
+                    event.corridor,
+                    event.train_id,
+                )
+            )
+
+    def decisions(items: list[Move | ReeferReading]) -> list[tuple[str, str]]:
+        track = ReeferTrack.new("x")
+        made = []
+        for item in items:
+            if isinstance(item, Move):
+                track, new = move(track, item, LATENESS, REF.exception_rules, REF.commodities)
+            else:
+                track, new, _ = observe(track, item, LATENESS, REF.exception_rules, REF.commodities)
+            made += new
+        return [(type(d).__name__, d.exception.exception_id) for d in made]
+
+    compared = 0
+    for container, stream in readings("week.jsonl").items():
+        stream = sorted({r.event_id: r for r in stream}.values(), key=lambda r: r.reading_time)
+        own_moves = sorted(moves[container], key=lambda m: m.at)
+        by_time: list[Move | ReeferReading] = sorted(
+            [*own_moves, *stream],
+            key=lambda i: i.at if isinstance(i, Move) else i.reading_time,
+        )
+        in_order = decisions(by_time)
+        assert decisions([*own_moves, *stream]) == in_order, container
+        compared += len(in_order)
+    assert compared > 0
