@@ -121,7 +121,11 @@ def run_demo(
         finally:
             stop.set()
             worker.terminate()
-            worker.wait(timeout=30)
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:  # faust can hang stopping mid-start-up
+                worker.kill()
+                worker.wait()
     console.print("Lugang demo stopped.")
 
 
