@@ -28,7 +28,7 @@ if [ ! -f "$stamp" ]; then
   [ -x "$venv/bin/python" ] || "$python" -m venv "$venv" \
     || die "could not create a virtual environment" "install the venv module (Debian: python3-venv)"
   log="$venv/pip.log"
-  if ! { "$venv/bin/pip" install -q --upgrade pip && "$venv/bin/pip" install -q -e "$root[dev]"; } >"$log" 2>&1; then
+  if ! { "$venv/bin/pip" install -q --upgrade pip && "$venv/bin/pip" install -q -e "$root[dev,bench]"; } >"$log" 2>&1; then
     tail -n 30 "$log" >&2
     die "pip could not install Lugang's packages" "check that PyPI is reachable, then run ./install.sh again (log: $log)"
   fi

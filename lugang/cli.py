@@ -126,7 +126,7 @@ def _worker(args: argparse.Namespace) -> int:
     """Run a stream worker until it is stopped (SIGINT/SIGTERM)."""
     from faust import Worker
 
-    from streams.app import create_monitor
+    from streams.app import DAY_FACTS, create_monitor
     from streams.sinks import build_sinks
 
     settings = Settings()
@@ -136,6 +136,7 @@ def _worker(args: argparse.Namespace) -> int:
     ensure_topics(
         settings.kafka_bootstrap, [*topics.inputs, topics.dead_letter], settings.topic_partitions
     )
+    ensure_topics(settings.kafka_bootstrap, [topics.name(DAY_FACTS)], 1)
     metrics, alerts = build_sinks(settings)
     monitor = create_monitor(settings, reference, metrics, alerts)
     print(

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     session_timeout_s: float = Field(
         default=60, gt=0, description="Kafka consumer-group session timeout of a worker"
     )
+    sink_max_backoff_s: float = Field(
+        default=30, gt=0, description="longest wait between retries of InfluxDB or Alertmanager"
+    )
     alertmanager_url: str | None = Field(
         default=None,
         description="Alertmanager base URL, e.g. http://127.0.0.1:9093; unset: no alerts",

@@ -55,6 +55,11 @@ from streams.status import compute_status
 
 log = logging.getLogger(__name__)
 
+DAY_FACTS = "day-facts"
+"""Kind of the internal topic of counted events, keyed by day; one partition, so that one
+worker adds up the days (the topic is created before the worker starts: a topic faust
+creates itself can miss the first partition assignment)."""
+
 BATCH_SIZE = 2000
 BATCH_SECONDS = 0.5
 Stream = Any
@@ -132,7 +137,7 @@ def create_monitor(
     trains_topic = app.topic(names.name("trains"), **_RAW)
     movements_topic = app.topic(names.name("containers"), names.name("reefer"), **_RAW)
     dead_letters = app.topic(names.dead_letter, **_RAW)
-    facts_topic = app.topic(names.name("day-facts"), partitions=1, internal=True, **_RAW)
+    facts_topic = app.topic(names.name(DAY_FACTS), partitions=1, **_RAW)
     raw_table: dict[str, Any] = {"key_type": bytes, "value_type": bytes}
     tracks = app.Table("reefer-tracks", **raw_table)
     departures = app.Table("departures", **raw_table)

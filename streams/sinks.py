@@ -440,8 +440,13 @@ def build_sinks(settings: Settings) -> tuple[MetricSink, AlertSink]:
             settings.influx_token.get_secret_value(),
             settings.influx_org,
             settings.influx_bucket,
+            max_backoff=settings.sink_max_backoff_s,
         )
     alerts: AlertSink = NullAlertSink()
     if settings.alertmanager_url:
-        alerts = AlertmanagerSink(settings.alertmanager_url, source={"lugang": settings.app_id})
+        alerts = AlertmanagerSink(
+            settings.alertmanager_url,
+            max_backoff=settings.sink_max_backoff_s,
+            source={"lugang": settings.app_id},
+        )
     return metrics, alerts

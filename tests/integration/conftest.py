@@ -11,7 +11,8 @@ import pytest
 import requests
 from kafka.admin import KafkaAdminClient, NewTopic
 
-from tests.integration.servers import STARTED, WebhookReceiver, local_server
+from lugang.embedded import free_port
+from tests.integration.servers import STARTED, WebhookReceiver, local_server, run_script
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -118,3 +119,12 @@ def influx_bucket(influx_url: str, unique_name: Callable[[str], str]) -> Iterato
 def topic_prefix(unique_name: Callable[[str], str]) -> str:
     """A topic prefix of this test's own: PREFIX.trains, PREFIX.containers, ..."""
     return unique_name("t") + "."
+
+
+@pytest.fixture
+def own_influx(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """An InfluxDB of this test's own, to stop and start (the environment of its scripts)."""
+    env = {"LUGANG_WORK": str(tmp_path / "own-influx"), "LUGANG_INFLUX_PORT": str(free_port())}
+    run_script("start-influxdb", env)
+    yield env
+    run_script("stop-influxdb", env)

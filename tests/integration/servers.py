@@ -13,7 +13,7 @@ import os
 import queue
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -83,3 +83,16 @@ class WebhookReceiver:
         """Stop listening."""
         self._server.shutdown()
         self._server.server_close()
+
+
+def run_script(name: str, env: Mapping[str, str]) -> None:
+    """Run ``deploy/local/NAME.sh``; fail the test with its output if it fails."""
+    result = subprocess.run(
+        ["bash", str(LOCAL / f"{name}.sh")],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"{name}.sh failed (exit {result.returncode}):\n{result.stderr}", pytrace=False)

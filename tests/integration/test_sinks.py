@@ -5,11 +5,8 @@ resolves, and waits for an Alertmanager that is not up yet."""
 from __future__ import annotations
 
 import asyncio
-import os
 import queue
-import socket
-import subprocess
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,12 +15,13 @@ import pytest
 import requests
 
 from lugang.contract import ColdChainException, exception_id
+from lugang.embedded import free_port
 from lugang.reference import default_reference
 from streams import points
 from streams.counts import DayTotals, Fact
 from streams.points import Sample
 from streams.sinks import AlertmanagerSink, InfluxSink, SinkRejected, exception_alert
-from tests.integration.servers import LOCAL, WebhookReceiver
+from tests.integration.servers import WebhookReceiver, run_script
 
 REF = default_reference()
 DAY = date(2026, 3, 15)
@@ -53,26 +51,6 @@ async def until(condition: Callable[[], bool], what: str, timeout: float = 30) -
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"not within {timeout} s: {what}")
         await asyncio.sleep(0.02)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def run_script(name: str, env: Mapping[str, str]) -> None:
-    """Run ``deploy/local/NAME.sh``; fail the test with its output if it fails."""
-    result = subprocess.run(
-        ["bash", str(LOCAL / f"{name}.sh")],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        pytest.fail(f"{name}.sh failed (exit {result.returncode}):\n{result.stderr}", pytrace=False)
 
 
 def outbound(event_id: str, teu: float = 0.0) -> Fact:
@@ -205,15 +183,6 @@ def test_a_refused_batch_raises_sink_rejected(influx_url: str, influx_bucket: st
     assert (sink.written, sink.errors, sink.retries) == (2, 2, 0)
     database = influx_bucket.split("/")[0]
     assert [row["runs"] for row in influxql(influx_url, database, "SELECT runs FROM m")] == [1, 3]
-
-
-@pytest.fixture
-def own_influx(tmp_path: Path) -> Iterator[dict[str, str]]:
-    """An InfluxDB of this test's own, to stop and start (the environment of its scripts)."""
-    env = {"LUGANG_WORK": str(tmp_path), "LUGANG_INFLUX_PORT": str(free_port())}
-    run_script("start-influxdb", env)
-    yield env
-    run_script("stop-influxdb", env)
 
 
 def test_every_point_arrives_when_influxdb_restarts_mid_stream(own_influx: dict[str, str]) -> None:

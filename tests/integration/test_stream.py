@@ -19,7 +19,7 @@ from lugang.contract import ContainerEvent, InvalidEvent, ReeferReading, parse_e
 from lugang.reference import default_reference
 from producers.records import Record, read_recording, write_recording
 from streams.reefer import Move, ReeferTrack, move, observe
-from tests.integration.servers import WebhookReceiver
+from tests.integration.servers import WebhookReceiver, run_script
 from tests.integration.workers import (
     Worker,
     WorkerConfig,
@@ -220,3 +220,27 @@ def test_a_worker_killed_mid_replay_and_restarted_counts_everything_once(
         if a["labels"].get("lugang") == app and a["status"] == "firing"
     )
     assert all(n == 1 for n in firing.values()), firing
+
+
+def test_every_point_arrives_when_influxdb_stops_during_a_replay(
+    kafka_bootstrap: str,
+    alertmanager_url: str,
+    unique_name: Callable[[str], str],
+    own_influx: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    url = f"http://127.0.0.1:{own_influx['LUGANG_INFLUX_PORT']}"
+    pipeline = WorkerConfig(
+        kafka_bootstrap, unique_name("p") + ".", url, "lugang/autogen", alertmanager_url
+    )
+    with running_worker(pipeline, tmp_path / "worker") as worker:
+        replaying = threading.Thread(
+            target=replay,
+            args=(pipeline, DATA / "week.jsonl", "100000"),  # about 6 s
+        )
+        replaying.start()
+        wait_for(lambda: (ytd(worker, "2026-03-15") or (0, 0))[1] > 0, 60, "the first TEU")
+        run_script("stop-influxdb", own_influx)
+        replaying.join()  # the rest of the week goes in while InfluxDB is down
+        run_script("start-influxdb", {**own_influx, "LUGANG_INFLUX_KEEP_DATA": "1"})
+        expect_week_totals(worker, pipeline)

@@ -40,6 +40,7 @@ class WorkerConfig:
             "LUGANG_DATA_DIR": str(data_dir),
             "LUGANG_WEB_PORT": str(web_port),
             "LUGANG_SESSION_TIMEOUT_S": "6",
+            "LUGANG_SINK_MAX_BACKOFF_S": "1",
         }
 
 
