@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     session_timeout_s: float = Field(
         default=60, gt=0, description="Kafka consumer-group session timeout of a worker"
     )
+    silence_check_s: float = Field(
+        default=60, gt=0, description="how often a worker looks for silent reefers (seconds)"
+    )
     sink_max_backoff_s: float = Field(
         default=30, gt=0, description="longest wait between retries of InfluxDB or Alertmanager"
     )

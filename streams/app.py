@@ -49,7 +49,7 @@ from producers.topics import TopicNames
 from streams import points
 from streams.coldchain import Decision
 from streams.counts import DayTotals, Fact, fact_of
-from streams.reefer import Move, ReeferTrack, move, observe
+from streams.reefer import Move, ReeferTrack, move, observe, silence
 from streams.sinks import AlertSink, MetricSink, daily_service_alert, exception_alert
 from streams.status import compute_status
 
@@ -59,6 +59,10 @@ DAY_FACTS = "day-facts"
 """Kind of the internal topic of counted events, keyed by day; one partition, so that one
 worker adds up the days (the topic is created before the worker starts: a topic faust
 creates itself can miss the first partition assignment)."""
+
+WATCH_LOOKBACK = timedelta(hours=6)
+"""A reefer silent for longer than this is taken to be off the port's watch (unplugged,
+delivered) rather than in a telemetry gap: the live timer looks back no further."""
 
 BATCH_SIZE = 2000
 BATCH_SECONDS = 0.5
@@ -143,6 +147,8 @@ def create_monitor(
     departures = app.Table("departures", **raw_table)
     days = app.GlobalTable("days", partitions=1, **raw_table)
     open_exceptions = app.GlobalTable("open-exceptions", **raw_table)
+    arrivals = app.GlobalTable("arrivals", **raw_table)  # outbound train id -> arrival
+    live_gaps: dict[str, ColdChainException] = {}  # opened by this worker's silence timer
     monitor = Monitor(app, names, days, open_exceptions)
     lateness = timedelta(minutes=settings.allowed_lateness_minutes)
     rules, profiles = reference.exception_rules, reference.commodities
@@ -191,8 +197,11 @@ def create_monitor(
         if train.event_type == "DEPA" and train.location == reference.home.location:
             departures[key] = train.event_time.isoformat().encode()
             return []
+        if train.event_type != "ARRI":
+            return []
+        arrivals[key] = train.event_time.isoformat().encode()  # its reefers' watch ends
         departed = departures.get(key)
-        if train.event_type != "ARRI" or departed is None:
+        if departed is None:
             return []
         return [
             points.transit_sample(
@@ -246,12 +255,14 @@ def create_monitor(
             fact = fact_of(parsed, reference)
             if fact is not None:
                 facts.append(fact)
+            home = parsed.location == reference.home.location
             moved = Move(
                 parsed.event_id,
                 parsed.event_time,
                 parsed.commodity,
                 parsed.corridor,
                 parsed.train_id,
+                leaves=(parsed.event_type, home) in (("GTOT", True), ("DISC", False)),
             )
             track, made = move(track, moved, lateness, rules, profiles)
             decisions += made
@@ -278,8 +289,10 @@ def create_monitor(
             key = exception.exception_id.encode()
             if exception.status == "OPEN":
                 open_exceptions[key] = exception.model_dump_json().encode()
-            elif key in open_exceptions:
-                del open_exceptions[key]
+            else:
+                live_gaps.pop(exception.exception_id, None)
+                if key in open_exceptions:
+                    del open_exceptions[key]
         await alerts.fire([exception_alert(d.exception, now) for d in decisions])
 
     async def day_facts(stream: Stream) -> AsyncIterator[None]:
@@ -330,7 +343,24 @@ def create_monitor(
             + [daily_service_alert(s.group, today, s.warning, now) for s in status.daily_service]
         )
 
+    async def find_silent_reefers() -> None:
+        """Live: open the TELEMETRY_GAP of each watched reefer of this worker that has
+        been silent too long (on replay, the next reading finds the gap from event time)."""
+        now = datetime.now(UTC)
+        found: list[ColdChainException] = []
+        for value in tracks.values():
+            track = ReeferTrack.from_json(value)
+            train = track.train_id
+            if not track.watched(now, WATCH_LOOKBACK) or (train and train.encode() in arrivals):
+                continue
+            found += [d.exception for d in silence(track, now, rules, profiles)]
+        live_gaps.update((e.exception_id, e) for e in found)
+        await metrics.write([points.exception_sample(e) for e in found])
+        await metrics.flush()
+        await alerts.fire([exception_alert(e, now) for e in found])
+
     app.timer(60.0)(resend_alerts)
+    app.timer(settings.silence_check_s)(find_silent_reefers)
 
     @app.page("/status")
     async def status_page(view: View, request: Request) -> Response:
@@ -342,7 +372,9 @@ def create_monitor(
         day = date.fromisoformat(as_of) if as_of else now.astimezone(reference.home.tz).date()
         status = compute_status(monitor.day_totals(day.year), reference, day, now)
         body = orjson.loads(status.model_dump_json())
-        body["open_exceptions"] = [orjson.loads(v) for v in open_exceptions.values()]
+        opened = {e["exception_id"]: e for e in map(orjson.loads, open_exceptions.values())}
+        opened.update((k, orjson.loads(e.model_dump_json())) for k, e in live_gaps.items())
+        body["open_exceptions"] = list(opened.values())
         return view.json(body)
 
     return monitor

@@ -41,6 +41,7 @@ from streams.coldchain import (
     ContainerState,
     Decision,
     Open,
+    check_silence,
     step,
     with_context,
 )
@@ -53,13 +54,17 @@ _REMEMBERED_CLOSES = 16
 
 @dataclass(frozen=True, slots=True)
 class Move:
-    """A train move of the container: the context its later readings are judged in."""
+    """A train move of the container: the context its later readings are judged in.
+
+    ``leaves``: after this move the container is off Lugang's watch (it left through the
+    gate, or was discharged at the far end), so its silence is no telemetry gap."""
 
     event_id: str
     at: AwareDatetime
     commodity: str | None
     corridor: str | None
     train_id: str | None
+    leaves: bool = False
 
 
 Item = ReeferReading | Move
@@ -123,6 +128,21 @@ class ReeferTrack:
 
     def at_offset(self, topic: str, offset: int) -> ReeferTrack:
         return replace(self, offsets={**self.offsets, topic: offset})
+
+    @property
+    def train_id(self) -> str | None:
+        """The train of the container's newest move."""
+        moves = [m for m in self.recent if isinstance(m, Move)]
+        return moves[-1].train_id if moves else self.settled.train_id
+
+    def watched(self, now: datetime, lookback: timedelta) -> bool:
+        """Whether the container is on watch at ``now``: it reported within ``lookback``
+        and its newest move (if after its newest reading) did not take it away."""
+        newest = self.newest_reading
+        if newest is None or newest < now - lookback:
+            return False
+        moves = [m for m in self.recent if isinstance(m, Move) and m.at >= newest]
+        return not (moves and moves[-1].leaves)
 
     @property
     def newest_reading(self) -> datetime | None:
@@ -229,3 +249,18 @@ def _emit_once(track: ReeferTrack, decisions: list[Decision]) -> tuple[ReeferTra
             closed = [*closed, exception_id][-_REMEMBERED_CLOSES:]
             fresh.append(decision)
     return replace(track, opened_ids=frozenset(opened), closed_ids=tuple(closed)), fresh
+
+
+def silence(
+    track: ReeferTrack,
+    now: datetime,
+    rules: ExceptionRules,
+    profiles: Mapping[str, CommodityProfile],
+) -> list[Decision]:
+    """The live timer's check at ``now``: the TELEMETRY_GAP of a silent container.
+
+    Not kept in the track (a timer has no event to write a table key with): the check
+    finds the same gap, with the same id, every time until a reading comes, and that
+    reading's own fold opens and closes it."""
+    current, _ = _fold(track.settled, track.recent, rules, profiles)
+    return check_silence(current, now, rules)[1]

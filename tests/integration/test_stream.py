@@ -8,7 +8,7 @@ import signal
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,8 +76,8 @@ def expect_week_totals(worker: Worker, pipeline: WorkerConfig) -> None:
     )
     got: dict[str, dict[str, int]] = {}
     for row in runs:
-        day = row["time"][:10]  # local midnight is 16:00Z the day before
-        local = (__import__("datetime").date.fromisoformat(day) + timedelta(days=1)).isoformat()
+        # The point of a day is at its local midnight: 16:00Z the day before.
+        local = (date.fromisoformat(row["time"][:10]) + timedelta(days=1)).isoformat()
         got.setdefault(local, {})[f"{row['corridor']}/{row['direction']}"] = row["runs"]
     assert got == {d: v["train_runs"] for d, v in WEEK["days"].items() if v["train_runs"]}
 
@@ -244,3 +244,50 @@ def test_every_point_arrives_when_influxdb_stops_during_a_replay(
         replaying.join()  # the rest of the week goes in while InfluxDB is down
         run_script("start-influxdb", {**own_influx, "LUGANG_INFLUX_KEEP_DATA": "1"})
         expect_week_totals(worker, pipeline)
+
+
+def test_a_silent_reefer_pages_while_silent_and_resolves_when_it_reports(
+    pipeline: WorkerConfig, worker: Worker, webhook: WebhookReceiver, tmp_path: Path
+) -> None:
+    """Live: 35 minutes without a reading opens a TELEMETRY_GAP from the timer, before any
+    new reading; the next reading closes it."""
+    container = "MSKU9070323"
+    now = datetime.now(UTC).replace(microsecond=0)
+    start = now - timedelta(minutes=60)
+    load = {
+        "event_id": "live-load", "event_type": "LOAD", "equipment_reference": container,
+        "iso_equipment_code": "45R1", "empty_indicator": "LADEN", "train_id": "LIVE1",
+        "corridor": "HHW-QZH", "direction": "OUTBOUND", "location": "HHW",
+        "event_time": start.isoformat(), "commodity": "citrus",
+    }  # fmt: skip
+
+    def reading(n: int, at: datetime) -> Record:
+        value = {
+            "event_id": f"live-{n}", "equipment_reference": container,
+            "reading_time": at.isoformat(), "setpoint_c": 6.0, "supply_air_c": 6.2,
+            "power_on": True,
+        }  # fmt: skip
+        return Record.of_json("reefer", container, value, int(at.timestamp() * 1000))
+
+    before = [reading(n, start + timedelta(minutes=5 * n)) for n in range(6)]  # to now-35 min
+    recording = tmp_path / "live.jsonl"
+    with recording.open("wb") as out:
+        write_recording([Record.of_json("containers", container, load, 0), *before], out)
+    replay(pipeline, recording)
+
+    app = f"{pipeline.prefix}app"
+    heard: list[dict[str, Any]] = []
+
+    def gap(status: str) -> bool:
+        heard.extend(a for a in drain(webhook) if a["labels"].get("lugang") == app)
+        return any(a["labels"]["kind"] == "TELEMETRY_GAP" and a["status"] == status for a in heard)
+
+    wait_for(lambda: gap("firing"), 30, "the live TELEMETRY_GAP page")
+    with recording.open("wb") as out:
+        write_recording([reading(99, datetime.now(UTC))], out)
+    replay(pipeline, recording)
+    wait_for(lambda: gap("resolved"), 30, "the TELEMETRY_GAP resolved")
+    gap_id = f"{container}:TELEMETRY_GAP:{before[-1].timestamp_ms // 1000}"
+    ids = {a["labels"]["exception_id"] for a in heard}
+    assert len(ids) == 1, ids
+    assert gap_id.split(":")[0] in ids.pop()

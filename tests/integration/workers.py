@@ -41,6 +41,7 @@ class WorkerConfig:
             "LUGANG_WEB_PORT": str(web_port),
             "LUGANG_SESSION_TIMEOUT_S": "6",
             "LUGANG_SINK_MAX_BACKOFF_S": "1",
+            "LUGANG_SILENCE_CHECK_S": "1",
         }
 
 
