@@ -108,13 +108,15 @@ def duplicated_and_shuffled(source: Path, target: Path, lateness_min: float = 9.
         write_recording(shuffled, out)
 
 
-def test_duplicated_and_shuffled_events_give_the_same_totals(
+def test_duplicated_and_shuffled_events_give_the_same_totals_and_exceptions(
     pipeline: WorkerConfig, worker: Worker, tmp_path: Path
 ) -> None:
     shuffled = tmp_path / "shuffled.jsonl"
     duplicated_and_shuffled(DATA / "week.jsonl", shuffled)
     replay(pipeline, shuffled)
     expect_week_totals(worker, pipeline)
+    want = exceptions_of(DATA / "week.jsonl")
+    wait_for(lambda: stored_exceptions(pipeline) == want, 60, f"the exceptions {want}")
 
 
 def drain(webhook: WebhookReceiver) -> list[dict[str, Any]]:
@@ -158,6 +160,16 @@ def test_an_excursion_fires_and_resolves_and_29_minutes_fire_nothing(
         (expected[0]["exception_id"], "firing"),
         (expected[0]["exception_id"], "resolved"),
     }  # and nothing for TGHU1000018's 29 minutes
+
+
+def stored_exceptions(pipeline: WorkerConfig) -> dict[str, str]:
+    """Exception id -> status, as the worker wrote them to InfluxDB."""
+    rows = influx_rows(
+        pipeline.influx_url,
+        pipeline.influx_bucket,
+        "SELECT status FROM coldchain_exception GROUP BY exception_id",
+    )
+    return {r["exception_id"]: r["status"] for r in rows}
 
 
 def exceptions_of(recording: Path) -> dict[str, str]:
@@ -207,15 +219,7 @@ def test_a_worker_killed_mid_replay_and_restarted_counts_everything_once(
             want = exceptions_of(DATA / "week.jsonl")
             assert want, "the week should have cold-chain exceptions"
 
-            def stored() -> dict[str, str]:
-                rows = influx_rows(
-                    pipeline.influx_url,
-                    pipeline.influx_bucket,
-                    "SELECT status FROM coldchain_exception GROUP BY exception_id",
-                )
-                return {r["exception_id"]: r["status"] for r in rows}
-
-            wait_for(lambda: stored() == want, 60, f"the exceptions {want}")
+            wait_for(lambda: stored_exceptions(pipeline) == want, 60, f"the exceptions {want}")
     finally:
         first.stop(signal.SIGKILL)
         replaying.join()
