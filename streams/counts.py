@@ -57,48 +57,60 @@ def fact_of(event: Event, reference: Reference) -> Fact | None:
     """The fact an event contributes to the day totals, or None if it is not counted."""
     home = reference.home.location
     if isinstance(event, TrainEvent):
-        counted = event.location == home and (event.event_type, event.direction) in (
-            ("DEPA", "OUTBOUND"),
-            ("ARRI", "INBOUND"),
-        )
-        if not counted:
-            return None
-        corridor = reference.corridor(event.corridor)
-        return Fact(
-            event_id=event.event_id,
-            day=local_day(event.event_time, reference.home.tz),
-            kind="TRAIN_RUN",
-            corridor=event.corridor,
-            direction=event.direction,
-            service_group=corridor.service_group,
-            teu_category=corridor.teu_category,
-        )
-    if isinstance(event, ContainerEvent):
-        return _container_fact(event, reference)
-    return None
-
-
-def _container_fact(event: ContainerEvent, reference: Reference) -> Fact | None:
-    counted = event.location == reference.home.location and (
-        event.event_type,
-        event.direction,
-    ) in (("LOAD", "OUTBOUND"), ("DISC", "INBOUND"))
-    if not counted or event.corridor is None or event.direction is None:
+        if event.location == home and (event.event_type, event.direction) in _COUNTED_RUNS:
+            return _fact(
+                event.event_id,
+                event.event_time,
+                "TRAIN_RUN",
+                event.corridor,
+                event.direction,
+                reference,
+            )
         return None
-    corridor = reference.corridor(event.corridor)
+    if not isinstance(event, ContainerEvent) or event.location != home:
+        return None
+    if event.corridor is None or (event.event_type, event.direction) not in _COUNTED_MOVES:
+        return None
     kind = size_type(event.iso_equipment_code, reference)
-    return Fact(
-        event_id=event.event_id,
-        day=local_day(event.event_time, reference.home.tz),
-        kind="CONTAINER_MOVE",
-        corridor=event.corridor,
-        direction=event.direction,
-        service_group=corridor.service_group,
-        teu_category=corridor.teu_category,
+    return _fact(
+        event.event_id,
+        event.event_time,
+        "CONTAINER_MOVE",
+        event.corridor,
+        event.direction,
+        reference,
         teu=kind.teu,
         reefer=kind.is_reefer,
         laden=event.empty_indicator == "LADEN",
         gross_weight_kg=event.gross_weight_kg or 0.0,
+    )
+
+
+_COUNTED_RUNS = (("DEPA", "OUTBOUND"), ("ARRI", "INBOUND"))
+_COUNTED_MOVES = (("LOAD", "OUTBOUND"), ("DISC", "INBOUND"))
+
+
+def _fact(
+    event_id: str,
+    at: datetime,
+    kind: Literal["TRAIN_RUN", "CONTAINER_MOVE"],
+    corridor_id: str,
+    direction: Direction | None,
+    reference: Reference,
+    **measures: float | bool,
+) -> Fact:
+    corridor = reference.corridor(corridor_id)
+    return Fact.model_validate(
+        {
+            "event_id": event_id,
+            "day": local_day(at, reference.home.tz),
+            "kind": kind,
+            "corridor": corridor_id,
+            "direction": direction,
+            "service_group": corridor.service_group,
+            "teu_category": corridor.teu_category,
+            **measures,
+        }
     )
 
 
