@@ -40,5 +40,6 @@ if ! $python_only; then
   "$root/deploy/local/install-alertmanager.sh" >/dev/null
   "$root/deploy/local/install-influxdb.sh" >/dev/null
   "$root/deploy/local/install-tansu.sh" >/dev/null
-  say "installed: .venv, Apache Kafka, InfluxDB, Alertmanager, Tansu"
+  "$root/deploy/local/install-compose.sh" >/dev/null
+  say "installed: .venv, Apache Kafka, InfluxDB, Alertmanager, Tansu, Docker Compose (config checks only)"
 fi

@@ -63,3 +63,12 @@ class Settings(BaseSettings):
         default=None,
         description="Alertmanager base URL, e.g. http://127.0.0.1:9093; unset: no alerts",
     )
+    grafana_url: str = Field(
+        default="http://127.0.0.1:3000",
+        description="Grafana base URL for 'lugang grafana' (http://user:password@host:port "
+        "logs in without a token)",
+    )
+    grafana_token: SecretStr | None = Field(
+        default=None,
+        description="Grafana service-account token (role Editor) for 'lugang grafana'",
+    )
