@@ -41,5 +41,6 @@ if ! $python_only; then
   "$root/deploy/local/install-influxdb.sh" >/dev/null
   "$root/deploy/local/install-tansu.sh" >/dev/null
   "$root/deploy/local/install-compose.sh" >/dev/null
-  say "installed: .venv, Apache Kafka, InfluxDB, Alertmanager, Tansu, Docker Compose (config checks only)"
+  "$root/deploy/local/install-chromium.sh" >/dev/null
+  say "installed: .venv, Apache Kafka, InfluxDB, Alertmanager, Tansu, Docker Compose (config checks only), Chromium"
 fi

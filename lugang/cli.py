@@ -152,7 +152,14 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    """Print the figures of a day from a worker's /status."""
+    """Print the figures of a day from a worker's /status, or write the HTML report."""
+    if args.html is not None:
+        from streams.html_report import ReportError, html_report_command
+
+        try:
+            return html_report_command(args)
+        except ReportError as exc:
+            raise CommandError(str(exc)) from None
     import requests
 
     from streams.report import render_text
@@ -401,6 +408,37 @@ def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
         default=f"http://{settings.web_host}:{settings.web_port}",
         help="a worker's web address [env: LUGANG_WEB_HOST, LUGANG_WEB_PORT] "
         "(default: %(default)s)",
+    )
+    report.add_argument(
+        "--html",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write the month- or year-to-date evaluation pack (train runs, 天天班, TEU per "
+        "category, reefer TEU, transit times and cold-chain exceptions against the plan, with "
+        "charts) to FILE as one self-contained HTML page",
+    )
+    report.add_argument(
+        "--period",
+        choices=("month", "year"),
+        default="year",
+        help="with --html: month to date or year to date, ending on --date (default: %(default)s)",
+    )
+    report.add_argument(
+        "--influx-url",
+        default=settings.influx_url,
+        help="with --html: InfluxDB with the worker's points, for the daily series, transit "
+        "times and exceptions [env: LUGANG_INFLUX_URL] (default: %(default)s; unset: the page "
+        "has the /status figures only and says so)",
+    )
+    report.add_argument(
+        "--influx-bucket",
+        default=settings.influx_bucket,
+        help="with --html: database/retention policy (2.x: the bucket's v1 mapping) "
+        "[env: LUGANG_INFLUX_BUCKET] (default: %(default)s)",
+    )
+    report.add_argument(
+        "--reference", type=Path, default=None, help="with --html: reference configuration"
     )
     report.set_defaults(handler=_report)
 
