@@ -36,6 +36,10 @@ if [ ! -f "$stamp" ]; then
 fi
 
 if ! $python_only; then
+  log="$LUGANG_CACHE/npm-schema-check.log"
+  # Grafana's TypeScript schema (@grafana/schema) for the dashboards' type check.
+  npm ci --prefix "$root/dashboards/schema-check" --no-audit --no-fund >"$log" 2>&1 \
+    || { tail -n 20 "$log" >&2; die "npm could not install dashboards/schema-check" "check that the npm registry is reachable; see $log"; }
   "$root/deploy/local/install-kafka.sh" >/dev/null
   "$root/deploy/local/install-alertmanager.sh" >/dev/null
   "$root/deploy/local/install-influxdb.sh" >/dev/null

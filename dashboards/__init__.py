@@ -1,1 +1,1 @@
-"""dashboards"""
+"""Grafana dashboards, provisioning files and alert rules as code (see build.py)."""

@@ -205,6 +205,16 @@ def _grafana_options(parser: argparse.ArgumentParser, settings: Settings) -> Non
     )
 
 
+def _dashboards(args: argparse.Namespace) -> int:
+    """Generate the Grafana dashboards and provisioning files."""
+    from dashboards.build import HERE, build_all
+
+    reference = load_reference(args.reference) if args.reference else None
+    for path in build_all(args.out or HERE, reference):
+        print(path)
+    return 0
+
+
 def _speed(text: str) -> float | None:
     """``max`` (as fast as possible), ``realtime`` (1) or a factor such as 1440."""
     if text == "max":
@@ -441,6 +451,31 @@ def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
         "--reference", type=Path, default=None, help="with --html: reference configuration"
     )
     report.set_defaults(handler=_report)
+
+    dashboards_parser = commands.add_parser(
+        "dashboards",
+        help="generate the Grafana dashboards and provisioning files",
+        description="Regenerate dashboards/json/*.json and dashboards/provisioning/ from the "
+        "code (dashboards/*.py) and the reference configuration. A unit test fails when the "
+        "committed files differ from what this writes.",
+    )
+    dashboards_actions = dashboards_parser.add_subparsers(
+        dest="dashboards_command", required=True, metavar="ACTION"
+    )
+    build = dashboards_actions.add_parser(
+        "build", help="write the dashboards and provisioning files"
+    )
+    build.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="output folder (default: the project's dashboards/)",
+    )
+    build.add_argument(
+        "--reference", type=Path, default=None, help="reference configuration (default: packaged)"
+    )
+    build.set_defaults(handler=_dashboards)
 
     grafana_parser = commands.add_parser(
         "grafana",

@@ -1,0 +1,180 @@
+"""Cold chain: each reefer's temperatures in its commodity's safe band, power and gaps,
+with every exception as an annotation and a table of open and recent ones."""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import dashboard
+from grafana_foundation_sdk.models import common as common_model
+from grafana_foundation_sdk.models import dashboard as model
+
+from dashboards.influxql import DATASOURCE, InfluxAnnotation, select
+from dashboards.overview import exceptions_by_kind, open_exceptions
+from dashboards.panels import (
+    PanelBuilder,
+    label,
+    override,
+    series,
+    states,
+    table_of,
+    value_texts,
+)
+from lugang.reference import Reference
+from streams import points
+
+UID = "lugang-coldchain"
+CONTAINER = "container"
+ONE_CONTAINER = f'"equipment_reference" =~ /^${CONTAINER}$/'
+"""Condition on the container variable (a regex, so it holds one or several)."""
+GAP_MS = 10 * 60 * 1000
+"""A line breaks where readings are more than 10 minutes apart (they come every 5)."""
+SUPPLY, RETURN, SETPOINT = "送风 supply air", "回风 return air", "设定 setpoint"
+BAND_LOW, BAND_HIGH = "安全下限 band low", "安全上限 band high"
+
+
+def container_variable() -> dashboard.QueryVariable:
+    variable = (
+        dashboard.QueryVariable(CONTAINER)
+        .label(label("冷藏箱", "Container"))
+        .datasource(DATASOURCE)
+        .query(f'SHOW TAG VALUES FROM "{points.REEFER_READING}" WITH KEY = "equipment_reference"')
+        .refresh(model.VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .sort(model.VariableSort.ALPHABETICAL_ASC)
+        .multi(True)
+    )
+    # The SDK sets the interval-variable options on every variable; Grafana's published
+    # TypeScript schema has no such fields on a query variable.
+    built = variable.build()
+    built.auto = built.auto_min = built.auto_count = None
+    return variable
+
+
+def exception_annotations() -> dashboard.AnnotationQuery:
+    query = select(
+        '"kind", "equipment_reference", "status", "peak_deviation_c"',
+        points.COLDCHAIN_EXCEPTION,
+        where=ONE_CONTAINER,
+    )
+    return (
+        dashboard.AnnotationQuery()
+        .name(label("冷链异常", "Cold-chain exceptions"))
+        .datasource(DATASOURCE)
+        .enable(True)
+        .icon_color("red")
+        .target(InfluxAnnotation(query.build().query, "kind", "equipment_reference,status"))
+    )
+
+
+def temperatures() -> PanelBuilder:
+    query = select(
+        f'mean("supply_air_c") AS "{SUPPLY}", mean("return_air_c") AS "{RETURN}", '
+        f'mean("setpoint_c") AS "{SETPOINT}", min("band_low_c") AS "{BAND_LOW}", '
+        f'max("band_high_c") AS "{BAND_HIGH}"',
+        points.REEFER_READING,
+        where=ONE_CONTAINER,
+        group_by="time($__interval) fill(none)",
+    ).alias("$col")
+    panel = series(
+        label("温度与安全区间", "Air temperatures and the safe band, $container"),
+        query,
+        unit="celsius",
+        size=(16, 9),
+        description="The shaded band is the commodity's safe supply-air range; "
+        "a break in the lines is a gap of more than 10 minutes between readings.",
+    ).insert_nulls(GAP_MS)
+    band = model.FieldColor(mode=model.FieldColorModeId.FIXED, fixed_color="green")
+    for name, properties in (
+        override(
+            BAND_HIGH,
+            color=band,
+            custom_fillBelowTo=BAND_LOW,
+            custom_fillOpacity=15,
+            custom_lineWidth=1,
+        ),
+        override(BAND_LOW, color=band, custom_lineWidth=1),
+        override(SETPOINT, custom_lineStyle={"fill": "dash", "dash": [10, 10]}),
+    ):
+        panel.override_by_name(name, properties)
+    return panel
+
+
+def readings_per_hour() -> PanelBuilder:
+    query = select(
+        'count("supply_air_c") AS "读数 readings"',
+        points.REEFER_READING,
+        where=ONE_CONTAINER,
+        group_by="time(1h) fill(0)",
+    ).alias("$col")
+    return series(
+        label("每小时读数", "Readings per hour (12 = one every 5 min)"),
+        query,
+        steps=((None, "red"), (12, "green")),
+        size=(8, 9),
+        stacked_bars=True,
+        threshold_line=True,
+    )
+
+
+def power() -> PanelBuilder:
+    query = select(
+        'min("power_on") AS "电源 power"',
+        points.REEFER_READING,
+        where=ONE_CONTAINER,
+        group_by="time($__interval) fill(none)",
+    ).alias("$col")
+    return states(
+        label("电源", "Power, $container"),
+        query,
+        mappings=value_texts({1: ("通电 on", "green"), 0: ("断电 off", "red")}),
+        size=(24, 3),
+    )
+
+
+def exceptions_table() -> PanelBuilder:
+    query = select(
+        '"kind", "equipment_reference", "commodity", "corridor", "status", '
+        '"peak_deviation_c", "duration_s"',
+        points.COLDCHAIN_EXCEPTION,
+    )
+    panel = table_of(
+        label("未关闭及近期异常", "Open and recent exceptions, last 7 days"),
+        query,
+        size=(12, 8),
+        time_from="now-7d",
+        description="Time is the start; duration_s is set once the exception closes.",
+    )
+    for name, properties in (
+        override("duration_s", unit="s", displayName="持续 duration"),
+        override("peak_deviation_c", unit="celsius", displayName="峰值偏差 peak deviation"),
+        override(
+            "status",
+            mappings=value_texts(
+                {"OPEN": ("未关闭 OPEN", "red"), "CLOSED": ("已关闭 CLOSED", "green")}
+            ),
+            custom_cellOptions=common_model.TableColoredBackgroundCellOptions(),
+        ),
+    ):
+        panel.override_by_name(name, properties)
+    return panel
+
+
+def coldchain(reference: Reference) -> dashboard.Dashboard:
+    return (
+        dashboard.Dashboard(label("冷链监控", "Lugang cold chain"))
+        .uid(UID)
+        .tags(["lugang"])
+        .timezone(reference.home.timezone)
+        .time("now-24h", "now")
+        .refresh("1m")
+        .readonly()
+        .tooltip(model.DashboardCursorSync.CROSSHAIR)
+        .with_variable(container_variable())
+        .annotation(exception_annotations())
+        .with_row(dashboard.Row(label("冷链异常", "Cold-chain exceptions")))
+        .with_panel(open_exceptions(size=(6, 8)))
+        .with_panel(exceptions_by_kind(None, size=(6, 8)))
+        .with_panel(exceptions_table())
+        .with_row(dashboard.Row(label("冷藏箱", "Container $container")).repeat(CONTAINER))
+        .with_panel(temperatures())
+        .with_panel(readings_per_hour())
+        .with_panel(power())
+    )

@@ -1,0 +1,245 @@
+"""Operations overview (the wall screen): today, 天天班, and the year against the plan."""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import dashboard
+from grafana_foundation_sdk.models import dashboard as model
+
+from dashboards.influxql import by, per_day, select
+from dashboards.panels import (
+    GOOD,
+    PACE,
+    ZERO_IS_GOOD,
+    PanelBuilder,
+    Step,
+    bars,
+    big_stat,
+    label,
+    override,
+    series,
+    thresholds,
+    value_texts,
+)
+from lugang.reference import Reference
+from streams import points
+
+UID = "lugang-overview"
+TODAY = "now/d"
+THIS_YEAR = "now/y"
+LAST_30_DAYS = "now-30d"
+NEUTRAL: tuple[Step, ...] = ((None, "text"),)
+
+
+def plan_year(reference: Reference) -> int:
+    """The plan's final year, whose targets the dashboards show (2026: ≥ 500 trains)."""
+    return max(reference.targets)
+
+
+def served_today() -> PanelBuilder:
+    # Reads daily_service: today's point exists once anything was counted today.
+    query = select('last("served")', points.DAILY_SERVICE, group_by=by("service_group"))
+    query.alias("$tag_service_group")
+    return big_stat(
+        label("天天班 今日", "Daily service today"),
+        query,
+        size=(4, 8),
+        mappings=value_texts({1: ("已开行 served", "green"), 0: ("未开行 not yet", "orange")}),
+        no_value="今日无数据 nothing today",
+        description="A day is served when a train of the group leaves Huaihua outbound.",
+    )
+
+
+def service_figure(title: str, field: str, steps: tuple[Step, ...]) -> PanelBuilder:
+    """One 天天班 figure per service group, as of the latest day of this year."""
+    query = select(f'last("{field}")', points.DAILY_SERVICE_STATUS, group_by=by("service_group"))
+    query.alias("$tag_service_group")
+    return big_stat(title, query, size=(4, 8), steps=steps, time_from=THIS_YEAR)
+
+
+def runs_today() -> PanelBuilder:
+    query = select('sum("runs")', points.TRAIN_RUNS_DAILY, group_by=by("corridor"))
+    query.alias("$tag_corridor")
+    return bars(label("今日班列", "Train runs today, by corridor"), query, size=(8, 8))
+
+
+def progress(title: str, prefix: str, target: float) -> PanelBuilder:
+    """Year to date, its pro-rata target and the pace (their ratio) of one indicator."""
+    query = select(
+        f'last("{prefix}_ytd") AS "累计 YTD", last("{prefix}_pro_rata") AS "进度目标 pro-rata", '
+        f'last("{prefix}_ytd") / last("{prefix}_pro_rata") * 100 AS "进度 pace"',
+        points.PROGRESS_DAILY,
+    ).alias("$col")
+    panel = big_stat(
+        f"{title} / {target:,.0f}",
+        query,
+        size=(8, 6),
+        steps=NEUTRAL,
+        background=False,
+        decimals=0,
+        time_from=THIS_YEAR,
+        description="Year to date against the yearly target × days elapsed ÷ days in the year.",
+    )
+    name, properties = override(
+        "进度 pace",
+        unit="percent",
+        thresholds=thresholds(PACE).build(),
+        color=model.FieldColor(mode=model.FieldColorModeId.THRESHOLDS),
+    )
+    return panel.override_by_name(name, properties)
+
+
+def cumulative(title: str, prefix: str, target: float, timezone: str) -> PanelBuilder:
+    """Year to date day by day against the pro-rata target (the pace line) and the yearly
+    target (a dashed line)."""
+    query = select(
+        f'last("{prefix}_ytd") AS "累计 YTD", last("{prefix}_pro_rata") AS "进度目标 pro-rata"',
+        points.PROGRESS_DAILY,
+        group_by=per_day(timezone),
+    ).alias("$col")
+    return series(
+        f"{title} / {target:,.0f}",
+        query,
+        steps=((None, "green"), (target, "red")),
+        threshold_line=True,
+        time_from=THIS_YEAR,
+    ).axis_soft_max(target)
+
+
+def teu_by_category(reference: Reference, year: int) -> PanelBuilder:
+    query = select(
+        'last("teu_ytd")', points.TEU_CATEGORY_PROGRESS_DAILY, group_by=by("teu_category")
+    )
+    query.alias("$tag_teu_category")
+    panel = bars(
+        label("集装箱到发量 年累计", f"TEU YTD by category, bar = {year} target"),
+        query,
+        size=(12, 8),
+        time_from=THIS_YEAR,
+    )
+    for category, teu in reference.targets[year].teu.items():
+        name, properties = override(
+            category,
+            max=teu,
+            displayName=f"{reference.teu_categories[category].name_zh} {category}",
+        )
+        panel.override_by_name(name, properties)
+    return panel
+
+
+def teu_pace_by_category() -> PanelBuilder:
+    query = select(
+        'last("teu_ytd") / last("teu_pro_rata") * 100',
+        points.TEU_CATEGORY_PROGRESS_DAILY,
+        group_by=by("teu_category"),
+    ).alias("$tag_teu_category")
+    return bars(
+        label("分类进度", "TEU pace by category (YTD ÷ pro-rata)"),
+        query,
+        unit="percent",
+        steps=PACE,
+        size=(12, 8),
+        max_value=150,
+        time_from=THIS_YEAR,
+    )
+
+
+def tonnage(title: str, time_from: str | None) -> PanelBuilder:
+    query = select('sum("gross_weight_t") AS "t"', points.TONNAGE_DAILY)
+    return big_stat(
+        title, query, unit="masst", decimals=0, background=False, time_from=time_from, size=(4, 6)
+    )
+
+
+def open_exceptions(size: tuple[int, int] = (4, 6)) -> PanelBuilder:
+    """Cold-chain exceptions still open (started within the last 30 days)."""
+    query = select('count("open")', points.COLDCHAIN_EXCEPTION, where='"open" = 1')
+    return big_stat(
+        label("未关闭冷链异常", "Open cold-chain exceptions"),
+        query,
+        steps=ZERO_IS_GOOD,
+        no_value="0",
+        size=size,
+        time_from=LAST_30_DAYS,
+    )
+
+
+def exceptions_by_kind(time_from: str | None, size: tuple[int, int] = (4, 6)) -> PanelBuilder:
+    query = select('count("status")', points.COLDCHAIN_EXCEPTION, group_by=by("kind"))
+    query.alias("$tag_kind")
+    return big_stat(
+        label("冷链异常", "Cold-chain exceptions by kind"),
+        query,
+        steps=((None, "orange"),),
+        no_value="0",
+        background=False,
+        size=size,
+        time_from=time_from,
+    )
+
+
+def transit(reference: Reference) -> PanelBuilder:
+    query = select('mean("hours")', points.TRANSIT, group_by=by("corridor"))
+    query.alias("$tag_corridor")
+    panel = bars(
+        label("运输时效 近30天", "Mean transit time, last 30 days (red: over the benchmark)"),
+        query,
+        unit="h",
+        size=(8, 6),
+        max_value=96,
+        time_from=LAST_30_DAYS,
+    )
+    for cid, corridor in reference.corridors.items():
+        if corridor.transit_benchmark_h is not None:
+            name, properties = override(
+                cid,
+                thresholds=thresholds(
+                    ((None, "green"), (corridor.transit_benchmark_h, "red"))
+                ).build(),
+            )
+            panel.override_by_name(name, properties)
+    return panel
+
+
+def overview(reference: Reference) -> dashboard.Dashboard:
+    year = plan_year(reference)
+    target = reference.targets[year]
+    return (
+        dashboard.Dashboard(label("陆港运营总览", "Lugang operations overview"))
+        .uid(UID)
+        .tags(["lugang"])
+        .timezone(reference.home.timezone)
+        .time(TODAY, TODAY)
+        .refresh("1m")
+        .readonly()
+        .tooltip(model.DashboardCursorSync.OFF)
+        .with_row(dashboard.Row(label("今日 · 天天班", "Today and daily service")))
+        .with_panel(runs_today())
+        .with_panel(served_today())
+        .with_panel(service_figure(label("连续开行天数", "Streak (days)"), "streak_days", GOOD))
+        .with_panel(
+            service_figure(label("本月缺班", "Missed days MTD"), "missed_mtd", ZERO_IS_GOOD)
+        )
+        .with_panel(
+            service_figure(label("本年缺班", "Missed days YTD"), "missed_ytd", ZERO_IS_GOOD)
+        )
+        .with_row(dashboard.Row(label("年度目标进度", f"Year to date against the {year} plan")))
+        .with_panel(progress(label("班列", "Train runs"), "trains", target.trains))
+        .with_panel(progress(label("集装箱到发量", "TEU"), "teu", target.teu_total))
+        .with_panel(progress(label("冷链箱", "Reefer TEU"), "reefer_teu", target.reefer_teu))
+        .with_panel(
+            cumulative(
+                label("班列累计与进度线", "Train runs YTD, pace line and target"),
+                "trains",
+                target.trains,
+                reference.home.timezone,
+            )
+        )
+        .with_panel(teu_pace_by_category())
+        .with_panel(teu_by_category(reference, year))
+        .with_row(dashboard.Row(label("货量 · 冷链 · 时效", "Tonnage, cold chain, transit")))
+        .with_panel(tonnage(label("今日吨位", "Tonnage today"), None))
+        .with_panel(tonnage(label("本年吨位", "Tonnage YTD"), THIS_YEAR))
+        .with_panel(open_exceptions())
+        .with_panel(exceptions_by_kind(LAST_30_DAYS))
+        .with_panel(transit(reference))
+    )

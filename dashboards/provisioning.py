@@ -1,0 +1,249 @@
+"""Grafana provisioning files: the InfluxDB data source, the dashboard folder, and the
+alert rules with Alertmanager as their contact point.
+
+Values that differ per deployment come from the environment of the Grafana server,
+which expands ``${NAME}`` in provisioning files: ``LUGANG_INFLUX_URL`` and
+``LUGANG_INFLUX_TOKEN`` (as the worker uses them; InfluxDB 1.x takes ``user:password``),
+and ``LUGANG_ALERTMANAGER_URL``.
+
+Alert rules are built with grafana-foundation-sdk's alerting builders (the provisioning
+API's model) and written in the file-provisioning layout, which differs from that model
+only in where the folder and group go. The SDK has no model of the data source, dashboard
+provider, contact point and group files: those are plain dictionaries here (and its
+contact-point type list lacks ``prometheus-alertmanager``, the type Grafana uses).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Final, Literal
+
+from grafana_foundation_sdk.builders import alerting, expr
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models import alerting as alerting_model
+from grafana_foundation_sdk.models import dashboard as model
+
+from dashboards.influxql import DATASOURCE_TYPE, DATASOURCE_UID, InfluxQL, by, select
+from lugang.reference import Reference
+from streams import health, points
+
+ORG_ID: Final = 1
+FOLDER: Final = "Lugang 陆港"
+FOLDER_UID: Final = "lugang"
+DASHBOARDS_PATH: Final = "/etc/grafana/dashboards/lugang"
+"""Where the Grafana server finds ``dashboards/json`` (the deployment mounts it there)."""
+DATABASE: Final = "lugang"
+CONTACT_POINT: Final = "Alertmanager"
+RULE_GROUP: Final = "lugang"
+SILENCE_MINUTES: Final = 10
+"""No events from any input topic for this long: the stream is silent."""
+DEAD_LETTER_SPIKE: Final = 50
+"""More dead letters than this in 5 minutes on one topic: a producer sends bad records."""
+_EXPR: Final = model.DataSourceRef(type_val="__expr__", uid="__expr__")
+_API_ONLY_KEYS: Final = ("folderUID", "orgID", "ruleGroup")
+"""Keys of the API's rule model that the file layout puts on the group instead."""
+
+
+def datasources() -> dict[str, object]:
+    """The InfluxDB data source in InfluxQL mode (InfluxDB 1.x, or 2.x/3.x through their
+    v1 API with a database mapping), authenticated by token as the worker is."""
+    source = {
+        "name": "Lugang InfluxDB",
+        "uid": DATASOURCE_UID,
+        "type": DATASOURCE_TYPE,
+        "access": "proxy",
+        "orgId": ORG_ID,
+        "url": "${LUGANG_INFLUX_URL}",
+        "isDefault": True,
+        "editable": False,
+        "jsonData": {
+            "version": "InfluxQL",
+            "dbName": DATABASE,
+            "httpMode": "GET",
+            "timeInterval": f"{health.INTERVAL_S}s",
+            "httpHeaderName1": "Authorization",
+        },
+        "secureJsonData": {"httpHeaderValue1": "Token ${LUGANG_INFLUX_TOKEN}"},
+    }
+    return {"apiVersion": 1, "datasources": [source]}
+
+
+def dashboard_providers() -> dict[str, object]:
+    """The dashboards of ``dashboards/json``, read-only in Grafana (edit the code)."""
+    provider = {
+        "name": "lugang",
+        "orgId": ORG_ID,
+        "folder": FOLDER,
+        "folderUid": FOLDER_UID,
+        "type": "file",
+        "disableDeletion": True,
+        "allowUiUpdates": False,
+        "updateIntervalSeconds": 60,
+        "options": {"path": DASHBOARDS_PATH, "foldersFromFilesStructure": False},
+    }
+    return {"apiVersion": 1, "providers": [provider]}
+
+
+def contact_points() -> dict[str, object]:
+    receiver = {
+        "uid": "lugang-alertmanager",
+        "type": "prometheus-alertmanager",
+        "settings": {"url": "${LUGANG_ALERTMANAGER_URL}"},
+        "disableResolveMessage": False,
+    }
+    point = {"orgId": ORG_ID, "name": CONTACT_POINT, "receivers": [receiver]}
+    return {"apiVersion": 1, "contactPoints": [point]}
+
+
+def policies() -> dict[str, object]:
+    """Every Lugang alert goes to Alertmanager, which groups, silences and routes it on."""
+    policy = (
+        alerting.NotificationPolicy()
+        .receiver(CONTACT_POINT)
+        .group_by(["grafana_folder", "alertname"])
+        .group_wait("30s")
+        .group_interval("5m")
+        .repeat_interval("4h")
+    )
+    return {"apiVersion": 1, "policies": [{"orgId": ORG_ID, **_json(policy.build())}]}
+
+
+def _json(value: object) -> dict[str, object]:
+    """An SDK model as plain JSON data."""
+    data: dict[str, object] = json.loads(json.dumps(value, cls=JSONEncoder))
+    return data
+
+
+def _rule(
+    uid: str,
+    title: str,
+    query: InfluxQL,
+    window_s: tuple[int, int],
+    condition: tuple[Literal["gt", "lt"], float],
+    *,
+    pending: str,
+    no_data: Literal["Alerting", "NoData", "OK"],
+    summary: str,
+) -> alerting.Rule:
+    """A rule on one InfluxQL query over ``window_s`` (seconds ago: from, to): the last
+    value of each series (B) compared with ``condition`` (C: ``gt``/``lt``, value)."""
+    evaluator, value = condition
+    source = (
+        alerting.Query("A")
+        .datasource_uid(DATASOURCE_UID)
+        .relative_time_range(alerting_model.RelativeTimeRange(window_s[0], window_s[1]))
+        .model(query)
+    )
+    reduce = (
+        expr.TypeReduce()
+        .ref_id("B")
+        .datasource(_EXPR)
+        .expression("A")
+        .reducer("last")
+        .settings(expr.ExprTypeReduceSettings().mode("dropNN"))
+    )
+    threshold = (
+        expr.TypeThreshold()
+        .ref_id("C")
+        .datasource(_EXPR)
+        .expression("B")
+        .conditions(
+            [
+                expr.ExprTypeThresholdConditions().evaluator(
+                    expr.ExprTypeThresholdConditionsEvaluator().type(evaluator).params([value])
+                )
+            ]
+        )
+    )
+    return (
+        alerting.Rule(title)
+        .uid(uid)
+        .condition("C")
+        .queries(
+            [
+                source,
+                alerting.Query("B").datasource_uid("__expr__").model(reduce),
+                alerting.Query("C").datasource_uid("__expr__").model(threshold),
+            ]
+        )
+        .for_val(pending)
+        .no_data_state(no_data)
+        .exec_err_state("Alerting")
+        .labels({"lugang": "grafana", "severity": "warning"})
+        .annotations({"summary": summary})
+    )
+
+
+def rules(reference: Reference) -> list[alerting.Rule]:
+    """天天班 at risk, a silent stream, a dead-letter spike, a failing sink."""
+    warning_s = reference.daily_service.warning_at.hour * 3600
+    warning_s += reference.daily_service.warning_at.minute * 60
+    day_s = 24 * 3600
+    at_risk = select('last("served")', points.DAILY_SERVICE, group_by=by("service_group"))
+    events = select('sum("events")', health.PIPELINE)
+    dead = select('sum("dead_letters")', health.PIPELINE, group_by=by("topic"))
+    errors = select('sum("errors")', health.PIPELINE_SINK, group_by=by("sink"))
+    return [
+        _rule(
+            "lugang-daily-service-at-risk",
+            "天天班 at risk 天天班未开行",
+            at_risk.alias("$tag_service_group"),
+            # From 24 h ago to the warning hour's distance ago (18 h): today's point, at
+            # local midnight, is in this window only from the warning hour to midnight.
+            (day_s, warning_s),
+            ("lt", 1),
+            pending="0s",
+            no_data="OK",
+            summary="{{ $labels.service_group }}: no outbound train from Huaihua yet today, "
+            "past the warning hour (今日尚无出港班列).",
+        ),
+        _rule(
+            "lugang-stream-silent",
+            "No data from the stream 数据流中断",
+            events,
+            (SILENCE_MINUTES * 60, 0),
+            ("lt", 1),
+            pending="1m",
+            no_data="Alerting",
+            summary=f"No event read from any input topic for {SILENCE_MINUTES} minutes, "
+            "or no worker reports its health (数据流中断).",
+        ),
+        _rule(
+            "lugang-dead-letter-spike",
+            "Dead-letter spike 死信激增",
+            dead.alias("$tag_topic"),
+            (300, 0),
+            ("gt", DEAD_LETTER_SPIKE),
+            pending="0s",
+            no_data="OK",
+            summary="{{ $labels.topic }}: more than "
+            f"{DEAD_LETTER_SPIKE} records in 5 minutes failed validation (死信激增).",
+        ),
+        _rule(
+            "lugang-sink-failing",
+            "Sink failing 写入失败",
+            errors.alias("$tag_sink"),
+            (300, 0),
+            ("gt", 0),
+            pending="5m",
+            no_data="OK",
+            summary="{{ $labels.sink }}: requests keep failing; the worker retries and "
+            "holds its offsets until they succeed (写入失败).",
+        ),
+    ]
+
+
+def rule_groups(reference: Reference) -> dict[str, object]:
+    """The alert rules in Grafana's file-provisioning layout."""
+    listed = []
+    for rule in rules(reference):
+        data = _json(rule.build())
+        listed.append({key: value for key, value in data.items() if key not in _API_ONLY_KEYS})
+    group = {
+        "orgId": ORG_ID,
+        "name": RULE_GROUP,
+        "folder": FOLDER,
+        "interval": "1m",
+        "rules": listed,
+    }
+    return {"apiVersion": 1, "groups": [group]}

@@ -1,0 +1,409 @@
+"""Every query of the generated dashboards and alert rules, run on the real InfluxDB after
+a worker has processed the recorded week (tests/data/week.jsonl), with Grafana's macros
+replaced by concrete values; key panels are checked against week.expected.json."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import yaml
+
+from dashboards import build, coldchain
+from dashboards.queries import PanelQuery, dashboard_queries, rule_queries
+from lugang.reference import default_reference
+from producers.records import read_recording
+from tests.integration.test_stream import exceptions_of, replay
+from tests.integration.workers import Worker, WorkerConfig, running_worker, wait_for
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+WEEK = json.loads((DATA / "week.expected.json").read_text())
+DAYS: dict[str, dict[str, Any]] = WEEK["days"]
+REF = default_reference()
+TZ = REF.home.tz
+FILES = build.rendered(REF)
+RULES = yaml.safe_load(FILES["provisioning/alerting/rules.yaml"])
+EVENING = datetime(2026, 3, 15, 20, 0, tzinfo=TZ)
+"""The moment the dashboards are looked at: the last day of the week, after 18:00."""
+EXCEPTIONS = exceptions_of(DATA / "week.jsonl")
+# The cold chain is looked at on the evening of the week's exception, for its container.
+_FIRST_EXCEPTION = min(EXCEPTIONS)
+CONTAINER, EXCEPTION_KIND, _STARTED = _FIRST_EXCEPTION.split(":", 2)
+COLD_EVENING = datetime.fromisoformat(_STARTED).astimezone(TZ).replace(hour=20, minute=0)
+INTERVAL = "5m"
+
+Rows = list[dict[str, Any]]
+
+
+@pytest.fixture
+def pipeline(
+    kafka_bootstrap: str,
+    influx_url: str,
+    influx_bucket: str,
+    alertmanager_url: str,
+    unique_name: Callable[[str], str],
+) -> WorkerConfig:
+    return WorkerConfig(
+        kafka_bootstrap, unique_name("p") + ".", influx_url, influx_bucket, alertmanager_url
+    )
+
+
+@pytest.fixture
+def replayed_week(pipeline: WorkerConfig, tmp_path: Path) -> Iterator[WorkerConfig]:
+    """A worker has processed the recorded week and written every point."""
+    with running_worker(pipeline, tmp_path / "worker") as worker:
+        replay(pipeline, DATA / "week.jsonl")
+        wait_for(lambda: everything_written(worker, pipeline), 120, "the week in InfluxDB")
+        yield pipeline
+
+
+def everything_written(worker: Worker, pipeline: WorkerConfig) -> bool:
+    """The worker has counted the whole week and InfluxDB holds its last totals and
+    every exception in its final state."""
+    figures = worker.status("2026-03-15")["year_to_date"]
+    want = (TOTAL_RUNS, TOTAL_TEU, TOTAL_REEFER)
+    if (figures["train_runs"], figures["teu"], figures["reefer_teu"]) != want:
+        return False
+    progress = influx(
+        pipeline,
+        'SELECT last("trains_ytd"), last("teu_ytd"), last("reefer_teu_ytd") FROM "progress_daily"',
+    )
+    stored = influx(pipeline, 'SELECT "status" FROM "coldchain_exception" GROUP BY "exception_id"')
+    return [(r["last"], r["last_1"], r["last_2"]) for r in progress] == [want] and {
+        r["exception_id"]: r["status"] for r in stored
+    } == EXCEPTIONS
+
+
+def influx(pipeline: WorkerConfig, query: str) -> Rows:
+    """Rows of an InfluxQL query; an InfluxQL error (which InfluxDB answers with HTTP 200)
+    fails the test with the query."""
+    database = pipeline.influx_bucket.split("/")[0]
+    response = requests.get(
+        f"{pipeline.influx_url}/query", params={"db": database, "q": query}, timeout=10
+    )
+    response.raise_for_status()
+    rows: Rows = []
+    for result in response.json()["results"]:
+        assert "error" not in result, f"{result['error']}\n{query}"
+        for series in result.get("series", []):
+            tags = series.get("tags", {})
+            rows += [
+                {**tags, **dict(zip(series["columns"], v, strict=True))} for v in series["values"]
+            ]
+    return rows
+
+
+_RELATIVE = re.compile(r"now(?:-(\d+)([smhd]))?(?:/([dMy]))?")
+_UNITS = {
+    "s": timedelta(seconds=1),
+    "m": timedelta(minutes=1),
+    "h": timedelta(hours=1),
+    "d": timedelta(days=1),
+}
+
+
+def grafana_time(text: str, now: datetime, end: bool) -> datetime:
+    """A Grafana relative time (``now``, ``now-30d``, ``now/d``, ``now-600s``) at ``now``;
+    a rounded time is the start of its day, month or year, or with ``end`` its last ms."""
+    match = _RELATIVE.fullmatch(text)
+    assert match, f"relative time the test cannot read: {text}"
+    amount, unit, rounding = match.groups()
+    moment = now - int(amount) * _UNITS[unit] if amount else now
+    if rounding is None:
+        return moment
+    start = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    if rounding == "M":
+        start, following = (
+            start.replace(day=1),
+            (start.replace(day=28) + timedelta(4)).replace(day=1),
+        )
+    elif rounding == "y":
+        start, following = (
+            start.replace(month=1, day=1),
+            start.replace(year=start.year + 1, month=1, day=1),
+        )
+    else:
+        following = start + timedelta(1)
+    return following - timedelta(milliseconds=1) if end else start
+
+
+def concrete(query: PanelQuery, now: datetime) -> str:
+    """The query as Grafana sends it at ``now``: time filter, interval and variables."""
+    start = grafana_time(query.time_from, now, end=False)
+    stop = grafana_time(query.time_to, now, end=True)
+    if query.time_shift is not None:
+        assert query.time_shift == "1y", query.time_shift
+        start, stop = start.replace(year=start.year - 1), stop.replace(year=stop.year - 1)
+    millis = (int(start.timestamp() * 1000), int(stop.timestamp() * 1000))
+    text = query.text.replace("$timeFilter", f"time >= {millis[0]}ms and time <= {millis[1]}ms")
+    text = text.replace("$__interval", INTERVAL).replace(f"${coldchain.CONTAINER}", CONTAINER)
+    assert "$" not in text.replace("$/", ""), f"a macro is left in: {text}"
+    return text
+
+
+# -- expected figures, from week.expected.json -------------------------------------------
+
+
+def runs_by_corridor(day: str) -> dict[str, int]:
+    runs = dict.fromkeys(REF.corridors, 0)
+    for key, count in DAYS.get(day, {}).get("train_runs", {}).items():
+        runs[key.split("/")[0]] += count
+    return runs
+
+
+def served(group: str, day: date) -> bool:
+    runs = DAYS.get(day.isoformat(), {}).get("train_runs", {})
+    return any(
+        key.endswith("/OUTBOUND") and REF.corridors[key.split("/")[0]].service_group == group
+        for key in runs
+    )
+
+
+def daily_service(day: date) -> dict[str, dict[str, int]]:
+    """天天班 per group as of ``day``: served, streak, missed days MTD and YTD."""
+    figures = {}
+    for group, spec in REF.service_groups.items():
+        if not spec.daily_service:
+            continue
+        streak, back = 0, day if served(group, day) else day - timedelta(1)
+        while served(group, back):
+            streak, back = streak + 1, back - timedelta(1)
+
+        def missed(first: date, group: str = group) -> int:
+            span = (day - first).days
+            return sum(not served(group, first + timedelta(n)) for n in range(span))
+
+        figures[group] = {
+            "served": int(served(group, day)),
+            "streak_days": streak,
+            "missed_mtd": missed(day.replace(day=1)),
+            "missed_ytd": missed(day.replace(month=1, day=1)),
+        }
+    return figures
+
+
+def teu_by_category() -> dict[str, float]:
+    totals = dict.fromkeys(REF.teu_categories, 0.0)
+    for day in DAYS.values():
+        for key, teu in day["teu"].items():
+            totals[key.split("/")[0]] += teu
+    return totals
+
+
+def by_tag(rows: Rows, tag: str, column: str) -> dict[str, Any]:
+    found = {row[tag]: row[column] for row in rows}
+    assert len(found) == len(rows), f"several rows per {tag}: {rows}"
+    return found
+
+
+def only(rows: Rows, column: str) -> Any:
+    assert len(rows) == 1, rows
+    return rows[0][column]
+
+
+TOTAL_RUNS = sum(sum(day["train_runs"].values()) for day in DAYS.values())
+TOTAL_TEU = sum(teu_by_category().values())
+TOTAL_REEFER = sum(day["reefer_teu"] for day in DAYS.values())
+TOTAL_T = sum(day["gross_weight_kg"] for day in DAYS.values()) / 1000
+TODAY = EVENING.date()
+SERVICE = daily_service(TODAY)
+PRO_RATA_TRAINS = round(
+    REF.targets[TODAY.year].trains
+    * TODAY.timetuple().tm_yday
+    / date(TODAY.year, 12, 31).timetuple().tm_yday,
+    2,
+)
+
+
+def group_figure(field: str) -> dict[str, int]:
+    return {group: figures[field] for group, figures in SERVICE.items()}
+
+
+def daily_runs_by_direction(rows: Rows) -> dict[str, dict[str, int]]:
+    got: dict[str, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        if row["sum"]:
+            day = datetime.fromisoformat(row["time"]).astimezone(TZ).date().isoformat()
+            got[day][row["direction"]] = row["sum"]
+    return dict(got)
+
+
+def week_runs_by_direction() -> dict[str, dict[str, int]]:
+    want: dict[str, Counter[str]] = defaultdict(Counter)
+    for day, figures in DAYS.items():
+        for key, count in figures["train_runs"].items():
+            want[day][key.split("/")[1]] += count
+    return {day: dict(counts) for day, counts in want.items()}
+
+
+def summed_by(tag: str) -> Callable[[Rows], dict[str, float]]:
+    def summary(rows: Rows) -> dict[str, float]:
+        totals: dict[str, float] = defaultdict(float)
+        for row in rows:
+            totals[row[tag]] += row["sum"] or 0
+        return dict(totals)
+
+    return summary
+
+
+def commodity_of(container: str) -> str:
+    """The commodity of the container's first event that names one."""
+    for record in read_recording(DATA / "week.jsonl"):
+        try:
+            value = json.loads(record.value) if record.key == container else None
+        except ValueError:  # the recording's malformed records
+            continue
+        if isinstance(value, dict) and value.get("commodity"):
+            return str(value["commodity"])
+    raise AssertionError(f"no commodity for {container}")
+
+
+def band(rows: Rows) -> set[tuple[float, float]]:
+    return {(row["安全下限 band low"], row["安全上限 band high"]) for row in rows}
+
+
+PROFILE = REF.commodity(commodity_of(CONTAINER))
+PACE = {
+    "累计 YTD": TOTAL_RUNS,
+    "进度目标 pro-rata": PRO_RATA_TRAINS,
+    "进度 pace": pytest.approx(100 * TOTAL_RUNS / PRO_RATA_TRAINS),
+}
+
+
+def first(rows: Rows) -> dict[str, Any]:
+    """The first row without its time: ``{column: value}``."""
+    return {k: v for k, v in rows[0].items() if k != "time"}
+
+
+def last_column(column: str) -> Callable[[Rows], Any]:
+    return lambda rows: rows[-1][column]
+
+
+# Fragment of "where title" -> (summary of the rows, expected summary). Every other
+# query must return rows, except the EMPTY ones.
+EXPECTED: dict[str, tuple[Callable[[Rows], Any], Any]] = {
+    "Train runs today, by corridor": (
+        lambda rows: by_tag(rows, "corridor", "sum"),
+        runs_by_corridor(TODAY.isoformat()),
+    ),
+    "Daily service today": (
+        lambda rows: by_tag(rows, "service_group", "last"),
+        group_figure("served"),
+    ),
+    "Streak (days)": (
+        lambda rows: by_tag(rows, "service_group", "last"),
+        group_figure("streak_days"),
+    ),
+    "Missed days MTD": (
+        lambda rows: by_tag(rows, "service_group", "last"),
+        group_figure("missed_mtd"),
+    ),
+    "Missed days YTD": (
+        lambda rows: by_tag(rows, "service_group", "last"),
+        group_figure("missed_ytd"),
+    ),
+    "Train runs / 500": (first, PACE),
+    "TEU / 50,000": (lambda rows: only(rows, "累计 YTD"), TOTAL_TEU),
+    "Reefer TEU / 500": (lambda rows: only(rows, "累计 YTD"), TOTAL_REEFER),
+    "Train runs YTD, pace line": (last_column("累计 YTD"), TOTAL_RUNS),
+    "TEU YTD by category": (lambda rows: by_tag(rows, "teu_category", "last"), teu_by_category()),
+    "Tonnage today": (
+        lambda rows: only(rows, "t"),
+        pytest.approx(DAYS[TODAY.isoformat()]["gross_weight_kg"] / 1000),
+    ),
+    "Tonnage YTD": (lambda rows: only(rows, "t"), pytest.approx(TOTAL_T)),
+    "Cold-chain exceptions by kind": (
+        lambda rows: by_tag(rows, "kind", "count"),
+        dict(Counter(e.split(":")[1] for e in EXCEPTIONS)),
+    ),
+    "Open and recent exceptions": (
+        lambda rows: {(r["equipment_reference"], r["kind"], r["status"]) for r in rows},
+        {(e.split(":")[0], e.split(":")[1], status) for e, status in EXCEPTIONS.items()},
+    ),
+    "Air temperatures and the safe band": (band, {(PROFILE.band_low_c, PROFILE.band_high_c)}),
+    "Power, $container": (lambda rows: {r["电源 power"] for r in rows} <= {0, 1}, True),
+    "Readings per hour": (lambda rows: sum(r["读数 readings"] for r in rows) > 0, True),
+    "variable container": (lambda rows: CONTAINER in {r["value"] for r in rows}, True),
+    "Daily train runs (": (daily_runs_by_direction, week_runs_by_direction()),
+    "Daily TEU (": (summed_by("teu_category"), teu_by_category()),
+    "Train runs YTD / 500": (last_column("累计 YTD"), TOTAL_RUNS),
+    "TEU YTD / 50,000": (last_column("累计 YTD"), TOTAL_TEU),
+    "Train runs MTD": (lambda rows: only(rows, "sum"), TOTAL_RUNS),
+    "本月到发量 TEU MTD": (lambda rows: only(rows, "sum"), TOTAL_TEU),
+    "本月冷链箱 Reefer TEU MTD": (lambda rows: only(rows, "sum"), TOTAL_REEFER),
+    "Tonnage MTD": (lambda rows: only(rows, "sum"), pytest.approx(TOTAL_T)),
+    "Train runs 本年 YTD": (lambda rows: only(rows, "last"), TOTAL_RUNS),
+    "集装箱 TEU 本年 YTD": (lambda rows: only(rows, "last"), TOTAL_TEU),
+    "冷链箱 Reefer TEU 本年 YTD": (lambda rows: only(rows, "last"), TOTAL_REEFER),
+    "天天班 at risk": (
+        lambda rows: by_tag(rows, "service_group", "last"),
+        group_figure("served"),
+    ),
+}
+EMPTY = (
+    "Open cold-chain exceptions",  # every exception of the week is closed
+    "last year",  # nothing was recorded in 2025
+    "pipeline",  # the worker does not publish its health yet
+    "rule lugang-stream-silent",
+    "rule lugang-dead-letter-spike",
+    "rule lugang-sink-failing",
+)
+
+
+def expectation(query: PanelQuery) -> tuple[Callable[[Rows], Any], Any] | None:
+    found = [value for key, value in EXPECTED.items() if key in f"{query.where} {query.title}"]
+    assert len(found) <= 1, f"{query.title}: several expectations"
+    return found[0] if found else None
+
+
+def every_query() -> Iterator[tuple[PanelQuery, datetime]]:
+    for path, text in FILES.items():
+        if path.endswith(".json"):
+            board = json.loads(text)
+            now = COLD_EVENING if board["uid"] == coldchain.UID else EVENING
+            for query in dashboard_queries(board):
+                yield query, now
+    for query in rule_queries(RULES):
+        yield query, EVENING
+
+
+def test_every_dashboard_and_alert_query_runs_and_gives_the_expected_figures(
+    replayed_week: WorkerConfig,
+) -> None:
+    checked: set[str] = set()
+    problems = []
+    for query, now in every_query():
+        text = concrete(query, now)
+        rows = influx(replayed_week, text)
+        expected = expectation(query)
+        if expected is not None:
+            summary, want = expected
+            checked.update(key for key in EXPECTED if key in f"{query.where} {query.title}")
+            if not rows or summary(rows) != want:
+                problems.append(f"{query.where} {query.title}: got {rows}, want {want}\n{text}")
+        elif any(marker in query.where or marker in query.title for marker in EMPTY):
+            if rows:
+                problems.append(f"{query.where} {query.title}: expected nothing, got {rows}")
+        elif not rows:
+            problems.append(f"{query.where} {query.title}: no rows\n{text}")
+    assert not problems, "\n".join(problems)
+    assert checked == set(EXPECTED), f"expectations that match no query: {set(EXPECTED) - checked}"
+
+
+def test_the_daily_service_rule_looks_at_today_only_after_the_warning_hour(
+    replayed_week: WorkerConfig,
+) -> None:
+    """Before 18:00 the rule's window holds no point (no data: OK); after, today's."""
+    (rule,) = [q for q, _ in every_query() if q.where == "rule lugang-daily-service-at-risk"]
+    noon = EVENING.replace(hour=12)
+    assert influx(replayed_week, concrete(rule, noon)) == []
+    at_six = EVENING.replace(hour=18, minute=1)
+    rows = influx(replayed_week, concrete(rule, at_six))
+    assert by_tag(rows, "service_group", "last") == group_figure("served")

@@ -1,0 +1,313 @@
+"""The generated Grafana dashboards and provisioning files: committed as generated, wired
+to the Lugang InfluxDB, querying only what the stream writes, and valid against
+Grafana's published schema (grafana-foundation-sdk's models, and @grafana/schema's
+TypeScript types through ``tsc``)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from grafana_foundation_sdk.cog import plugins
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models import alerting as alerting_model
+from grafana_foundation_sdk.models.dashboard import Dashboard
+
+from dashboards import build, influxql, provisioning
+from dashboards.queries import PanelQuery, dashboard_queries, measurement, names_read, rule_queries
+from lugang.contract import ColdChainException, ReeferReading, exception_id
+from lugang.reference import default_reference
+from streams import health, points
+from streams.counts import DayTotals, Fact
+from streams.status import compute_status
+
+REF = default_reference()
+FILES = build.rendered(REF)
+BOARDS = {path: json.loads(text) for path, text in FILES.items() if path.endswith(".json")}
+PROVISIONED = {path: yaml.safe_load(text) for path, text in FILES.items() if path.endswith(".yaml")}
+RULES = PROVISIONED["provisioning/alerting/rules.yaml"]
+SCHEMA_CHECK = build.HERE / "schema-check"
+CST = timezone(timedelta(hours=8))
+
+
+def written_schema() -> dict[str, set[str]]:
+    """Measurement -> the tags and fields the stream's own builders write, found by
+    building one sample of each kind (every optional field present)."""
+    day = date(2026, 3, 15)
+    totals = DayTotals(day=day)
+    spec = REF.corridor("HHW-QZH")
+    totals.add(
+        Fact.model_validate(
+            {
+                "event_id": "t1",
+                "day": day,
+                "kind": "TRAIN_RUN",
+                "corridor": "HHW-QZH",
+                "direction": "OUTBOUND",
+                "service_group": spec.service_group,
+                "teu_category": spec.teu_category,
+            }
+        )
+    )
+    status = compute_status({day: totals}, REF, day, datetime(2026, 3, 15, 20, tzinfo=CST))
+    started = datetime(2026, 3, 15, 8, tzinfo=CST)
+    closed = ColdChainException(
+        exception_id=exception_id("MSKU9070323", "HIGH", started),
+        kind="HIGH",
+        equipment_reference="MSKU9070323",
+        commodity="citrus",
+        started_at=started,
+        ended_at=started + timedelta(hours=1),
+        peak_deviation_c=2.5,
+        duration_s=3600.0,
+        status="CLOSED",
+    )
+    reading = ReeferReading(
+        event_id="r1",
+        equipment_reference="MSKU9070323",
+        reading_time=started,
+        setpoint_c=6,
+        supply_air_c=6.5,
+        return_air_c=7,
+        humidity_pct=90,
+        power_on=True,
+    )
+    samples = [
+        *points.day_samples(totals, REF),
+        *points.status_samples(status, REF),
+        points.transit_sample("X1", "HHW-QZH", started, started + timedelta(hours=29), 30),
+        points.exception_sample(closed),
+        points.reading_sample(reading, "citrus", REF.commodity("citrus"), "HHW-QZH"),
+        *health.health_samples(
+            "w",
+            started,
+            {"trains": health.TopicHealth(1, 0, 0)},
+            {"influxdb": health.SinkHealth(0, 0)},
+        ),
+    ]
+    schema: dict[str, set[str]] = {}
+    for sample in samples:
+        schema.setdefault(sample.measurement, set()).update(sample.tags, sample.fields)
+    return schema
+
+
+SCHEMA = written_schema()
+
+
+def every_query() -> Iterator[PanelQuery]:
+    for board in BOARDS.values():
+        yield from dashboard_queries(board)
+    yield from rule_queries(RULES)
+
+
+def test_committed_files_are_what_the_code_generates() -> None:
+    """Drift: the files under dashboards/ are exactly the generated ones."""
+    hint = "dashboards/ differs from the code: run `lugang dashboards build` and commit"
+    committed_json = {
+        f"{build.JSON_DIR}/{p.name}" for p in (build.HERE / build.JSON_DIR).glob("*.json")
+    }
+    assert committed_json == {p for p in FILES if p.endswith(".json")}, hint
+    for path, text in FILES.items():
+        committed = build.HERE / path
+        assert committed.is_file(), f"{path} is missing: {hint}"
+        assert committed.read_text(encoding="utf-8") == text, f"{path}: {hint}"
+
+
+def test_build_all_writes_every_file_and_removes_stale_dashboards(tmp_path: Path) -> None:
+    stale = tmp_path / build.JSON_DIR / "old-dashboard.json"
+    stale.parent.mkdir()
+    stale.write_text("{}")
+    written = build.build_all(tmp_path)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == sorted(FILES)
+    assert not stale.exists()
+
+
+def test_every_panel_query_and_variable_uses_the_lugang_influxdb() -> None:
+    expected = {"type": "influxdb", "uid": influxql.DATASOURCE_UID}
+    for board in BOARDS.values():
+        panels = [p for p in board["panels"] if p["type"] != "row"]
+        assert panels, board["uid"]
+        for panel in panels:
+            assert panel["datasource"] == expected, panel["title"]
+            assert panel["targets"], f"{panel['title']}: no query"
+            for target in panel["targets"]:
+                assert target["datasource"] == expected, panel["title"]
+                assert target["rawQuery"] is True, panel["title"]
+        for item in [*board["annotations"].get("list", []), *board["templating"].get("list", [])]:
+            assert item["datasource"] == expected
+
+
+def test_queries_read_only_measurements_fields_and_tags_the_stream_writes() -> None:
+    assert set(SCHEMA) == {*points.MEASUREMENTS, *health.HEALTH_MEASUREMENTS}
+    queries = list(every_query())
+    assert len(queries) > 40
+    for query in queries:
+        table = measurement(query.text)
+        assert table in SCHEMA, f"{query.where}: unknown measurement {table}"
+        unknown = names_read(query.text) - SCHEMA[table]
+        assert not unknown, f"{query.where} ({query.title}): {table} has no {unknown}"
+
+
+def test_queries_filter_by_grafana_time_range() -> None:
+    """Every query but the variable's tag listing is bounded by $timeFilter."""
+    for query in every_query():
+        if "variable" not in query.where:
+            assert "$timeFilter" in query.text, query.where
+
+
+def test_every_measurement_of_the_plan_has_a_panel() -> None:
+    read = {measurement(q.text) for q in every_query()}
+    assert read == set(SCHEMA)
+
+
+def _lost(original: Any, round_trip: Any, path: str = "") -> list[str]:
+    """Paths of ``original`` that the round trip dropped or changed (defaults the model
+    adds are fine)."""
+    if isinstance(original, dict):
+        if not isinstance(round_trip, dict):
+            return [path]
+        return [
+            lost
+            for key, value in original.items()
+            for lost in (
+                _lost(value, round_trip[key], f"{path}/{key}")
+                if key in round_trip
+                else [f"{path}/{key}"]
+            )
+        ]
+    if isinstance(original, list):
+        if not isinstance(round_trip, list) or len(original) != len(round_trip):
+            return [path]
+        return [
+            lost
+            for i, pair in enumerate(zip(original, round_trip, strict=True))
+            for lost in _lost(*pair, f"{path}[{i}]")
+        ]
+    return [] if original == round_trip else [f"{path}: {original!r} != {round_trip!r}"]
+
+
+def _as_json(model: object) -> Any:
+    return json.loads(json.dumps(model, cls=JSONEncoder))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def sdk_models() -> None:
+    """Decode panel options and queries into the SDK's typed models."""
+    plugins.register_default_plugins()
+    influxql.register()
+
+
+@pytest.mark.parametrize("path", sorted(BOARDS))
+def test_dashboards_round_trip_through_the_sdk_models(path: str) -> None:
+    """Grafana's published models (grafana-foundation-sdk) read every key and value back;
+    annotation targets are the one exception: the SDK only models Grafana's built-in
+    annotations, so they are checked as InfluxQL queries instead."""
+    board = BOARDS[path]
+    model = Dashboard.from_json(board)
+    assert model.uid and model.title and model.schema_version >= 39
+    round_trip = _as_json(model)
+    annotations = board["annotations"].get("list", [])
+    for index, annotation in enumerate(annotations):
+        target = annotation["target"]
+        assert {"refId", "query", "rawQuery", "textColumn", "tagsColumn"} <= set(target)
+        round_trip["annotations"]["list"][index]["target"] = target
+    assert _lost(board, round_trip) == []
+    targets = [t for p in model.panels or [] for t in getattr(p, "targets", None) or []]
+    assert targets and all(isinstance(t, influxql.InfluxQLQuery) for t in targets)
+
+
+@pytest.mark.parametrize("path", sorted(BOARDS))
+def test_dashboard_layout(path: str) -> None:
+    board = BOARDS[path]
+    ids = [p["id"] for p in board["panels"]]
+    assert ids == list(range(1, len(ids) + 1))
+    for panel in board["panels"]:
+        grid = panel["gridPos"]
+        assert grid["x"] >= 0 and grid["x"] + grid["w"] <= 24 and grid["h"] > 0, panel["title"]
+        assert re.search(r"[\u4e00-\u9fff]", panel["title"]), f"{panel['title']}: no Chinese"
+        assert re.search(r"[A-Za-z]{3}", panel["title"]), f"{panel['title']}: no English"
+        refs = [t["refId"] for t in panel.get("targets", [])]
+        assert len(refs) == len(set(refs)), panel["title"]
+
+
+def test_datasource_provisioning() -> None:
+    (source,) = PROVISIONED["provisioning/datasources/lugang.yaml"]["datasources"]
+    assert source["uid"] == influxql.DATASOURCE_UID and source["type"] == "influxdb"
+    assert source["url"] == "${LUGANG_INFLUX_URL}"
+    assert source["jsonData"]["version"] == "InfluxQL"
+    assert source["jsonData"]["dbName"] == "lugang"
+    assert source["secureJsonData"]["httpHeaderValue1"] == "Token ${LUGANG_INFLUX_TOKEN}"
+
+
+def test_dashboard_provider_points_at_the_dashboards() -> None:
+    (provider,) = PROVISIONED["provisioning/dashboards/lugang.yaml"]["providers"]
+    assert provider["type"] == "file" and provider["options"]["path"].startswith("/")
+    assert {"name", "folder", "options"} <= set(provider)
+
+
+def test_alert_rules_have_what_grafana_requires() -> None:
+    """Required keys of Grafana's rule-file layout, conditions that name a query, and
+    each rule read back without loss by the SDK's alert-rule model."""
+    (group,) = RULES["groups"]
+    assert {"orgId", "name", "folder", "interval", "rules"} <= set(group)
+    titles = set()
+    for rule in group["rules"]:
+        assert {"uid", "title", "condition", "data", "for", "noDataState", "execErrState"} <= set(
+            rule
+        )
+        assert re.fullmatch(r"[A-Za-z0-9_-]{1,40}", rule["uid"])
+        assert rule["noDataState"] in {"NoData", "Alerting", "OK"}
+        assert rule["execErrState"] in {"Error", "Alerting", "OK"}
+        refs = {data["refId"] for data in rule["data"]}
+        assert rule["condition"] in refs
+        for data in rule["data"]:
+            assert {"refId", "datasourceUid", "model"} <= set(data)
+            if data["datasourceUid"] != "__expr__":
+                assert data["datasourceUid"] == influxql.DATASOURCE_UID
+                assert {"from", "to"} <= set(data["relativeTimeRange"])
+            else:
+                assert data["model"]["expression"] in refs
+        round_trip = _as_json(alerting_model.Rule.from_json(rule))
+        assert _lost(rule, round_trip) == []
+        titles.add(rule["title"])
+    assert len(titles) == 4
+
+
+def test_alerts_go_to_alertmanager() -> None:
+    alerting = "provisioning/alerting"
+    (point,) = PROVISIONED[f"{alerting}/contact-points.yaml"]["contactPoints"]
+    (receiver,) = point["receivers"]
+    assert receiver["type"] == "prometheus-alertmanager"
+    assert receiver["settings"]["url"] == "${LUGANG_ALERTMANAGER_URL}"
+    (policy,) = PROVISIONED[f"{alerting}/policies.yaml"]["policies"]
+    assert policy["receiver"] == point["name"] == provisioning.CONTACT_POINT
+    round_trip = _as_json(alerting_model.NotificationPolicy.from_json(policy))
+    assert _lost({k: v for k, v in policy.items() if k != "orgId"}, round_trip) == []
+
+
+def test_dashboards_type_check_against_grafanas_typescript_schema() -> None:
+    """``tsc --noEmit`` over every dashboard typed as @grafana/schema's ``Dashboard`` and
+    each panel's ``Options``/``FieldConfig`` (excess keys are errors, so a misspelt
+    option fails). Needs ``npm ci`` in dashboards/schema-check (install.sh runs it)."""
+    npm = shutil.which("npm")
+    assert npm, "npm is needed for the TypeScript schema check"
+    assert (SCHEMA_CHECK / "node_modules" / "@grafana" / "schema").is_dir(), (
+        "run `npm ci --prefix dashboards/schema-check` (install.sh does) first"
+    )
+    result = subprocess.run(
+        [npm, "run", "--silent", "check"],
+        cwd=SCHEMA_CHECK,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
