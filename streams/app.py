@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import weakref
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -33,6 +33,7 @@ import orjson
 from faust.web import Request, Response, View
 
 from lugang.contract import (
+    TOPIC_KINDS,
     ColdChainException,
     ContainerEvent,
     DeadLetter,
@@ -49,6 +50,7 @@ from producers.topics import TopicNames
 from streams import points
 from streams.coldchain import Decision
 from streams.counts import DayTotals, Fact, fact_of
+from streams.health import INTERVAL_S, SinkHealth, TopicHealth, health_samples
 from streams.reefer import Move, ReeferTrack, move, observe, silence
 from streams.sinks import AlertSink, MetricSink, daily_service_alert, exception_alert
 from streams.status import compute_status
@@ -153,16 +155,24 @@ def create_monitor(
     lateness = timedelta(minutes=settings.allowed_lateness_minutes)
     rules, profiles = reference.exception_rules, reference.commodities
 
+    health = Counter[tuple[str, str]]()  # (topic kind, "events" | "dead_letters")
+    reported_sinks: dict[str, SinkHealth] = {}
+
     def kind_of(topic: str) -> str:
         return topic.removeprefix(settings.topic_prefix)
+
+    async def dead_letter(message: Any, reason: str) -> None:
+        health[kind_of(message.topic), "dead_letters"] += 1
+        await dead_letters.send(key=message.key, value=_dead_letter(message, reason))
 
     async def decode(event: Any) -> Event | None:
         """The validated event of a message, or None after dead-lettering it."""
         message = event.message
+        health[kind_of(message.topic), "events"] += 1
         try:
             return parse_event(kind_of(message.topic), message.value or b"", reference)
         except InvalidEvent as exc:
-            await dead_letters.send(key=message.key, value=_dead_letter(message, exc.reason))
+            await dead_letter(message, exc.reason)
             return None
 
     async def send_facts(facts: Iterable[Fact]) -> None:
@@ -274,7 +284,7 @@ def create_monitor(
                     f"late: reading_time {parsed.reading_time.isoformat()} is more than "
                     f"{settings.allowed_lateness_minutes:g} min older than the newest reading"
                 )
-                await dead_letters.send(key=message.key, value=_dead_letter(message, reason))
+                await dead_letter(message, reason)
             elif verdict == "applied":
                 commodity = parsed.commodity or track.settled.commodity
                 profile = profiles.get(commodity) if commodity else None
@@ -359,6 +369,33 @@ def create_monitor(
         await metrics.flush()
         await alerts.fire([exception_alert(e, now) for e in found])
 
+    async def report_health() -> None:
+        """Every ``INTERVAL_S``: events, dead letters and lag per input topic, and the
+        sinks' retries and errors (Pipeline health dashboard, alert rules)."""
+        lag: Counter[str] = Counter()
+        for tp in app.consumer.assignment():
+            kind = kind_of(tp.topic)
+            if kind in TOPIC_KINDS:
+                position = await app.consumer.position(tp)
+                lag[kind] += max(0, app.consumer.highwater(tp) - (position or 0))
+        topics = {
+            kind: TopicHealth(health[kind, "events"], health[kind, "dead_letters"], lag[kind])
+            for kind in TOPIC_KINDS
+        }
+        health.clear()
+        sinks = {}
+        for name, sink in (("influxdb", metrics), ("alertmanager", alerts)):
+            now_seen = SinkHealth(getattr(sink, "retries", 0), getattr(sink, "errors", 0))
+            before = reported_sinks.get(name, SinkHealth(0, 0))
+            sinks[name] = SinkHealth(
+                now_seen.retries - before.retries, now_seen.errors - before.errors
+            )
+            reported_sinks[name] = now_seen
+        worker = f"{settings.web_host}:{settings.web_port}"
+        await metrics.write(health_samples(worker, datetime.now(UTC), topics, sinks))
+        await metrics.flush()
+
+    app.timer(float(INTERVAL_S))(report_health)
     app.timer(60.0)(resend_alerts)
     app.timer(settings.silence_check_s)(find_silent_reefers)
 

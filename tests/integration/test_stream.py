@@ -94,6 +94,19 @@ def test_replaying_a_week_gives_the_hand_checked_totals(
     replay(pipeline, DATA / "week.jsonl")
     expect_week_totals(worker, pipeline)
 
+    def health() -> tuple[int, int]:
+        rows = influx_rows(
+            pipeline.influx_url,
+            pipeline.influx_bucket,
+            'SELECT sum("events") AS "events", sum("dead_letters") AS "dead" FROM "pipeline"',
+        )
+        return (rows[0]["events"], rows[0]["dead"]) if rows else (0, 0)
+
+    # The worker reports its own health every 10 s: every record it read (replay itself
+    # dead-letters the malformed ones, so they never reach the worker).
+    sent = WEEK["records"] - WEEK["dead_letters"]
+    wait_for(lambda: health()[0] == sent, 40, f"{sent} records in the pipeline health")
+
 
 def duplicated_and_shuffled(source: Path, target: Path, lateness_min: float = 9.5) -> None:
     """Every record twice, each copy moved by up to the lateness of event time."""
