@@ -13,6 +13,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 
 from lugang.embedded import free_port
 from tests.integration.servers import STARTED, WebhookReceiver, local_server, run_script
+from tests.integration.workers import Worker, WorkerConfig, running_worker
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -128,3 +129,24 @@ def own_influx(tmp_path: Path) -> Iterator[dict[str, str]]:
     run_script("start-influxdb", env)
     yield env
     run_script("stop-influxdb", env)
+
+
+@pytest.fixture
+def pipeline(
+    kafka_bootstrap: str,
+    influx_url: str,
+    influx_bucket: str,
+    alertmanager_url: str,
+    unique_name: Callable[[str], str],
+) -> WorkerConfig:
+    """The LUGANG_* environment of a worker of this test's own (topics, app, database)."""
+    return WorkerConfig(
+        kafka_bootstrap, unique_name("p") + ".", influx_url, influx_bucket, alertmanager_url
+    )
+
+
+@pytest.fixture
+def worker(pipeline: WorkerConfig, tmp_path: Path) -> Iterator[Worker]:
+    """A running ``lugang worker`` for ``pipeline``."""
+    with running_worker(pipeline, tmp_path / "worker") as running:
+        yield running

@@ -43,19 +43,6 @@ Rows = list[dict[str, Any]]
 
 
 @pytest.fixture
-def pipeline(
-    kafka_bootstrap: str,
-    influx_url: str,
-    influx_bucket: str,
-    alertmanager_url: str,
-    unique_name: Callable[[str], str],
-) -> WorkerConfig:
-    return WorkerConfig(
-        kafka_bootstrap, unique_name("p") + ".", influx_url, influx_bucket, alertmanager_url
-    )
-
-
-@pytest.fixture
 def replayed_week(pipeline: WorkerConfig, tmp_path: Path) -> Iterator[WorkerConfig]:
     """A worker has processed the recorded week and written every point."""
     with running_worker(pipeline, tmp_path / "worker") as worker:

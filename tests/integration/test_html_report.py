@@ -7,7 +7,6 @@ import argparse
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from producers.records import read_recording
 from streams.html_report import ReportData, ReportError, html_report_command, report_data
 from tests.charts import charts, linked_urls, marks
 from tests.integration.test_stream import DATA, WEEK, WEEK_RUNS, WEEK_TEU, exceptions_of, replay
-from tests.integration.workers import Worker, WorkerConfig, running_worker, wait_for
+from tests.integration.workers import Worker, WorkerConfig, wait_for
 from tests.png import read_png
 
 AS_OF = date(2026, 3, 15)
@@ -82,25 +81,6 @@ def week_transits() -> dict[str, float]:
                 event.event_time - departed[event.train_id]
             ).total_seconds() / 3600
     return hours
-
-
-@pytest.fixture
-def pipeline(
-    kafka_bootstrap: str,
-    influx_url: str,
-    influx_bucket: str,
-    alertmanager_url: str,
-    unique_name: Callable[[str], str],
-) -> WorkerConfig:
-    return WorkerConfig(
-        kafka_bootstrap, unique_name("p") + ".", influx_url, influx_bucket, alertmanager_url
-    )
-
-
-@pytest.fixture
-def worker(pipeline: WorkerConfig, tmp_path: Path) -> Iterator[Worker]:
-    with running_worker(pipeline, tmp_path / "worker") as running:
-        yield running
 
 
 def test_the_report_page_of_a_replayed_week_renders_in_chromium(

@@ -7,12 +7,10 @@ import random
 import signal
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from lugang.cli import main
 from lugang.contract import (
@@ -39,25 +37,6 @@ CONTAINERS = {"CAIU2000022", "TGHU1000018"}  # the reefers of coldchain.jsonl
 WEEK = json.loads((DATA / "week.expected.json").read_text())
 WEEK_RUNS = sum(sum(d["train_runs"].values()) for d in WEEK["days"].values())
 WEEK_TEU = sum(sum(d["teu"].values()) for d in WEEK["days"].values())
-
-
-@pytest.fixture
-def pipeline(
-    kafka_bootstrap: str,
-    influx_url: str,
-    influx_bucket: str,
-    alertmanager_url: str,
-    unique_name: Callable[[str], str],
-) -> WorkerConfig:
-    return WorkerConfig(
-        kafka_bootstrap, unique_name("p") + ".", influx_url, influx_bucket, alertmanager_url
-    )
-
-
-@pytest.fixture
-def worker(pipeline: WorkerConfig, tmp_path: Path) -> Iterator[Worker]:
-    with running_worker(pipeline, tmp_path / "worker") as running:
-        yield running
 
 
 def replay(pipeline: WorkerConfig, recording: Path, speed: str = "max") -> None:
