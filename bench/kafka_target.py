@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-LOCAL = Path(__file__).resolve().parents[1] / "deploy" / "local"
+from bench.servers import local_server
 
 
 @contextmanager
@@ -20,14 +18,8 @@ def kafka_bootstrap() -> Iterator[str]:
     if named:
         yield named
         return
-    with tempfile.TemporaryDirectory(prefix="lugang-bench-") as work:
-        env = {**os.environ, "LUGANG_WORK": work, "LUGANG_KAFKA_HEAP": "1g"}
-        started = subprocess.run(
-            ["bash", str(LOCAL / "start-kafka.sh")], env=env, capture_output=True, text=True
-        )
-        if started.returncode != 0:
-            sys.exit(f"could not start Kafka:\n{started.stderr}")
-        try:
-            yield started.stdout.strip().split("=", 1)[1]
-        finally:
-            subprocess.run(["bash", str(LOCAL / "stop-kafka.sh")], env=env, check=False)
+    with (
+        tempfile.TemporaryDirectory(prefix="lugang-bench-") as work,
+        local_server("kafka", Path(work), {"LUGANG_KAFKA_HEAP": "1g"}) as bootstrap,
+    ):
+        yield bootstrap

@@ -1,0 +1,300 @@
+"""What the pipeline benchmark drives: worker subprocesses, their consumer group's progress
+and their memory.
+
+A worker's throughput is read from Kafka, not from the worker: the offsets its consumer
+group has committed against the end offsets of the topics it reads. faust commits every
+few seconds, and only what it has processed (the Lugang worker flushes its sinks first),
+so both ends of a measurement are commit moments: start-up and the rebalance are left
+out, and the error is the polling interval, not the commit interval.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import psutil
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
+
+from bench.servers import ROOT
+from lugang.embedded import free_port
+
+T = TypeVar("T")
+
+POLL_S = 0.2
+"""How often offsets and memory are sampled."""
+
+LUGANG_WORKER = [sys.executable, "-m", "lugang.cli", "worker"]
+BARE_FAUST = [sys.executable, "-m", "bench.peers.bare_faust"]
+PROFILED_WORKER = [
+    sys.executable,
+    "-c",
+    "import cProfile, sys\n"
+    "from lugang.cli import main\n"
+    "profiler = cProfile.Profile()\n"
+    "profiler.enable()\n"
+    "try:\n"
+    "    main(['worker'])\n"
+    "finally:\n"
+    "    profiler.disable()\n"
+    "    profiler.dump_stats(sys.argv[1])\n",
+]
+"""``lugang worker`` under cProfile; the .prof path follows (written when it stops)."""
+
+
+class BenchFailure(RuntimeError):
+    """A measurement that could not be made; the message says why (with a log tail)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Throughput:
+    """Events processed in a measured span of wall-clock time."""
+
+    events: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Servers:
+    """Where workers find Kafka, InfluxDB and Alertmanager."""
+
+    bootstrap: str
+    influx_url: str
+    alertmanager_url: str
+
+
+def worker_env(
+    servers: Servers, prefix: str, app_id: str, folder: Path, influx_db: str
+) -> dict[str, str]:
+    """The ``LUGANG_*`` environment of a worker (its own data folder and web port)."""
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        "LUGANG_KAFKA_BOOTSTRAP": servers.bootstrap,
+        "LUGANG_TOPIC_PREFIX": prefix,
+        "LUGANG_TOPIC_PARTITIONS": "4",
+        "LUGANG_APP_ID": app_id,
+        "LUGANG_INFLUX_URL": servers.influx_url,
+        "LUGANG_INFLUX_BUCKET": f"{influx_db}/autogen",
+        "LUGANG_ALERTMANAGER_URL": servers.alertmanager_url,
+        "LUGANG_DATA_DIR": str(folder / "data"),
+        "LUGANG_WEB_HOST": "127.0.0.1",
+        "LUGANG_WEB_PORT": str(free_port()),
+    }
+
+
+class WorkerProcess:
+    """One worker subprocess, logging to ``folder/worker.log``."""
+
+    def __init__(
+        self, name: str, command: Sequence[str], env: Mapping[str, str], folder: Path
+    ) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.name = name
+        self.log = folder / "worker.log"
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                list(command), env=dict(env), cwd=folder, stdout=log, stderr=subprocess.STDOUT
+            )
+
+    def check(self) -> None:
+        """Raise :class:`BenchFailure` if the worker has exited."""
+        code = self.process.poll()
+        if code is not None:
+            raise BenchFailure(f"{self.name} exited with status {code}:\n{self.log_tail()}")
+
+    def log_tail(self, chars: int = 3000) -> str:
+        return self.log.read_text(errors="replace")[-chars:]
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the worker and its children (0 once it has exited)."""
+        try:
+            root = psutil.Process(self.process.pid)
+            tree = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return 0
+        total = 0
+        for process in tree:
+            try:
+                total += process.memory_info().rss
+            except psutil.NoSuchProcess:
+                continue
+        return total
+
+    def stop(self, timeout: float = 30) -> None:
+        """SIGTERM (faust shuts down cleanly: leaves the group, dumps a profile), then kill."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+class PeakMemory:
+    """Samples the summed RSS of some workers every ``POLL_S`` in a thread; keeps the peak."""
+
+    def __init__(self, workers: Sequence[WorkerProcess]) -> None:
+        self._workers = list(workers)
+        self._stop = threading.Event()
+        self.peak_bytes = 0
+        self._thread = threading.Thread(target=self._sample, name="peak-memory", daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            rss = sum(worker.rss_bytes() for worker in self._workers)
+            self.peak_bytes = max(self.peak_bytes, rss)
+            self._stop.wait(POLL_S)
+
+    def stop(self) -> float:
+        """Stop sampling; the peak in MB (10^6 bytes)."""
+        self._stop.set()
+        self._thread.join()
+        return self.peak_bytes / 1e6
+
+
+def topic_partitions(bootstrap: str, topics: Sequence[str]) -> tuple[list[Any], int]:
+    """The partitions of ``topics`` and the number of messages they hold (from offset 0)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, client_id="lugang-bench")
+    try:
+        partitions = [
+            TopicPartition(topic, number)
+            for topic in topics
+            for number in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        return partitions, sum(consumer.end_offsets(partitions).values())
+    finally:
+        consumer.close()
+
+
+class GroupWatch:
+    """A consumer group's committed offsets on its input topics (and on ``followers``,
+    topics the group both writes and reads, such as the worker's ``day-facts``)."""
+
+    def __init__(
+        self, bootstrap: str, group: str, inputs: Sequence[str], followers: Sequence[str] = ()
+    ) -> None:
+        self.group = group
+        self._admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="lugang-bench")
+        self._consumer = KafkaConsumer(bootstrap_servers=bootstrap, client_id="lugang-bench")
+        self.inputs = self._partitions(inputs)
+        self.total = sum(self._consumer.end_offsets(self.inputs).values())
+        self._followers = list(followers)
+
+    def _partitions(self, topics: Sequence[str]) -> list[TopicPartition]:
+        partitions = []
+        for topic in topics:
+            numbers = self._consumer.partitions_for_topic(topic) or set()
+            partitions += [TopicPartition(topic, p) for p in sorted(numbers)]
+        return partitions
+
+    def committed(self) -> dict[Any, int]:
+        """Committed offset of every partition the group has committed."""
+        if hasattr(self._admin, "list_group_offsets"):  # kafka-python 3
+            offsets = _retrying(
+                lambda: self._admin.list_group_offsets({self.group: None})[self.group]
+            )
+        else:  # kafka-python 2
+            offsets = _retrying(lambda: self._admin.list_consumer_group_offsets(self.group))
+        return {tp: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
+
+    def stable_members(self) -> int:
+        """Members of the group once it is stable (0 while it rebalances)."""
+        if hasattr(self._admin, "describe_groups"):  # kafka-python 3
+            group = _retrying(lambda: self._admin.describe_groups([self.group])[self.group])
+            state, members = group["group_state"], group["members"]
+        else:  # kafka-python 2
+            group = _retrying(lambda: self._admin.describe_consumer_groups([self.group])[0])
+            state, members = group.state, group.members
+        return len(members) if state == "Stable" else 0
+
+    def input_lag(self) -> int:
+        """Input messages the group has not committed yet (end offsets read now)."""
+        committed = self.committed()
+        ends = self._consumer.end_offsets(self.inputs)
+        return sum(end - committed.get(tp, 0) for tp, end in ends.items())
+
+    def follower_lag(self, committed: Mapping[Any, int]) -> int:
+        partitions = self._partitions(self._followers)
+        ends = self._consumer.end_offsets(partitions) if partitions else {}
+        return sum(end - committed.get(tp, 0) for tp, end in ends.items())
+
+    def close(self) -> None:
+        self._admin.close()
+        self._consumer.close()
+
+
+def _retrying(call: Callable[[], T], attempts: int = 100) -> T:
+    """``call()``, again after a retriable Kafka error (a fresh broker answers
+    CoordinatorNotAvailable until its offsets topic exists)."""
+    attempt = 1
+    while True:
+        try:
+            return call()
+        except KafkaError as exc:
+            if not exc.retriable or attempt >= attempts:
+                raise
+        attempt += 1
+        time.sleep(POLL_S)
+
+
+def measure_consumption(
+    watch: GroupWatch, workers: Sequence[WorkerProcess], members: int, timeout: float
+) -> Throughput | None:
+    """Events per second of the group from its first commit once ``members`` workers
+    share the partitions (stable group) until it has committed every input offset and
+    caught up with its followers; None if it consumed everything before that first
+    commit (too few events to measure a rate)."""
+    deadline = time.monotonic() + timeout
+    start: tuple[float, int] | None = None
+    last: int | None = None
+    while True:
+        for worker in workers:
+            worker.check()
+        now = time.monotonic()
+        committed = watch.committed()
+        done = sum(committed.get(tp, 0) for tp in watch.inputs)
+        finished = done >= watch.total and watch.follower_lag(committed) <= 0
+        if start is None:
+            if finished:
+                return None
+            if done != last and last is not None and watch.stable_members() == members:
+                start = (now, done)
+        elif finished:
+            return Throughput(watch.total - start[1], now - start[0])
+        if now > deadline:
+            tails = "\n".join(f"--- {w.name}\n{w.log_tail()}" for w in workers)
+            raise BenchFailure(
+                f"{watch.group}: {done:,} of {watch.total:,} committed after {timeout:.0f} s\n"
+                f"{tails}"
+            )
+        last = done
+        time.sleep(POLL_S)
+
+
+def wait_stable(
+    watch: GroupWatch, workers: Sequence[WorkerProcess], members: int, timeout: float
+) -> None:
+    """Wait until ``members`` workers share the group's partitions."""
+    deadline = time.monotonic() + timeout
+    while watch.stable_members() != members:
+        for worker in workers:
+            worker.check()
+        if time.monotonic() > deadline:
+            raise BenchFailure(f"{watch.group} not stable with {members} member(s) in {timeout} s")
+        time.sleep(POLL_S)

@@ -1,0 +1,1 @@
+"""Peers of the Lugang worker that ``bench.pipeline`` measures it against."""

@@ -1,0 +1,654 @@
+"""The stream pipeline end to end: Lugang's worker against its framework's and client's
+ceilings and a Quix Streams peer, its memory with many active reefers, and how fast a
+cold-chain exception pages, in one run.
+
+    .venv/bin/python -m bench.pipeline [--events 1000000] [--profile]
+
+It starts its own servers (a local Apache Kafka, or the one in LUGANG_KAFKA_BOOTSTRAP;
+InfluxDB; Alertmanager, whose webhook points at a listener in this process) and stops
+them at the end. A simulated 2026 at the scale that gives ``--events`` records (cached
+under ``${LUGANG_CACHE:-~/.cache/lugang}/bench/``) is published once, validated, to
+topics of 4 partitions; every throughput figure reads those same topics from the
+beginning, each with its own consumer group:
+
+- client ceiling: an aiokafka consumer, ``getmany`` and ``orjson.loads``;
+- framework ceiling: a faust agent that only decodes (``bench/peers/bare_faust.py``);
+- peer: Quix Streams running the same cold-chain rules (``bench/peers/quix_coldchain.py``);
+- end to end, one and two ``lugang worker`` processes with every agent, InfluxDB and
+  Alertmanager, measured from their first commit to the last (see ``bench/harness.py``).
+
+Then one worker's peak memory (RSS) with ``--reefers`` active reefers, and the alert
+latency (p50, p99) under a steady ``--alert-rate`` events/s. ``--profile`` runs one
+worker under cProfile for ``--profile-seconds`` and prints where its time goes.
+Progress goes to stderr, figures to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import itertools
+import json
+import os
+import pstats
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack, suppress
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TypeVar
+
+import orjson
+import requests
+from aiokafka import AIOKafkaConsumer
+from aiokafka import TopicPartition as AioTopicPartition
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from bench.alerts import AlertLatency, WebhookListener, background, run_feed
+from bench.harness import (
+    BARE_FAUST,
+    LUGANG_WORKER,
+    PROFILED_WORKER,
+    BenchFailure,
+    GroupWatch,
+    PeakMemory,
+    Servers,
+    Throughput,
+    WorkerProcess,
+    measure_consumption,
+    topic_partitions,
+    wait_stable,
+    worker_env,
+)
+from bench.kafka_target import kafka_bootstrap
+from bench.servers import ROOT, local_server
+from bench.synthetic import active_fleet, check_shapes, container_number, excursion
+from lugang.reference import default_reference
+from producers.records import Record, read_recording, write_recording
+from producers.sender import SendSummary, ValidatingSender, make_producer
+from producers.simulator import SimulationConfig, simulate
+from producers.topics import TopicNames
+
+PARTITIONS = 4
+RECORDS_PER_SCALE_YEAR = 286_000
+"""Records the simulator makes for 2026 at scale 1 (1,145,662 at scale 4, seed 7)."""
+SCALE_MARGIN = 1.08
+"""Simulate a little more than asked, then keep the first ``--events`` records."""
+PROJECT_CODE = r"/(lugang|producers|streams)/"
+"""Lugang's own code, under the repository (the profile's third list)."""
+ONE_WORKER_TARGET = 0.8
+TWO_WORKERS_TARGET = 1.5
+MEMORY_TARGET_MB = 400.0
+ALERT_P99_TARGET_MS = 2000.0
+
+T = TypeVar("T")
+_STARTED = time.monotonic()
+
+
+def progress(message: str) -> None:
+    """One progress line on stderr, stamped with the time since the benchmark started."""
+    print(f"[pipeline {time.monotonic() - _STARTED:6.0f} s] {message}", file=sys.stderr, flush=True)
+
+
+def cache_dir() -> Path:
+    """``deploy/local/common.sh``'s cache folder, plus ``bench``."""
+    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "lugang"
+    return Path(os.environ.get("LUGANG_CACHE", default)) / "bench"
+
+
+def year_recording(events: int, seed: int) -> Path:
+    """The first ``events`` records of 2026 simulated at the scale that makes at least
+    that many; written once, then reused from the cache."""
+    scale = round(events / RECORDS_PER_SCALE_YEAR * SCALE_MARGIN, 2)
+    path = cache_dir() / f"year-2026-seed{seed}-scale{scale:g}-{events}.jsonl"
+    if path.exists():
+        progress(f"recording: {path} (cached)")
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    progress(f"recording: simulating 2026 at scale {scale:g} (seed {seed}) into {path}")
+    config = SimulationConfig(
+        start=date(2026, 1, 1), end=date(2026, 12, 31), seed=seed, scale=scale
+    )
+    partial = path.with_suffix(".partial")
+    with partial.open("wb") as out:
+        written = write_recording(itertools.islice(simulate(config), events), out)
+    if written < events:
+        partial.unlink()
+        raise SystemExit(f"the simulation gave {written:,} records, fewer than {events:,}")
+    partial.rename(path)
+    return path
+
+
+def create_topics(bootstrap: str, topics: TopicNames) -> None:
+    """The input and dead-letter topics, kept for ever: the recording's Kafka timestamps
+    are its event times, months old, which the default 7-day retention would delete
+    within minutes (Kafka judges retention by record timestamp)."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="lugang-bench")
+    try:
+        for name in [*topics.inputs, topics.dead_letter]:
+            with suppress(TopicAlreadyExistsError):
+                admin.create_topics(
+                    [NewTopic(name, PARTITIONS, 1, topic_configs={"retention.ms": "-1"})]
+                )
+    finally:
+        admin.close()
+
+
+def publish(bootstrap: str, topics: TopicNames, records: Iterable[Record]) -> SendSummary:
+    """Validate and produce records as ``lugang replay`` does (ValidatingSender)."""
+    create_topics(bootstrap, topics)
+    sender = ValidatingSender(make_producer(bootstrap), topics, default_reference())
+    for number, record in enumerate(records, start=1):
+        sender.send(record, f"bench:{number}")
+    return sender.close()
+
+
+@dataclass
+class Run:
+    """One benchmark run: its servers, its folder, the webhook listener, the names of its
+    topics, groups and databases (unique per run), and the measurements that failed."""
+
+    servers: Servers
+    work: Path
+    listener: WebhookListener
+    run_id: str = field(default_factory=lambda: f"b{uuid.uuid4().hex[:6]}")
+    failures: dict[str, str] = field(default_factory=dict)
+
+    def topics(self, name: str) -> TopicNames:
+        return TopicNames(f"{self.run_id}.{name}.")
+
+    def influx_database(self, name: str) -> str:
+        """A fresh InfluxDB database for one measurement (each writes the same points)."""
+        database = f"{self.run_id}_{name}".replace("-", "_")
+        response = requests.post(
+            f"{self.servers.influx_url}/query",
+            data={"q": f"CREATE DATABASE {database}"},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return database
+
+    def attempt(self, what: str, measure: Callable[[], T]) -> T | None:
+        """Run one measurement; on failure say why and carry on with the others."""
+        progress(f"{what}: starting")
+        try:
+            result = measure()
+        except Exception as exc:  # one failed figure must not lose the others
+            progress(f"{what}: FAILED: {exc}")
+            self.failures[what] = str(exc).splitlines()[0] if str(exc) else repr(exc)
+            return None
+        progress(f"{what}: done")
+        return result
+
+    def workers(
+        self,
+        name: str,
+        command: Sequence[str],
+        count: int,
+        topics: TopicNames,
+        followers: Sequence[str] = (),
+    ) -> tuple[Throughput | None, float]:
+        """Throughput of ``count`` worker processes of one app id over ``topics`` (None
+        if they were done before a rate could be measured), and their summed peak RSS (MB)."""
+        app_id = f"{self.run_id}-{name}"
+        database = self.influx_database(name)
+        watch = GroupWatch(self.servers.bootstrap, app_id, topics.inputs, followers)
+        processes: list[WorkerProcess] = []
+        memory: PeakMemory | None = None
+        try:
+            for index in range(count):
+                folder = self.work / f"{name}-{index}"
+                env = worker_env(self.servers, topics.prefix, app_id, folder, database)
+                processes.append(WorkerProcess(f"{name} #{index}", command, env, folder))
+            memory = PeakMemory(processes)
+            throughput = measure_consumption(
+                watch, processes, count, timeout=180 + watch.total / 1000
+            )
+        finally:
+            peak = memory.stop() if memory else 0.0
+            for process in processes:
+                process.stop()
+            watch.close()
+        if throughput:
+            progress(f"{name}: {throughput.events:,} events in {throughput.seconds:.1f} s")
+        return throughput, peak
+
+    def rate(
+        self,
+        name: str,
+        command: Sequence[str],
+        count: int,
+        topics: TopicNames,
+        followers: Sequence[str] = (),
+    ) -> tuple[Throughput, float]:
+        """:meth:`workers`, for a figure that needs the rate."""
+        throughput, peak = self.workers(name, command, count, topics, followers)
+        if throughput is None:
+            raise BenchFailure(f"{name}: done within its first commit; measure more --events")
+        return throughput, peak
+
+
+def aiokafka_ceiling(bootstrap: str, topics: TopicNames) -> Throughput:
+    """A bare aiokafka consumer: ``getmany`` and ``orjson.loads`` of every value, from
+    the first fetched batch to the last (partitions assigned, no group to join)."""
+    partitions, total = topic_partitions(bootstrap, topics.inputs)
+
+    async def drain() -> Throughput:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+        )
+        await consumer.start()
+        try:
+            consumer.assign([AioTopicPartition(tp.topic, tp.partition) for tp in partitions])
+            seen, first = 0, 0
+            started = 0.0
+            while seen < total:
+                batches = await consumer.getmany(timeout_ms=1000, max_records=10_000)
+                for records in batches.values():
+                    if not started:
+                        started, first = time.perf_counter(), len(records)
+                    for record in records:
+                        orjson.loads(record.value)
+                    seen += len(records)
+            return Throughput(seen - first, time.perf_counter() - started)
+        finally:
+            await consumer.stop()
+
+    return asyncio.run(asyncio.wait_for(drain(), timeout=120 + total / 10_000))
+
+
+def quix_peer(run: Run, topics: TopicNames) -> tuple[Throughput, int]:
+    """The Quix Streams peer over ``reefer`` and ``containers``; also its decisions."""
+    group = f"{run.run_id}-quix"
+    _, count = topic_partitions(
+        run.servers.bootstrap, [topics.name("reefer"), topics.name("containers")]
+    )
+    log = run.work / "quix.log"
+    with log.open("wb") as stderr:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.peers.quix_coldchain",
+                "--bootstrap",
+                run.servers.bootstrap,
+                "--prefix",
+                topics.prefix,
+                "--group",
+                group,
+                "--state-dir",
+                str(run.work / "quix-state"),
+                "--count",
+                str(count),
+            ],
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            cwd=run.work,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            timeout=300 + count / 1000,
+            check=False,
+        )
+    if done.returncode != 0:
+        tail = log.read_text(errors="replace")[-2000:]
+        raise BenchFailure(f"Quix peer exited with status {done.returncode}:\n{tail}")
+    result = json.loads(done.stdout.splitlines()[-1])
+    return Throughput(result["events"], result["seconds"]), int(result["decisions"])
+
+
+def fleet_memory(run: Run, reefers: int, readings: int) -> tuple[float, Throughput | None, int]:
+    """Peak RSS (MB) of one worker while ``reefers`` reefers each send ``readings``."""
+    topics = run.topics("fleet")
+    start = datetime(2026, 6, 1, tzinfo=UTC)
+    summary = publish(run.servers.bootstrap, topics, active_fleet("BMXU", reefers, readings, start))
+    if summary.rejected:
+        raise BenchFailure(f"the fleet's records were rejected: {dict(summary.rejected)}")
+    throughput, peak = run.workers("fleet", LUGANG_WORKER, 1, topics, [topics.name("day-facts")])
+    return peak, throughput, summary.sent.total()
+
+
+def alert_latency(
+    run: Run, rate: float, reefers: int, excursions: int, spacing_s: float
+) -> AlertLatency:
+    """Latency from the reading that completes an excursion to Alertmanager's webhook,
+    under a steady feed of in-band readings (a worker with InfluxDB and Alertmanager)."""
+    topics = run.topics("alerts")
+    create_topics(run.servers.bootstrap, topics)
+    now = datetime.now(UTC).replace(microsecond=0)
+    check_shapes(now)
+    shapes = [
+        excursion(container_number("BEXU", i), now - timedelta(hours=1)) for i in range(excursions)
+    ]
+    feed = background("BAGU", reefers, now - timedelta(hours=2))
+    app_id = f"{run.run_id}-alerts"
+    run.listener.app_id = app_id
+    folder = run.work / "alerts"
+    env = worker_env(run.servers, topics.prefix, app_id, folder, run.influx_database("alerts"))
+    worker = WorkerProcess("alerts worker", LUGANG_WORKER, env, folder)
+    watch = GroupWatch(run.servers.bootstrap, app_id, topics.inputs)
+    producer = make_producer(run.servers.bootstrap)
+    try:
+        wait_stable(watch, [worker], 1, timeout=120)
+        latency = run_feed(
+            producer,
+            topics,
+            run.listener,
+            feed,
+            shapes,
+            rate,
+            warmup_s=10.0,
+            spacing_s=spacing_s,
+            drain_s=20.0,
+        )
+        worker.check()
+        return replace(latency, lag_at_end=watch.input_lag())
+    finally:
+        producer.close()
+        worker.stop()
+        watch.close()
+
+
+def profile_worker(run: Run, topics: TopicNames, seconds: float) -> tuple[Throughput, str]:
+    """One ``lugang worker`` under cProfile for ``seconds`` of processing; its rate
+    (slowed by the profiler) and the top entries by cumulative and by own time."""
+    app_id = f"{run.run_id}-profile"
+    folder = run.work / "profile"
+    output = folder / "worker.prof"
+    env = worker_env(run.servers, topics.prefix, app_id, folder, run.influx_database("profile"))
+    worker = WorkerProcess("profiled worker", [*PROFILED_WORKER, str(output)], env, folder)
+    watch = GroupWatch(run.servers.bootstrap, app_id, topics.inputs)
+    try:
+        first = _first_commit(watch, worker)
+        time.sleep(seconds)
+        worker.check()
+        done = sum(watch.committed().get(tp, 0) for tp in watch.inputs)
+        throughput = Throughput(done - first[1], time.monotonic() - first[0])
+    finally:
+        worker.stop(timeout=120)
+        watch.close()
+    if not output.exists():
+        raise BenchFailure(f"the profiled worker wrote no profile:\n{worker.log_tail()}")
+    text = io.StringIO()
+    stats = pstats.Stats(str(output), stream=text)
+    stats.sort_stats("cumulative").print_stats(25)
+    # asyncio's loop tops every cumulative list; these two say where the time goes.
+    stats.sort_stats("tottime").print_stats(15)
+    stats.sort_stats("cumulative").print_stats(re.escape(str(ROOT)) + PROJECT_CODE, 20)
+    return throughput, text.getvalue()
+
+
+def _first_commit(watch: GroupWatch, worker: WorkerProcess) -> tuple[float, int]:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        worker.check()
+        done = sum(watch.committed().get(tp, 0) for tp in watch.inputs)
+        if done:
+            return time.monotonic(), done
+        time.sleep(0.2)
+    raise BenchFailure(f"no commit from the profiled worker in 180 s:\n{worker.log_tail()}")
+
+
+@dataclass
+class Figures:
+    """Everything one run measured (None: the measurement failed)."""
+
+    events: int = 0
+    summary: SendSummary | None = None
+    publish_s: float = 0.0
+    aiokafka: Throughput | None = None
+    bare: Throughput | None = None
+    quix: tuple[Throughput, int] | None = None
+    one: tuple[Throughput, float] | None = None
+    two: tuple[Throughput, float] | None = None
+    fleet: tuple[float, Throughput | None, int] | None = None
+    alerts: AlertLatency | None = None
+    profile: tuple[Throughput, str] | None = None
+    load_average: tuple[float, float] = (0.0, 0.0)
+    """The machine's 1-minute load average when the run started and when it ended:
+    other processes competing for the 2 cores slow every figure."""
+
+
+def _verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("met" if ok else "MISSED")
+
+
+def report(figures: Figures, args: argparse.Namespace, failures: dict[str, str]) -> None:
+    """Print the figures as a table, the details behind them and the targets missed."""
+    summary = figures.summary
+    sent = summary.sent if summary else None
+    lines = ["", f"Lugang pipeline benchmark ({PARTITIONS} partitions, local Apache Kafka)"]
+    if sent is not None and summary is not None:
+        mix = ", ".join(
+            f"{kind} {sent[kind]:,} ({sent[kind] / sent.total():.1%})" for kind in sorted(sent)
+        )
+        lines.append(
+            f"input: {sent.total():,} events in the topics ({mix}); "
+            f"{summary.rejected.total():,} of the recording's {figures.events:,} records "
+            f"rejected by validation; published in {figures.publish_s:.0f} s "
+            f"({figures.events / figures.publish_s:,.0f} records/s through ValidatingSender)"
+        )
+    bare = figures.bare.rate if figures.bare else None
+
+    def ratio(rate: float | None) -> str:
+        return f"{rate / bare:.2f}" if rate and bare else "-"
+
+    rows: list[tuple[str, str, str, str, str]] = []
+
+    def add(
+        what: str, through: Throughput | None, target: str = "", ok: bool | None = None
+    ) -> None:
+        rate = through.rate if through else None
+        shown = f"{rate:,.0f}" if rate else "failed"
+        rows.append((what, shown, ratio(rate), target, _verdict(ok) if target else ""))
+
+    add("client ceiling: aiokafka getmany + orjson.loads", figures.aiokafka)
+    add("framework ceiling: bare faust agent, decode only", figures.bare)
+    add("peer: Quix Streams, same cold-chain rules*", figures.quix[0] if figures.quix else None)
+    one = figures.one[0] if figures.one else None
+    two = figures.two[0] if figures.two else None
+    one_ok = None if not (one and bare) else one.rate / bare >= ONE_WORKER_TARGET
+    add("end to end, one worker", one, f">= {ONE_WORKER_TARGET:.2f} x bare faust", one_ok)
+    two_ratio = two.rate / one.rate if two and one else None
+    two_ok = None if two_ratio is None else two_ratio >= TWO_WORKERS_TARGET
+    shown_ratio = f" ({two_ratio:.2f})" if two_ratio is not None else ""
+    add(
+        "end to end, two workers",
+        two,
+        f">= {TWO_WORKERS_TARGET:.1f} x one worker{shown_ratio}",
+        two_ok,
+    )
+    lines += ["", f"{'throughput':<52} {'events/s':>10} {'x bare':>7}  {'target':<28} result"]
+    lines += [f"{a:<52} {b:>10} {c:>7}  {d:<28} {e}" for a, b, c, d, e in rows]
+
+    peak = figures.fleet[0] if figures.fleet else None
+    memory_ok = None if peak is None else peak <= MEMORY_TARGET_MB
+    alerts = figures.alerts
+    p50 = alerts.percentile_ms(50) if alerts and alerts.latencies_s else None
+    p99 = alerts.percentile_ms(99) if alerts and alerts.latencies_s else None
+    alert_ok = (
+        None if p99 is None or alerts is None else p99 < ALERT_P99_TARGET_MS and not alerts.missing
+    )
+    lines += ["", f"{'latency and memory':<52} {'value':>18}  {'target':<20} result"]
+    lines.append(
+        f"{f'peak RSS, one worker, {args.reefers:,} active reefers':<52} "
+        f"{f'{peak:,.0f} MB' if peak is not None else 'failed':>18}  "
+        f"{f'<= {MEMORY_TARGET_MB:.0f} MB':<20} {_verdict(memory_ok)}"
+    )
+    shown = f"{p50:,.0f} / {p99:,.0f} ms" if p50 is not None and p99 is not None else "failed"
+    lines.append(
+        f"{f'alert latency p50 / p99 at {args.alert_rate:,.0f} events/s':<52} {shown:>18}  "
+        f"{f'p99 < {ALERT_P99_TARGET_MS / 1000:g} s':<20} {_verdict(alert_ok)}"
+    )
+
+    lines += ["", "details:"]
+    for name, through in [
+        ("aiokafka", figures.aiokafka),
+        ("bare faust", figures.bare),
+        ("one worker", one),
+        ("two workers", two),
+    ]:
+        if through:
+            lines.append(f"  {name}: {through.events:,} events in {through.seconds:.1f} s")
+    if figures.quix:
+        quix, decisions = figures.quix
+        lines.append(
+            f"  Quix: {quix.events:,} reefer and container events in {quix.seconds:.1f} s, "
+            f"{decisions:,} exceptions opened or closed"
+        )
+        lines.append(
+            "  * Quix: validation and the pure state machine (step/with_context) with "
+            "per-container State; no reordering within the lateness, counts, InfluxDB or alerts"
+        )
+    if figures.one and figures.two:
+        lines.append(
+            f"  peak RSS over the year: one worker {figures.one[1]:,.0f} MB, "
+            f"two workers {figures.two[1]:,.0f} MB together"
+        )
+    if figures.fleet:
+        _, through, events = figures.fleet
+        rate = f" at {through.rate:,.0f} events/s" if through else ""
+        lines.append(
+            f"  fleet: {events:,} events ({args.reefers:,} loads, {args.readings} readings "
+            f"each){rate}"
+        )
+    if alerts:
+        paged = alerts.latencies_s
+        spread = (
+            f" (min {paged[0] * 1000:,.0f} ms, max {paged[-1] * 1000:,.0f} ms)" if paged else ""
+        )
+        lines.append(f"  alerts: {len(paged)} of {alerts.injected} excursions paged{spread}")
+        lines.append(
+            f"  alerts: the feed sent {alerts.feed_rate:,.0f} events/s from "
+            f"{args.alert_reefers:,} reefers; worker lag when it stopped: "
+            f"{alerts.lag_at_end:,} events"
+        )
+    start_load, end_load = figures.load_average
+    lines.append(
+        f"  machine: {os.cpu_count()} cores, 1-min load average {start_load:.2f} at the start, "
+        f"{end_load:.2f} at the end of the measurements"
+    )
+    for what, why in failures.items():
+        lines.append(f"  failed: {what}: {why}")
+
+    missed = [
+        name
+        for name, ok in [
+            ("one worker", one_ok),
+            ("two workers", two_ok),
+            ("memory", memory_ok),
+            ("alert latency", alert_ok),
+        ]
+        if ok is False
+    ]
+    lines.append("")
+    lines.append(
+        "targets: all met"
+        if not missed and not failures
+        else f"targets missed: {', '.join(missed) or 'none'}"
+        + (f"; failed measurements: {len(failures)}" if failures else "")
+        + ("" if args.profile or not missed else " (run with --profile for where time goes)")
+    )
+    print("\n".join(lines), flush=True)
+
+
+def run(args: argparse.Namespace) -> None:
+    figures = Figures(events=args.events)
+    start_load = os.getloadavg()[0]
+    with ExitStack() as stack:
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lugang-pipeline-")))
+        listener = WebhookListener()
+        stack.callback(listener.close)
+        progress("servers: starting Kafka, InfluxDB and Alertmanager")
+        bootstrap = stack.enter_context(kafka_bootstrap())
+        influx = stack.enter_context(local_server("influxdb", work))
+        alertmanager = stack.enter_context(
+            local_server("alertmanager", work, {"LUGANG_ALERTMANAGER_WEBHOOK_URL": listener.url})
+        )
+        bench = Run(Servers(bootstrap, influx, alertmanager), work, listener)
+        progress(f"servers: Kafka {bootstrap}, InfluxDB {influx}, Alertmanager {alertmanager}")
+
+        recording = year_recording(args.events, args.seed)
+        year = bench.topics("year")
+        progress(f"publishing {args.events:,} records to {year.prefix}* (validated)")
+        started = time.monotonic()
+        figures.summary = publish(bootstrap, year, read_recording(recording))
+        figures.publish_s = time.monotonic() - started
+        progress(f"published {figures.summary.sent.total():,} in {figures.publish_s:.0f} s")
+
+        day_facts = [year.name("day-facts")]
+        figures.aiokafka = bench.attempt(
+            "client ceiling (aiokafka)",
+            lambda: aiokafka_ceiling(bootstrap, year),
+        )
+        bare = bench.attempt(
+            "framework ceiling (bare faust)",
+            lambda: bench.rate("bare-faust", BARE_FAUST, 1, year),
+        )
+        figures.bare = bare[0] if bare else None
+        figures.quix = bench.attempt("peer (Quix Streams)", lambda: quix_peer(bench, year))
+        figures.one = bench.attempt(
+            "end to end, one worker",
+            lambda: bench.rate("one-worker", LUGANG_WORKER, 1, year, day_facts),
+        )
+        figures.two = bench.attempt(
+            "end to end, two workers",
+            lambda: bench.rate("two-workers", LUGANG_WORKER, 2, year, day_facts),
+        )
+        figures.fleet = bench.attempt(
+            f"peak memory ({args.reefers:,} reefers)",
+            lambda: fleet_memory(bench, args.reefers, args.readings),
+        )
+        figures.alerts = bench.attempt(
+            f"alert latency ({args.alert_rate:,.0f} events/s)",
+            lambda: alert_latency(
+                bench, args.alert_rate, args.alert_reefers, args.excursions, args.spacing
+            ),
+        )
+        if args.profile:
+            figures.profile = bench.attempt(
+                "profile of one worker",
+                lambda: profile_worker(bench, year, args.profile_seconds),
+            )
+        figures.load_average = (start_load, os.getloadavg()[0])
+        report(figures, args, bench.failures)
+        if figures.profile:
+            through, text = figures.profile
+            print(
+                f"\nprofile of one worker over {through.seconds:.0f} s "
+                f"({through.rate:,.0f} events/s under cProfile):\n{text}"
+            )
+        progress("stopping servers")
+    progress(f"finished in {time.monotonic() - _STARTED:.0f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--events", type=int, default=1_000_000, help="records of the simulated year (1,000,000)"
+    )
+    parser.add_argument("--seed", type=int, default=7, help="simulation seed (7)")
+    parser.add_argument("--reefers", type=int, default=10_000, help="active reefers (10,000)")
+    parser.add_argument("--readings", type=int, default=6, help="readings per reefer (6)")
+    parser.add_argument("--alert-rate", type=float, default=2000, help="events/s (2,000)")
+    parser.add_argument(
+        "--alert-reefers", type=int, default=500, help="reefers sending that feed (500)"
+    )
+    parser.add_argument("--excursions", type=int, default=200, help="excursions (200)")
+    parser.add_argument("--spacing", type=float, default=0.2, help="s between excursions (0.2)")
+    parser.add_argument("--profile", action="store_true", help="profile one worker too")
+    parser.add_argument(
+        "--profile-seconds", type=float, default=60, help="profiled processing time (60)"
+    )
+    args = parser.parse_args()
+    run(args)
+
+
+if __name__ == "__main__":
+    main()
