@@ -54,8 +54,18 @@ def require_broker(bootstrap: str, timeout: float = 5.0) -> None:
     )
 
 
-def ensure_topics(bootstrap: str, names: list[str], partitions: int) -> list[str]:
-    """Create the topics among ``names`` that do not exist yet; return those created."""
+KEEP_FOREVER = -1
+
+
+def ensure_topics(
+    bootstrap: str, names: list[str], partitions: int, retention_ms: int = KEEP_FOREVER
+) -> list[str]:
+    """Create the topics among ``names`` that do not exist yet; return those created.
+
+    Records keep their event time as Kafka timestamp (a replay of last year's recording
+    too), and Kafka deletes by timestamp: with the broker's default retention (7 days) a
+    replayed old recording would be deleted minutes after it was sent. So topics are
+    created with ``retention.ms`` = ``retention_ms``, by default kept forever."""
     require_broker(bootstrap)
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="lugang-admin")
     try:
@@ -63,7 +73,13 @@ def ensure_topics(bootstrap: str, names: list[str], partitions: int) -> list[str
         created = []
         for name in missing:
             try:
-                admin.create_topics([NewTopic(name, partitions, replication_factor=1)])
+                topic = NewTopic(
+                    name,
+                    partitions,
+                    replication_factor=1,
+                    topic_configs={"retention.ms": str(retention_ms)},
+                )
+                admin.create_topics([topic])
                 created.append(name)
             except TopicAlreadyExistsError:
                 pass  # another producer created it meanwhile: that is what we wanted
