@@ -35,6 +35,9 @@ default.replication.factor=1
 min.insync.replicas=1
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
+# Recordings keep their event times as record timestamps, often months old: keep every
+# record rather than let time-based retention delete a replay minutes after it was sent.
+log.retention.ms=-1
 delete.topic.enable=true
 PROPS
 cat >"$dir/log4j.properties" <<'LOG4J'
