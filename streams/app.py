@@ -176,10 +176,15 @@ def create_monitor(
             return None
 
     async def send_facts(facts: Iterable[Fact]) -> None:
-        for fact in facts:
+        """Send the facts and wait until Kafka has them all."""
+        deliveries = [
             await facts_topic.send(
                 key=fact.day.isoformat().encode(), value=fact.model_dump_json().encode()
             )
+            for fact in facts
+        ]
+        for delivery in deliveries:
+            await delivery
 
     async def trains(stream: Stream) -> AsyncIterator[None]:
         async for batch in stream.take_events(BATCH_SIZE, within=BATCH_SECONDS):
@@ -231,6 +236,7 @@ def create_monitor(
             facts: list[Fact] = []
             samples: list[points.Sample] = []
             decisions: list[Decision] = []
+            updated: dict[bytes, ReeferTrack] = {}
             for key, events in by_container.items():
                 _as_current(events[0])
                 stored = tracks.get(key)
@@ -241,12 +247,17 @@ def create_monitor(
                 )
                 for event in events:
                     track = await apply(track, event, facts, samples, decisions)
-                tracks[key] = track.to_json()
+                updated[key] = track
             samples += [points.exception_sample(d.exception) for d in decisions]
+            # Everything the batch produced is delivered before the tracks remember its
+            # offsets: a crash in between makes a restart redo the batch, never skip it.
             await metrics.write(samples)
             await metrics.flush()
             await publish(decisions)
             await send_facts(facts)
+            for key, track in updated.items():
+                _as_current(by_container[key][0])
+                tracks[key] = track.to_json()
             yield None
 
     async def apply(
@@ -309,6 +320,7 @@ def create_monitor(
         async for batch in stream.take_events(BATCH_SIZE, within=BATCH_SECONDS):
             facts = [Fact.model_validate_json(event.value) for event in batch]
             _as_current(batch[-1])
+            changed_days: dict[date, DayTotals] = {}
             for year in {f.day.year for f in facts}:
                 totals = monitor.day_totals(year)
                 changed = {
@@ -316,11 +328,13 @@ def create_monitor(
                     for f in facts
                     if f.day.year == year and totals.setdefault(f.day, DayTotals(day=f.day)).add(f)
                 }
-                for day in changed:
-                    days[day.isoformat().encode()] = totals[day].model_dump_json().encode()
+                changed_days.update((day, totals[day]) for day in changed)
                 if changed:
                     await metrics.write(aggregates(totals, min(changed)))
+            # The points are in InfluxDB before the days remember their facts (see movements).
             await metrics.flush()
+            for day, day_totals in changed_days.items():
+                days[day.isoformat().encode()] = day_totals.model_dump_json().encode()
             yield None
 
     def aggregates(totals: Mapping[date, DayTotals], since: date) -> list[points.Sample]:

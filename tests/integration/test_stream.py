@@ -51,7 +51,16 @@ def ytd(worker: Worker, day: str) -> tuple[int, float] | None:
 
 def expect_week_totals(worker: Worker, pipeline: WorkerConfig) -> None:
     want = (WEEK_RUNS, WEEK_TEU)
-    wait_for(lambda: ytd(worker, "2026-03-15") == want, 120, f"YTD {want} in /status")
+    seen: list[tuple[int, float] | None] = []
+
+    def reached() -> bool:
+        seen.append(ytd(worker, "2026-03-15"))
+        return seen[-1] == want
+
+    try:
+        wait_for(reached, 120, f"YTD {want} in /status")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; the last YTD seen was {seen[-1:]}") from None
     status = worker.status("2026-03-10")
     assert status["today"]["train_runs"] == sum(WEEK["days"]["2026-03-10"]["train_runs"].values())
     runs = influx_rows(
