@@ -12,7 +12,9 @@ sinks. Three agents:
   every worker can read for ``/status``, and writes the daily and running aggregates.
 
 Every agent works in batches (``take_events``) and writes each touched key once per batch;
-sinks are flushed before the batch's offsets can be committed, so a crash loses nothing.
+sinks are flushed, and table writes are in their changelogs, before the agent takes its next
+batch (which acknowledges this one), so no offset is committed ahead of what it caused and
+a crash loses nothing.
 After a crash the events since the last commit come again: the container tracks skip
 offsets they have applied, the day totals skip event ids they have counted, and points
 and alerts are idempotent, so nothing is counted twice.
@@ -20,6 +22,7 @@ and alerts are idempotent, so nothing is counted twice.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import weakref
 from collections import Counter, defaultdict
@@ -108,6 +111,39 @@ def _as_current(event: Any) -> None:
     faust.streams._current_event.set(weakref.ref(event))
 
 
+class _Changelog:
+    """A batch's table writes, each awaited in its changelog before the batch ends.
+
+    ``table[key] = value`` only queues its changelog message; faust flushes that queue before
+    it commits offsets, but the flush gives up when no message leaves within 0.1 s
+    (``ProducerBuffer.flush_atmost``), so on a busy worker an offset could be committed ahead
+    of the state it depends on, and SIGKILL lost the write. Agents write through this and
+    await :meth:`delivered` before taking their next batch, which is what acknowledges the
+    last one.
+    """
+
+    def __init__(self) -> None:
+        self._deliveries: list[asyncio.Future[Any]] = []
+
+    def put(self, table: Any, event: Any, key: bytes, value: bytes | None) -> None:
+        """Set ``key`` (delete it when ``value`` is None) in the partition of ``event``."""
+        _as_current(event)
+        partition = event.message.partition
+        if value is None:
+            if key in table.data:
+                del table.data[key]
+            sent = table.send_changelog(partition, key, None, value_serializer="raw")
+        else:
+            table.data[key] = value
+            sent = table.send_changelog(partition, key, value)
+        self._deliveries.append(sent)
+
+    async def delivered(self) -> None:
+        """Wait until Kafka has every write since the last call."""
+        deliveries, self._deliveries = self._deliveries, []
+        await asyncio.gather(*deliveries)
+
+
 def _dead_letter(message: Any, reason: str) -> bytes:
     letter = DeadLetter(
         value=RawBytes.of(message.value or b""),
@@ -188,7 +224,7 @@ def create_monitor(
 
     async def trains(stream: Stream) -> AsyncIterator[None]:
         async for batch in stream.take_events(BATCH_SIZE, within=BATCH_SECONDS):
-            facts, samples = [], []
+            facts, samples, writes = [], [], _Changelog()
             for event in batch:
                 train = await decode(event)
                 if not isinstance(train, TrainEvent):
@@ -196,25 +232,26 @@ def create_monitor(
                 fact = fact_of(train, reference)
                 if fact is not None:
                     facts.append(fact)
-                _as_current(event)
-                samples += transit(train)
+                samples += transit(train, event, writes)
             await metrics.write(samples)
             await metrics.flush()
             await send_facts(facts)
+            await writes.delivered()
             yield None
 
-    def transit(train: TrainEvent) -> list[points.Sample]:
+    def transit(train: TrainEvent, event: Any, writes: _Changelog) -> list[points.Sample]:
         """Remember an outbound departure; on its arrival at the far end, its transit."""
         corridor = reference.corridor(train.corridor)
         if train.direction != "OUTBOUND":
             return []
         key = train.train_id.encode()
+        when = train.event_time.isoformat().encode()
         if train.event_type == "DEPA" and train.location == reference.home.location:
-            departures[key] = train.event_time.isoformat().encode()
+            writes.put(departures, event, key, when)
             return []
         if train.event_type != "ARRI":
             return []
-        arrivals[key] = train.event_time.isoformat().encode()  # its reefers' watch ends
+        writes.put(arrivals, event, key, when)  # its reefers' watch ends
         departed = departures.get(key)
         if departed is None:
             return []
@@ -236,6 +273,7 @@ def create_monitor(
             facts: list[Fact] = []
             samples: list[points.Sample] = []
             decisions: list[Decision] = []
+            owners: list[Any] = []  # an event of each decision's container
             updated: dict[bytes, ReeferTrack] = {}
             for key, events in by_container.items():
                 _as_current(events[0])
@@ -245,19 +283,22 @@ def create_monitor(
                     if stored is None
                     else ReeferTrack.from_json(stored)
                 )
+                made = len(decisions)
                 for event in events:
                     track = await apply(track, event, facts, samples, decisions)
+                owners += [events[0]] * (len(decisions) - made)
                 updated[key] = track
             samples += [points.exception_sample(d.exception) for d in decisions]
             # Everything the batch produced is delivered before the tracks remember its
             # offsets: a crash in between makes a restart redo the batch, never skip it.
             await metrics.write(samples)
             await metrics.flush()
-            await publish(decisions)
+            await publish(decisions, owners)
             await send_facts(facts)
+            writes = _Changelog()
             for key, track in updated.items():
-                _as_current(by_container[key][0])
-                tracks[key] = track.to_json()
+                writes.put(tracks, by_container[key][0], key, track.to_json())
+            await writes.delivered()
             yield None
 
     async def apply(
@@ -303,23 +344,25 @@ def create_monitor(
                 samples.append(points.reading_sample(parsed, commodity, profile, corridor))
         return track.at_offset(message.topic, message.offset)
 
-    async def publish(decisions: list[Decision]) -> None:
-        now = datetime.now(UTC)
-        for decision in decisions:
+    async def publish(decisions: list[Decision], owners: list[Any]) -> None:
+        """Open and close the exceptions in the open-exceptions table and alert; each
+        exception is written in the partition of its container's ``owners`` event, so a
+        close never overtakes its open when the table is restored."""
+        writes = _Changelog()
+        for decision, event in zip(decisions, owners, strict=True):
             exception = decision.exception
             key = exception.exception_id.encode()
             if exception.status == "OPEN":
-                open_exceptions[key] = exception.model_dump_json().encode()
+                writes.put(open_exceptions, event, key, exception.model_dump_json().encode())
             else:
                 live_gaps.pop(exception.exception_id, None)
-                if key in open_exceptions:
-                    del open_exceptions[key]
-        await alerts.fire([exception_alert(d.exception, now) for d in decisions])
+                writes.put(open_exceptions, event, key, None)
+        await writes.delivered()
+        await alerts.fire([exception_alert(d.exception, datetime.now(UTC)) for d in decisions])
 
     async def day_facts(stream: Stream) -> AsyncIterator[None]:
         async for batch in stream.take_events(BATCH_SIZE, within=BATCH_SECONDS):
             facts = [Fact.model_validate_json(event.value) for event in batch]
-            _as_current(batch[-1])
             changed_days: dict[date, DayTotals] = {}
             for year in {f.day.year for f in facts}:
                 totals = monitor.day_totals(year)
@@ -333,8 +376,11 @@ def create_monitor(
                     await metrics.write(aggregates(totals, min(changed)))
             # The points are in InfluxDB before the days remember their facts (see movements).
             await metrics.flush()
+            writes = _Changelog()
             for day, day_totals in changed_days.items():
-                days[day.isoformat().encode()] = day_totals.model_dump_json().encode()
+                value = day_totals.model_dump_json().encode()
+                writes.put(days, batch[-1], day.isoformat().encode(), value)
+            await writes.delivered()
             yield None
 
     def aggregates(totals: Mapping[date, DayTotals], since: date) -> list[points.Sample]:
