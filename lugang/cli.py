@@ -140,6 +140,11 @@ def _worker(args: argparse.Namespace) -> int:
     ensure_topics(settings.kafka_bootstrap, [topics.name(DAY_FACTS)], 1)
     metrics, alerts = build_sinks(settings)
     monitor = create_monitor(settings, reference, metrics, alerts)
+    # faust creates missing changelog topics as it starts, and a partition assignment made
+    # before the broker lists one leaves that table out: a worker then waits forever for
+    # its global tables to recover. So they are created first.
+    for name, partitions in monitor.changelog_topics().items():
+        ensure_topics(settings.kafka_bootstrap, [name], partitions, compact=True)
     print(
         f"Lugang worker {settings.app_id}: Kafka {settings.kafka_bootstrap}, "
         f"InfluxDB {settings.influx_url or 'off'}, "

@@ -58,14 +58,19 @@ KEEP_FOREVER = -1
 
 
 def ensure_topics(
-    bootstrap: str, names: list[str], partitions: int, retention_ms: int = KEEP_FOREVER
+    bootstrap: str,
+    names: list[str],
+    partitions: int,
+    retention_ms: int = KEEP_FOREVER,
+    compact: bool = False,
 ) -> list[str]:
     """Create the topics among ``names`` that do not exist yet; return those created.
 
     Records keep their event time as Kafka timestamp (a replay of last year's recording
     too), and Kafka deletes by timestamp: with the broker's default retention (7 days) a
     replayed old recording would be deleted minutes after it was sent. So topics are
-    created with ``retention.ms`` = ``retention_ms``, by default kept forever."""
+    created with ``retention.ms`` = ``retention_ms``, by default kept forever; ``compact``
+    topics (a table's changelog) keep the latest record of each key instead."""
     require_broker(bootstrap)
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="lugang-admin")
     try:
@@ -77,7 +82,11 @@ def ensure_topics(
                     name,
                     partitions,
                     replication_factor=1,
-                    topic_configs={"retention.ms": str(retention_ms)},
+                    topic_configs=(
+                        {"cleanup.policy": "compact"}
+                        if compact
+                        else {"retention.ms": str(retention_ms)}
+                    ),
                 )
                 admin.create_topics([topic])
                 created.append(name)

@@ -91,6 +91,15 @@ class Monitor:
     days: Any  # faust GlobalTable: day ISO date -> DayTotals JSON
     open_exceptions: Any  # faust GlobalTable: exception id -> ColdChainException JSON
 
+    def changelog_topics(self) -> dict[str, int]:
+        """The changelog topic of each table, with its partition count."""
+        return {
+            table.changelog_topic.get_topic_name(): (
+                table.changelog_topic.partitions or self.app.conf.topic_partitions
+            )
+            for table in self.app.tables.values()
+        }
+
     def day_totals(self, year: int | None = None) -> dict[date, DayTotals]:
         """The per-day totals this worker can see (all of them: the table is global)."""
         totals = {}
