@@ -55,7 +55,14 @@ from streams.coldchain import Decision
 from streams.counts import DayTotals, Fact, fact_of
 from streams.health import INTERVAL_S, SinkHealth, TopicHealth, health_samples
 from streams.reefer import Move, ReeferTrack, move, observe, silence
-from streams.sinks import AlertSink, MetricSink, daily_service_alert, exception_alert
+from streams.sinks import (
+    Alert,
+    AlertSink,
+    MetricSink,
+    SinkRejected,
+    daily_service_alert,
+    exception_alert,
+)
 from streams.status import compute_status
 
 log = logging.getLogger(__name__)
@@ -209,6 +216,15 @@ def create_monitor(
     async def dead_letter(message: Any, reason: str) -> None:
         health[kind_of(message.topic), "dead_letters"] += 1
         await dead_letters.send(key=message.key, value=_dead_letter(message, reason))
+
+    async def page(batch: list[Alert]) -> None:
+        """Send alerts to Alertmanager. A batch it refuses for good (a bug of ours: logged,
+        and counted in the sink's errors on the Pipeline health dashboard) must not stop
+        the worker, which would stop the counts and every later page with it."""
+        try:
+            await alerts.fire(batch)
+        except SinkRejected as exc:
+            log.error("alerts dropped: %s", exc)
 
     async def decode(event: Any) -> Event | None:
         """The validated event of a message, or None after dead-lettering it."""
@@ -367,7 +383,7 @@ def create_monitor(
                 live_gaps.pop(exception.exception_id, None)
                 writes.put(open_exceptions, event, key, None)
         await writes.delivered()
-        await alerts.fire([exception_alert(d.exception, datetime.now(UTC)) for d in decisions])
+        await page([exception_alert(d.exception, datetime.now(UTC)) for d in decisions])
 
     async def day_facts(stream: Stream) -> AsyncIterator[None]:
         async for batch in stream.take_events(BATCH_SIZE, within=BATCH_SECONDS):
@@ -417,7 +433,7 @@ def create_monitor(
         today = now.astimezone(reference.home.tz).date()
         opened = [ColdChainException.model_validate_json(v) for v in open_exceptions.values()]
         status = compute_status(monitor.day_totals(today.year), reference, today, now)
-        await alerts.fire(
+        await page(
             [exception_alert(e, now) for e in opened]
             + [daily_service_alert(s.group, today, s.warning, now) for s in status.daily_service]
         )
@@ -436,7 +452,7 @@ def create_monitor(
         live_gaps.update((e.exception_id, e) for e in found)
         await metrics.write([points.exception_sample(e) for e in found])
         await metrics.flush()
-        await alerts.fire([exception_alert(e, now) for e in found])
+        await page([exception_alert(e, now) for e in found])
 
     async def report_health() -> None:
         """Every ``INTERVAL_S``: events, dead letters and lag per input topic, and the

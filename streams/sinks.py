@@ -313,8 +313,10 @@ def exception_alert(
 ) -> Alert:
     """The page for a cold-chain exception; its labels identify the exception.
 
-    Open, it stays active until ``now + resend_window``: the worker re-sends open
-    exceptions more often than that, so Alertmanager never resolves one on its own.
+    Open, it stays active until ``now + resend_window`` (counted from its start if that is
+    later, e.g. a replayed recording dated ahead of the clock: Alertmanager refuses an
+    alert that ends before it starts): the worker re-sends open exceptions more often
+    than that, so Alertmanager never resolves one on its own.
     Closed, it ends at ``exc.ended_at``, normally in the past, which resolves it. Times in
     the text are local to ``tz`` (default: the reference's home timezone).
     """
@@ -350,7 +352,7 @@ def exception_alert(
         "exception_id": exc.exception_id,
         "severity": "page",
     }
-    ends_at = now + resend_window if exc.ended_at is None else exc.ended_at
+    ends_at = max(now, exc.started_at) + resend_window if exc.ended_at is None else exc.ended_at
     annotations = {"summary": summary, "description": description}
     return Alert(labels, annotations, exc.started_at, ends_at)
 

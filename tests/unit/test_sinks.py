@@ -62,6 +62,13 @@ def test_an_open_exception_fires_until_the_resend_window_ends() -> None:
     assert (alert.starts_at, alert.ends_at) == (STARTED, NOW + timedelta(hours=1))
 
 
+def test_an_exception_dated_ahead_of_the_clock_still_ends_after_it_starts() -> None:
+    # A replayed recording can run ahead of the wall clock; Alertmanager refuses (HTTP 400)
+    # an alert whose end comes before its start, and that refusal once stopped a worker.
+    alert = exception_alert(cold_chain_exception(closed=False), STARTED - timedelta(days=30))
+    assert (alert.starts_at, alert.ends_at) == (STARTED, STARTED + timedelta(hours=1))
+
+
 def test_a_closed_exception_resolves_with_the_same_labels() -> None:
     opened = exception_alert(cold_chain_exception(closed=False), NOW)
     closed = exception_alert(cold_chain_exception(closed=True), NOW)
