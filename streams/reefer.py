@@ -5,13 +5,14 @@ judges them, exactly once.
 Readings (``reefer`` topic) and moves (``containers`` topic) come from two topics, and
 Kafka orders neither against the other, so the track orders them itself. It keeps a
 *settled* state — everything older than the newest reading minus the allowed lateness
-folded in — and the *recent* readings and moves after it, in event-time order. A new item
-is folded from the settled state together with the recent ones, so a reading or a move
-that arrives out of order (within the lateness) is judged in its place and the result
-equals that of an in-order stream. Only readings advance the horizon: a move that runs
-ahead of the readings waits in its place until they pass it. A move older than the
-horizon is applied to the settled state at once (the readings in between keep the context
-they were judged with); a reading older than the horizon is *late*.
+folded in — the *recent* readings and moves after it, in event-time order, and the
+*current* state, the settled one with the recent items folded in. An item newer than every
+recent one is folded into the current state (one step: the usual case); one that arrives
+out of order (within the lateness) is put in its place and the recent items are folded
+again from the settled state, so the result equals that of an in-order stream. Only
+readings advance the horizon: a move that runs ahead of the readings waits in its place
+until they pass it. A move older than the horizon is applied to the settled state at once
+and the recent items folded again; a reading older than the horizon is *late*.
 
 Decisions come out as soon as a reading shows them; since the lateness (10 min by
 default) is shorter than every rule's threshold, a late reading can still move a start
@@ -80,6 +81,8 @@ class ReeferTrack:
     """The cold-chain memory of one container, serialised to a faust table as JSON."""
 
     settled: ContainerState
+    current: ContainerState
+    """``settled`` with every recent item folded in."""
     recent: tuple[Item, ...] = ()
     opened_ids: frozenset[str] = frozenset()
     closed_ids: tuple[str, ...] = ()
@@ -87,7 +90,8 @@ class ReeferTrack:
 
     @classmethod
     def new(cls, equipment_reference: str) -> ReeferTrack:
-        return cls(ContainerState(equipment_reference=equipment_reference))
+        state = ContainerState(equipment_reference=equipment_reference)
+        return cls(state, state)
 
     def to_json(self) -> bytes:
         def item(entry: Item) -> object:
@@ -98,6 +102,7 @@ class ReeferTrack:
         return orjson.dumps(
             {
                 "settled": orjson.Fragment(self.settled.to_json()),
+                "current": orjson.Fragment(self.current.to_json()),
                 "recent": [item(entry) for entry in self.recent],
                 "opened": sorted(self.opened_ids),
                 "closed": list(self.closed_ids),
@@ -116,6 +121,7 @@ class ReeferTrack:
 
         return cls(
             settled=ContainerState.from_json(orjson.dumps(raw["settled"])),
+            current=ContainerState.from_json(orjson.dumps(raw["current"])),
             recent=tuple(item(entry) for entry in raw["recent"]),
             opened_ids=frozenset(raw["opened"]),
             closed_ids=tuple(raw["closed"]),
@@ -127,13 +133,15 @@ class ReeferTrack:
         return offset <= self.offsets.get(topic, -1)
 
     def at_offset(self, topic: str, offset: int) -> ReeferTrack:
-        return replace(self, offsets={**self.offsets, topic: offset})
+        offsets = {**self.offsets, topic: offset}
+        return ReeferTrack(
+            self.settled, self.current, self.recent, self.opened_ids, self.closed_ids, offsets
+        )
 
     @property
     def train_id(self) -> str | None:
-        """The train of the container's newest move."""
-        moves = [m for m in self.recent if isinstance(m, Move)]
-        return moves[-1].train_id if moves else self.settled.train_id
+        """The train of the container's current trip."""
+        return self.current.train_id
 
     def watched(self, now: datetime, lookback: timedelta) -> bool:
         """Whether the container is on watch at ``now``: it reported within ``lookback``
@@ -146,8 +154,7 @@ class ReeferTrack:
 
     @property
     def newest_reading(self) -> datetime | None:
-        readings = [r.reading_time for r in self.recent if isinstance(r, ReeferReading)]
-        return readings[-1] if readings else self.settled.last_reading_at
+        return self.current.last_reading_at
 
 
 def _fold(
@@ -209,7 +216,8 @@ def move(
     newest = track.newest_reading
     if newest is not None and event.at < newest - lateness:
         settled, decisions = _apply_move(track.settled, event)
-        return _emit_once(replace(track, settled=settled), decisions)
+        current, later = _fold(settled, track.recent, rules, profiles)
+        return _emit_once(replace(track, settled=settled, current=current), decisions + later)
     return _insert(track, event, lateness, rules, profiles)
 
 
@@ -220,23 +228,32 @@ def _insert(
     rules: ExceptionRules,
     profiles: Mapping[str, CommodityProfile],
 ) -> tuple[ReeferTrack, list[Decision]]:
-    """Put ``item`` in its place, fold everything for the decisions, and settle what is
-    older than the newest reading minus the lateness; keep decisions not emitted before."""
+    """Put ``item`` in its place and fold it in (with the recent items after it, if it came
+    out of order), settle what is older than the newest reading minus the lateness, and
+    keep the decisions not emitted before."""
     times = [_time(entry) for entry in track.recent]
     index = bisect.bisect(times, _time(item))
     recent = (*track.recent[:index], item, *track.recent[index:])
-    newest = replace(track, recent=recent).newest_reading
+    if index == len(track.recent):
+        current, decisions = _fold(track.current, (item,), rules, profiles)
+    else:
+        current, decisions = _fold(track.settled, recent, rules, profiles)
+    newest = current.last_reading_at
     horizon = None if newest is None else newest - lateness
     keep = next(
         (i for i, entry in enumerate(recent) if horizon is None or _time(entry) >= horizon),
         len(recent),
     )
     settled, _ = _fold(track.settled, recent[:keep], rules, profiles)
-    _, decisions = _fold(track.settled, recent, rules, profiles)
-    return _emit_once(replace(track, settled=settled, recent=recent[keep:]), decisions)
+    updated = ReeferTrack(
+        settled, current, recent[keep:], track.opened_ids, track.closed_ids, track.offsets
+    )
+    return _emit_once(updated, decisions)
 
 
 def _emit_once(track: ReeferTrack, decisions: list[Decision]) -> tuple[ReeferTrack, list[Decision]]:
+    if not decisions:
+        return track, decisions
     opened, closed = set(track.opened_ids), list(track.closed_ids)
     fresh: list[Decision] = []
     for decision in decisions:
@@ -262,5 +279,4 @@ def silence(
     Not kept in the track (a timer has no event to write a table key with): the check
     finds the same gap, with the same id, every time until a reading comes, and that
     reading's own fold opens and closes it."""
-    current, _ = _fold(track.settled, track.recent, rules, profiles)
-    return check_silence(current, now, rules)[1]
+    return check_silence(track.current, now, rules)[1]
