@@ -26,14 +26,15 @@ import asyncio
 import logging
 import weakref
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import faust
 import orjson
 from faust.web import Request, Response, View
+from pydantic import TypeAdapter
 
 from lugang.contract import (
     TOPIC_KINDS,
@@ -46,6 +47,7 @@ from lugang.contract import (
     ReeferReading,
     TrainEvent,
     parse_event,
+    size_type,
 )
 from lugang.reference import Reference
 from lugang.settings import Settings
@@ -53,6 +55,7 @@ from producers.topics import TopicNames
 from streams import points
 from streams.coldchain import Decision
 from streams.counts import DayTotals, Fact, fact_of
+from streams.decoded import Decoded
 from streams.health import INTERVAL_S, SinkHealth, TopicHealth, health_samples
 from streams.reefer import Move, ReeferTrack, move, observe, silence
 from streams.sinks import (
@@ -68,14 +71,16 @@ from streams.status import compute_status
 log = logging.getLogger(__name__)
 
 DAY_FACTS = "day-facts"
-"""Kind of the internal topic of counted events, keyed by day; one partition, so that one
-worker adds up the days (the topic is created before the worker starts: a topic faust
-creates itself can miss the first partition assignment)."""
+"""Kind of the internal topic of counted events, a JSON list of facts per message (those of
+one agent's batch); one partition, so that one worker adds up the days (the topic is
+created before the worker starts: a topic faust creates itself can miss the first
+partition assignment)."""
 
 WATCH_LOOKBACK = timedelta(hours=6)
 """A reefer silent for longer than this is taken to be off the port's watch (unplugged,
 delivered) rather than in a telemetry gap: the live timer looks back no further."""
 
+_FACTS = TypeAdapter(list[Fact])
 BATCH_SIZE = 2000
 BATCH_SECONDS = 0.5
 Stream = Any
@@ -97,6 +102,9 @@ class Monitor:
     topics: TopicNames
     days: Any  # faust GlobalTable: day ISO date -> DayTotals JSON
     open_exceptions: Any  # faust GlobalTable: exception id -> ColdChainException JSON
+    decoded_days: Decoded[DayTotals] = field(
+        default_factory=lambda: Decoded(DayTotals.model_validate_json, limit=1000)
+    )
 
     def changelog_topics(self) -> dict[str, int]:
         """The changelog topic of each table, with its partition count."""
@@ -113,7 +121,7 @@ class Monitor:
         for key, value in self.days.items():
             day = date.fromisoformat(key.decode())
             if year is None or day.year == year:
-                totals[day] = DayTotals.model_validate_json(value)
+                totals[day] = self.decoded_days.get(key, value)
         return totals
 
 
@@ -202,6 +210,7 @@ def create_monitor(
     days = app.GlobalTable("days", partitions=1, **raw_table)
     open_exceptions = app.GlobalTable("open-exceptions", **raw_table)
     arrivals = app.GlobalTable("arrivals", **raw_table)  # outbound train id -> arrival
+    decoded_tracks = Decoded(ReeferTrack.from_json, limit=20_000)
     live_gaps: dict[str, ColdChainException] = {}  # opened by this worker's silence timer
     monitor = Monitor(app, names, days, open_exceptions)
     lateness = timedelta(minutes=settings.allowed_lateness_minutes)
@@ -236,16 +245,11 @@ def create_monitor(
             await dead_letter(message, exc.reason)
             return None
 
-    async def send_facts(facts: Iterable[Fact]) -> None:
-        """Send the facts and wait until Kafka has them all."""
-        deliveries = [
-            await facts_topic.send(
-                key=fact.day.isoformat().encode(), value=fact.model_dump_json().encode()
-            )
-            for fact in facts
-        ]
-        for delivery in deliveries:
-            await delivery
+    async def send_facts(facts: list[Fact]) -> None:
+        """Send a batch's facts as one message and wait until Kafka has it (faust's cost
+        is per message: one per fact made the days agent the worker's slowest part)."""
+        if facts:
+            await (await facts_topic.send(key=b"facts", value=_FACTS.dump_json(facts)))
 
     async def trains(stream: Stream) -> AsyncIterator[None]:
         async for batch in stream.take_events(BATCH_SIZE, within=BATCH_SECONDS):
@@ -301,18 +305,11 @@ def create_monitor(
             owners: list[Any] = []  # an event of each decision's container
             updated: dict[bytes, ReeferTrack] = {}
             for key, events in by_container.items():
-                _as_current(events[0])
-                stored = tracks.get(key)
-                track = (
-                    ReeferTrack.new(key.decode())
-                    if stored is None
-                    else ReeferTrack.from_json(stored)
-                )
                 made = len(decisions)
-                for event in events:
-                    track = await apply(track, event, facts, samples, decisions)
+                track = await follow(key, events, facts, samples, decisions)
                 owners += [events[0]] * (len(decisions) - made)
-                updated[key] = track
+                if track is not None:
+                    updated[key] = track
             samples += [points.exception_sample(d.exception) for d in decisions]
             # Everything the batch produced is delivered before the tracks remember its
             # offsets: a crash in between makes a restart redo the batch, never skip it.
@@ -322,26 +319,57 @@ def create_monitor(
             await send_facts(facts)
             writes = _Changelog()
             for key, track in updated.items():
-                writes.put(tracks, by_container[key][0], key, track.to_json())
+                stored = track.to_json()
+                writes.put(tracks, by_container[key][0], key, stored)
+                decoded_tracks.remember(key, stored, track)
             await writes.delivered()
             yield None
 
-    async def apply(
-        track: ReeferTrack,
-        event: Any,
+    async def follow(
+        key: bytes,
+        events: list[Any],
         facts: list[Fact],
         samples: list[points.Sample],
         decisions: list[Decision],
+    ) -> ReeferTrack | None:
+        """One container's messages of a batch: its counted moves, and its track (the new
+        one, or None when it did not change).
+
+        A dry container gets no track: its moves are counted (facts are deduplicated by
+        event id) and nothing else needs them; writing a track for each would be most of
+        the worker's changelog traffic. A message applied before a restart is skipped."""
+        _as_current(events[0])
+        stored = tracks.get(key)
+        loaded = track = None if stored is None else decoded_tracks.get(key, stored)
+        for event in events:
+            message = event.message
+            if track is not None and track.seen(message.topic, message.offset):
+                continue
+            parsed = await decode(event)
+            if isinstance(parsed, ContainerEvent):
+                fact = fact_of(parsed, reference)
+                if fact is not None:
+                    facts.append(fact)
+                dry = not size_type(parsed.iso_equipment_code, reference).is_reefer
+                if track is None and dry:
+                    continue
+            if track is None:
+                if parsed is None:
+                    continue  # dead-lettered, and nothing to track
+                track = ReeferTrack.new(key.decode())
+            track = await apply(track, message, parsed, samples, decisions)
+        return None if track is loaded else track
+
+    async def apply(
+        track: ReeferTrack,
+        message: Any,
+        parsed: Event | None,
+        samples: list[points.Sample],
+        decisions: list[Decision],
     ) -> ReeferTrack:
-        """One container message onto its track (skipped if applied before a restart)."""
-        message = event.message
-        if track.seen(message.topic, message.offset):
-            return track
-        parsed = await decode(event)
+        """One decoded container message (None: dead-lettered) onto the container's track,
+        which remembers its offset."""
         if isinstance(parsed, ContainerEvent):
-            fact = fact_of(parsed, reference)
-            if fact is not None:
-                facts.append(fact)
             home = parsed.location == reference.home.location
             moved = Move(
                 parsed.event_id,
@@ -387,24 +415,34 @@ def create_monitor(
 
     async def day_facts(stream: Stream) -> AsyncIterator[None]:
         async for batch in stream.take_events(BATCH_SIZE, within=BATCH_SECONDS):
-            facts = [Fact.model_validate_json(event.value) for event in batch]
+            facts = [fact for event in batch for fact in _FACTS.validate_json(event.value)]
             changed_days: dict[date, DayTotals] = {}
             for year in {f.day.year for f in facts}:
                 totals = monitor.day_totals(year)
-                changed = {
-                    f.day
-                    for f in facts
-                    if f.day.year == year and totals.setdefault(f.day, DayTotals(day=f.day)).add(f)
-                }
-                changed_days.update((day, totals[day]) for day in changed)
+                for fact in facts:
+                    if fact.day.year != year:
+                        continue
+                    # The table's days are shared (decoded once): change a copy.
+                    day_totals = changed_days.get(fact.day)
+                    if day_totals is None:
+                        stored = totals.get(fact.day)
+                        day_totals = (
+                            DayTotals(day=fact.day)
+                            if stored is None
+                            else stored.model_copy(deep=True)
+                        )
+                    if day_totals.add(fact):
+                        totals[fact.day] = changed_days[fact.day] = day_totals
+                changed = [day for day in changed_days if day.year == year]
                 if changed:
                     await metrics.write(aggregates(totals, min(changed)))
             # The points are in InfluxDB before the days remember their facts (see movements).
             await metrics.flush()
             writes = _Changelog()
             for day, day_totals in changed_days.items():
-                value = day_totals.model_dump_json().encode()
-                writes.put(days, batch[-1], day.isoformat().encode(), value)
+                key, value = day.isoformat().encode(), day_totals.model_dump_json().encode()
+                writes.put(days, batch[-1], key, value)
+                monitor.decoded_days.remember(key, value, day_totals)
             await writes.delivered()
             yield None
 
