@@ -54,6 +54,7 @@ from lugang.settings import Settings
 from producers.topics import TopicNames
 from streams import points
 from streams.coldchain import Decision
+from streams.commits import guard_commits
 from streams.counts import DayTotals, Fact, fact_of
 from streams.decoded import Decoded
 from streams.health import INTERVAL_S, SinkHealth, TopicHealth, health_samples
@@ -185,6 +186,7 @@ def create_monitor(
     settings: Settings, reference: Reference, metrics: MetricSink, alerts: AlertSink
 ) -> Monitor:
     """Build the faust app of a Lugang worker."""
+    guard_commits()
     app = faust.App(
         settings.app_id,
         broker=f"kafka://{settings.kafka_bootstrap}",
