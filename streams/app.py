@@ -68,6 +68,7 @@ from streams.sinks import (
     exception_alert,
 )
 from streams.status import compute_status
+from streams.take import take_events
 
 log = logging.getLogger(__name__)
 
@@ -254,7 +255,7 @@ def create_monitor(
             await (await facts_topic.send(key=b"facts", value=_FACTS.dump_json(facts)))
 
     async def trains(stream: Stream) -> AsyncIterator[None]:
-        async for batch in stream.take_events(BATCH_SIZE, within=BATCH_SECONDS):
+        async for batch in take_events(stream, BATCH_SIZE, BATCH_SECONDS):
             facts, samples, writes = [], [], _Changelog()
             for event in batch:
                 train = await decode(event)
@@ -297,7 +298,7 @@ def create_monitor(
         ]
 
     async def movements(stream: Stream) -> AsyncIterator[None]:
-        async for batch in stream.take_events(BATCH_SIZE, within=BATCH_SECONDS):
+        async for batch in take_events(stream, BATCH_SIZE, BATCH_SECONDS):
             by_container: dict[bytes, list[Any]] = defaultdict(list)
             for event in batch:
                 by_container[event.message.key or b""].append(event)
@@ -416,7 +417,7 @@ def create_monitor(
         await page([exception_alert(d.exception, datetime.now(UTC)) for d in decisions])
 
     async def day_facts(stream: Stream) -> AsyncIterator[None]:
-        async for batch in stream.take_events(BATCH_SIZE, within=BATCH_SECONDS):
+        async for batch in take_events(stream, BATCH_SIZE, BATCH_SECONDS):
             facts = [fact for event in batch for fact in _FACTS.validate_json(event.value)]
             changed_days: dict[date, DayTotals] = {}
             for year in {f.day.year for f in facts}:
