@@ -353,8 +353,7 @@ def create_monitor(
                 fact = fact_of(parsed, reference)
                 if fact is not None:
                     facts.append(fact)
-                dry = not size_type(parsed.iso_equipment_code, reference).is_reefer
-                if track is None and dry:
+                if track is None and not size_type(parsed.iso_equipment_code, reference).is_reefer:
                     continue
             if track is None:
                 if parsed is None:
@@ -419,17 +418,17 @@ def create_monitor(
     async def day_facts(stream: Stream) -> AsyncIterator[None]:
         async for batch in take_events(stream, BATCH_SIZE, BATCH_SECONDS):
             facts = [fact for event in batch for fact in _FACTS.validate_json(event.value)]
+            working: dict[date, DayTotals] = {}  # the table's days are shared: change copies
             changed_days: dict[date, DayTotals] = {}
             for year in {f.day.year for f in facts}:
                 totals = monitor.day_totals(year)
                 for fact in facts:
                     if fact.day.year != year:
                         continue
-                    # The table's days are shared (decoded once): change a copy.
-                    day_totals = changed_days.get(fact.day)
+                    day_totals = working.get(fact.day)
                     if day_totals is None:
                         stored = totals.get(fact.day)
-                        day_totals = (
+                        day_totals = working[fact.day] = (
                             DayTotals(day=fact.day)
                             if stored is None
                             else stored.model_copy(deep=True)
