@@ -54,7 +54,7 @@ from lugang.settings import Settings
 from producers.topics import TopicNames
 from streams import points
 from streams.coldchain import Decision
-from streams.commits import guard_commits
+from streams.commits import guard_commits, reread
 from streams.counts import DayTotals, Fact, fact_of
 from streams.decoded import Decoded
 from streams.health import INTERVAL_S, SinkHealth, TopicHealth, health_samples
@@ -346,7 +346,8 @@ def create_monitor(
         loaded = track = None if stored is None else decoded_tracks.get(key, stored)
         for event in events:
             message = event.message
-            if track is not None and track.seen(message.topic, message.offset):
+            applied = track is not None and track.seen(message.topic, message.offset)
+            if applied and not reread(message.tp, message.offset):
                 continue
             parsed = await decode(event)
             if isinstance(parsed, ContainerEvent):

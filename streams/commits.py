@@ -10,7 +10,9 @@ the crash test saw a worker restarted from offset 179 count every container but 
 at offset 179.
 
 The guard refuses such a commit and seeks the partition back to the committed offset, so
-the message is fetched and processed again (the agents deduplicate what comes twice).
+the message is fetched and processed again (the agents deduplicate what comes twice). The
+message then comes after later ones an agent has applied: :func:`reread` tells the agents
+it was never applied, whatever offsets they have seen.
 """
 
 from __future__ import annotations
@@ -44,6 +46,11 @@ def hole_at_head(acked: Sequence[int], committed: int | None, gaps: Gaps) -> boo
         return False
     first = min(acked)
     return first > committed and not gaps.overlaps(committed, first)
+
+
+def reread(tp: TP, offset: int) -> bool:
+    """Whether the message at ``offset`` of ``tp`` reached no agent and is read again."""
+    return (tp, offset) in _reread
 
 
 def _guarded_new_offset(consumer: Any, tp: TP) -> int | None:

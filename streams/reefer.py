@@ -133,7 +133,9 @@ class ReeferTrack:
         return offset <= self.offsets.get(topic, -1)
 
     def at_offset(self, topic: str, offset: int) -> ReeferTrack:
-        offsets = {**self.offsets, topic: offset}
+        """The track having applied ``offset`` of ``topic`` (a message read again after
+        later ones, see :mod:`streams.commits`, does not lower the offset seen)."""
+        offsets = {**self.offsets, topic: max(offset, self.offsets.get(topic, -1))}
         return ReeferTrack(
             self.settled, self.current, self.recent, self.opened_ids, self.closed_ids, offsets
         )

@@ -141,3 +141,9 @@ def test_moves_ahead_of_their_readings_give_the_in_order_decisions() -> None:
         assert decisions([*own_moves, *stream]) == in_order, container
         compared += len(in_order)
     assert compared > 0
+
+
+def test_a_message_read_again_after_later_ones_keeps_the_offset_seen() -> None:
+    track = ReeferTrack.new("x").at_offset("reefer", 149).at_offset("reefer", 148)
+    assert track.seen("reefer", 149)
+    assert not track.seen("reefer", 150)
