@@ -24,8 +24,8 @@ from typing import Any
 from kafka import KafkaProducer
 
 from bench.synthetic import READING_INTERVAL, Excursion, container_number, in_band, reading
+from lugang.topics import TopicNames
 from producers.records import Record
-from producers.topics import TopicNames
 
 TICK_S = 0.05
 

@@ -72,10 +72,10 @@ from bench.kafka_target import kafka_bootstrap
 from bench.servers import ROOT, local_server
 from bench.synthetic import active_fleet, check_shapes, container_number, excursion
 from lugang.reference import default_reference
+from lugang.topics import TopicNames
 from producers.records import Record, read_recording, write_recording
 from producers.sender import SendSummary, ValidatingSender, make_producer
 from producers.simulator import SimulationConfig, simulate
-from producers.topics import TopicNames
 
 PARTITIONS = 4
 RECORDS_PER_SCALE_YEAR = 286_000

@@ -23,10 +23,10 @@ from pathlib import Path
 
 from bench.kafka_target import kafka_bootstrap
 from lugang.cli import main as lugang
+from lugang.topics import TopicNames, ensure_topics
 from producers.records import read_recording, write_recording
 from producers.sender import make_producer
 from producers.simulator import SimulationConfig, simulate
-from producers.topics import TopicNames, ensure_topics
 
 
 def make_recording(path: Path, days: int) -> int:

@@ -20,11 +20,11 @@ from lugang import __version__
 from lugang.embedded import BrokerStartError
 from lugang.reference import ReferenceConfigError, load_reference
 from lugang.settings import Settings
+from lugang.topics import BrokerUnreachable, TopicNames, ensure_topics, require_broker
 from producers.pacing import Progress, paced
 from producers.records import Record, RecordingError, write_recording
 from producers.sender import DeliveryFailed, SendSummary, ValidatingSender, make_producer
 from producers.simulator import SimulationConfig
-from producers.topics import BrokerUnreachable, TopicNames, ensure_topics, require_broker
 
 
 class CommandError(Exception):

@@ -25,10 +25,10 @@ from rich.live import Live
 
 from lugang.embedded import free_port, tansu_broker
 from lugang.reference import Reference
+from lugang.topics import TopicNames, ensure_topics
 from producers.pacing import paced
 from producers.sender import ValidatingSender, make_producer
 from producers.simulator import SimulationConfig, simulate
-from producers.topics import TopicNames, ensure_topics
 from streams.board import render_board
 
 

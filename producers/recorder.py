@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from kafka import KafkaConsumer, TopicPartition
 
 from lugang.contract import TOPIC_KINDS
+from lugang.topics import TopicNames
 from producers.records import Record
-from producers.topics import TopicNames
 
 
 def consume_records(

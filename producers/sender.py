@@ -15,8 +15,8 @@ from kafka import KafkaProducer
 
 from lugang.contract import DeadLetter, InvalidEvent, RawBytes, parse_event
 from lugang.reference import Reference
+from lugang.topics import TopicNames
 from producers.records import Record
-from producers.topics import TopicNames
 
 
 class DeliveryFailed(RuntimeError):

@@ -51,7 +51,7 @@ from lugang.contract import (
 )
 from lugang.reference import Reference
 from lugang.settings import Settings
-from producers.topics import TopicNames
+from lugang.topics import TopicNames
 from streams import points
 from streams.coldchain import Decision
 from streams.commits import guard_commits, reread

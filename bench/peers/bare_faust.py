@@ -19,7 +19,7 @@ import faust
 import orjson
 
 from lugang.settings import Settings
-from producers.topics import TopicNames
+from lugang.topics import TopicNames
 from streams.app import BATCH_SECONDS, BATCH_SIZE
 
 

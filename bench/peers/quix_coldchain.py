@@ -28,7 +28,7 @@ from quixstreams import Application, State
 
 from lugang.contract import ContainerEvent, ReeferReading, parse_event
 from lugang.reference import default_reference
-from producers.topics import TopicNames
+from lugang.topics import TopicNames
 from streams.coldchain import ContainerState, step, with_context
 
 STATE_KEY = "container"
