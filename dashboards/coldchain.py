@@ -19,7 +19,7 @@ from dashboards.panels import (
     value_texts,
 )
 from lugang.reference import Reference
-from streams import points
+from streams.schema import points
 
 UID = "lugang-coldchain"
 CONTAINER = "container"

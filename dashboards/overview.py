@@ -21,7 +21,7 @@ from dashboards.panels import (
     value_texts,
 )
 from lugang.reference import Reference
-from streams import points
+from streams.schema import points
 
 UID = "lugang-overview"
 TODAY = "now/d"

@@ -1,5 +1,5 @@
 """Pipeline health: events per second, consumer lag, dead letters and sink trouble, from
-the figures every worker reports each ``streams.health.INTERVAL_S`` seconds."""
+the figures every worker reports each ``streams.schema.health.INTERVAL_S`` seconds."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from grafana_foundation_sdk.models import dashboard as model
 from dashboards.influxql import by, select
 from dashboards.panels import ZERO_IS_GOOD, big_stat, label, series
 from lugang.reference import Reference
-from streams import health
+from streams.schema import health
 
 UID = "lugang-pipeline"
 EVERY_REPORT = f"time({health.INTERVAL_S}s)"

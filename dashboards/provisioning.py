@@ -25,7 +25,7 @@ from grafana_foundation_sdk.models import dashboard as model
 
 from dashboards.influxql import DATASOURCE_TYPE, DATASOURCE_UID, InfluxQL, by, select
 from lugang.reference import Reference
-from streams import health, points
+from streams.schema import health, points
 
 ORG_ID: Final = 1
 FOLDER: Final = "Lugang 陆港"

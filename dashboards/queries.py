@@ -2,7 +2,7 @@
 and the time range it runs over, and the names each query reads.
 
 The tests use it to check the queries against the schema the stream writes
-(``streams.points``, ``streams.health``) and to run every one of them on InfluxDB.
+(``streams.schema.points``, ``streams.schema.health``) and to run every one of them on InfluxDB.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from dashboards.influxql import per_day, select
 from dashboards.overview import THIS_YEAR, cumulative, plan_year
 from dashboards.panels import PanelBuilder, big_stat, label, series
 from lugang.reference import Reference
-from streams import points
+from streams.schema import points
 
 UID = "lugang-trends"
 THIS_MONTH = "now/M"

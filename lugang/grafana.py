@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 import niquests
 from pydantic import SecretStr
 
-from streams.points import COLDCHAIN_EXCEPTION, TRANSIT, UNKNOWN, local_midnight
+from streams.schema.points import COLDCHAIN_EXCEPTION, TRANSIT, UNKNOWN, local_midnight
 
 GrafanaApi: TypeAlias = Any
 """A ``grafana_client.GrafanaApi`` (the library has no type annotations)."""

@@ -1,7 +1,7 @@
 """The faust app: topics, tables, agents, timers and the ``/status`` page of a worker.
 
-Agents are thin glue: decode, hand the event to the pure modules (:mod:`streams.counts`,
-:mod:`streams.reefer`), keep the state in a table, write points and alerts through the
+Agents are thin glue: decode, hand the event to the pure modules (:mod:`streams.domain.counts`,
+:mod:`streams.domain.reefer`), keep the state in a table, write points and alerts through the
 sinks. Three agents:
 
 - ``trains`` (key: train id) counts train runs as day facts and measures transit times;
@@ -52,13 +52,15 @@ from lugang.contract import (
 from lugang.reference import Reference
 from lugang.settings import Settings
 from lugang.topics import TopicNames
-from streams import points
-from streams.coldchain import Decision
-from streams.commits import guard_commits, reread
-from streams.counts import DayTotals, Fact, fact_of
 from streams.decoded import Decoded
-from streams.health import INTERVAL_S, SinkHealth, TopicHealth, health_samples
-from streams.reefer import Move, ReeferTrack, move, observe, silence
+from streams.domain.coldchain import Decision
+from streams.domain.counts import DayTotals, Fact, fact_of
+from streams.domain.reefer import Move, ReeferTrack, move, observe, silence
+from streams.domain.status import compute_status
+from streams.faustfix.commits import guard_commits, reread
+from streams.faustfix.take import take_events
+from streams.schema import points
+from streams.schema.health import INTERVAL_S, SinkHealth, TopicHealth, health_samples
 from streams.sinks import (
     Alert,
     AlertSink,
@@ -67,8 +69,6 @@ from streams.sinks import (
     daily_service_alert,
     exception_alert,
 )
-from streams.status import compute_status
-from streams.take import take_events
 
 log = logging.getLogger(__name__)
 

@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 import requests
 
 from lugang.reference import Reference, default_reference, load_reference
-from streams.counts import DayTotals
+from streams.domain.counts import DayTotals
 
 PeriodName = Literal["month", "year"]
 PERIODS: Final[tuple[PeriodName, ...]] = get_args(PeriodName)
@@ -1267,7 +1267,7 @@ def render_html(
     """The evaluation pack as one self-contained HTML page.
 
     Args:
-        status: a worker's ``/status`` JSON (:class:`streams.status.Status` dumped as JSON,
+        status: a worker's ``/status`` JSON (:class:`streams.domain.status.Status` dumped as JSON,
             with ``open_exceptions``).
         daily: ISO day -> ``runs``, ``outbound_runs_by_group``, ``teu``,
             ``teu_by_category``, ``reefer_teu`` (:func:`read_influx`, :func:`daily_series`);

@@ -4,9 +4,9 @@ A Quix ``Application`` reads ``reefer`` and ``containers`` concatenated (both ke
 container, so one container's readings and moves meet in one per-key state, as in the
 worker's ``movements`` agent; Quix aligns the two topics by timestamp), validates each
 message with Lugang's contract and keeps each container's
-:class:`~streams.coldchain.ContainerState` in Quix's ``State`` (RocksDB with a changelog
-topic), advanced by the pure functions the worker uses: :func:`~streams.coldchain.step`
-for a reading and :func:`~streams.coldchain.with_context` for a move. Unlike the worker
+:class:`~streams.domain.coldchain.ContainerState` in Quix's ``State`` (RocksDB with a changelog
+topic), advanced by the pure functions the worker uses: :func:`~streams.domain.coldchain.step`
+for a reading and :func:`~streams.domain.coldchain.with_context` for a move. Unlike the worker
 it does not reorder readings within the allowed lateness, count, write InfluxDB or page:
 it shows what the framework costs around the same rules.
 
@@ -29,7 +29,7 @@ from quixstreams import Application, State
 from lugang.contract import ContainerEvent, ReeferReading, parse_event
 from lugang.reference import default_reference
 from lugang.topics import TopicNames
-from streams.coldchain import ContainerState, step, with_context
+from streams.domain.coldchain import ContainerState, step, with_context
 
 STATE_KEY = "container"
 

@@ -35,7 +35,7 @@ from lugang.grafana import (
     push_command,
     push_dashboards,
 )
-from streams.points import Sample, exception_sample, transit_sample
+from streams.schema.points import Sample, exception_sample, transit_sample
 from tests.grafana_replay import CASSETTES, GrafanaReplay, load_cassette
 
 TOKEN = "glsa_lugangTestToken_0123456789abcdef_01234567"  # noqa: S105 (the cassettes' token)

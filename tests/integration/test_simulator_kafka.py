@@ -12,7 +12,7 @@ from lugang.cli import main
 from lugang.contract import InvalidEvent, parse_event
 from lugang.reference import default_reference
 from producers.records import Record, read_recording
-from streams.counts import fact_of
+from streams.domain.counts import fact_of
 
 
 def per_key(records: list[Record]) -> dict[tuple[str, str | None], list[Record]]:

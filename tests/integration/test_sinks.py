@@ -17,9 +17,9 @@ import requests
 from lugang.contract import ColdChainException, exception_id
 from lugang.embedded import free_port
 from lugang.reference import default_reference
-from streams import points
-from streams.counts import DayTotals, Fact
-from streams.points import Sample
+from streams.domain.counts import DayTotals, Fact
+from streams.schema import points
+from streams.schema.points import Sample
 from streams.sinks import AlertmanagerSink, InfluxSink, SinkRejected, exception_alert
 from tests.integration.servers import WebhookReceiver, run_script
 

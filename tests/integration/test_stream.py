@@ -22,7 +22,7 @@ from lugang.contract import (
 )
 from lugang.reference import default_reference
 from producers.records import Record, read_recording, write_recording
-from streams.reefer import Move, ReeferTrack, move, observe
+from streams.domain.reefer import Move, ReeferTrack, move, observe
 from tests.integration.servers import WebhookReceiver, run_script
 from tests.integration.workers import (
     Worker,

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from lugang.contract import ColdChainException, ReeferReading
 from lugang.reference import default_reference
-from streams.coldchain import (
+from streams.domain.coldchain import (
     Close,
     ContainerState,
     Decision,

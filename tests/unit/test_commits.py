@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from intervaltree import IntervalTree  # type: ignore[import-untyped]  # what faust keeps gaps in
 
-from streams.commits import hole_at_head
+from streams.faustfix.commits import hole_at_head
 
 
 def test_a_skipped_first_message_is_a_hole() -> None:

@@ -9,8 +9,8 @@ import pytest
 
 from lugang.contract import ContainerEvent, TrainEvent, parse_event
 from lugang.reference import default_reference
-from streams.counts import DayTotals, Fact, fact_of, local_day
-from streams.status import compute_status, daily_service
+from streams.domain.counts import DayTotals, Fact, fact_of, local_day
+from streams.domain.status import compute_status, daily_service
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 REF = default_reference()

@@ -25,9 +25,9 @@ from dashboards import build, influxql, provisioning
 from dashboards.queries import PanelQuery, dashboard_queries, measurement, names_read, rule_queries
 from lugang.contract import ColdChainException, ReeferReading, exception_id
 from lugang.reference import default_reference
-from streams import health, points
-from streams.counts import DayTotals, Fact
-from streams.status import compute_status
+from streams.domain.counts import DayTotals, Fact
+from streams.domain.status import compute_status
+from streams.schema import health, points
 
 REF = default_reference()
 FILES = build.rendered(REF)

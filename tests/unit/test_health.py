@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from streams import health
-from streams.health import SinkHealth, TopicHealth
+from streams.schema import health
+from streams.schema.health import SinkHealth, TopicHealth
 
 CST = timezone(timedelta(hours=8))
 
@@ -70,6 +70,6 @@ def test_health_samples_refuse_bad_input(moment: datetime, message: str) -> None
 
 
 def test_health_measurements_are_new_names() -> None:
-    from streams import points
+    from streams.schema import points
 
     assert not set(health.HEALTH_MEASUREMENTS) & set(points.MEASUREMENTS)

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from lugang.reference import default_reference
-from streams.counts import DayTotals
+from streams.domain.counts import DayTotals
+from streams.domain.status import compute_status
 from streams.html_report import daily_series, period_bounds, render_html
-from streams.status import compute_status
 from tests.charts import charts, linked_urls, marks
 
 AS_OF = date(2026, 3, 15)

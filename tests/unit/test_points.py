@@ -9,10 +9,10 @@ import pytest
 
 from lugang.contract import ColdChainException, ReeferReading, exception_id
 from lugang.reference import default_reference
-from streams import points
-from streams.counts import DayTotals, Fact
-from streams.points import FieldValue, Sample
-from streams.status import compute_status
+from streams.domain.counts import DayTotals, Fact
+from streams.domain.status import compute_status
+from streams.schema import points
+from streams.schema.points import FieldValue, Sample
 
 REF = default_reference()
 CST = timezone(timedelta(hours=8))

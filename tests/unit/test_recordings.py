@@ -12,8 +12,8 @@ import pytest
 from lugang.contract import ContainerEvent, InvalidEvent, ReeferReading, parse_event
 from lugang.reference import default_reference
 from producers.records import read_recording
-from streams import coldchain
-from streams.counts import DayTotals, fact_of
+from streams.domain import coldchain
+from streams.domain.counts import DayTotals, fact_of
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 REF = default_reference()

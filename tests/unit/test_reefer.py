@@ -11,7 +11,7 @@ from pathlib import Path
 from lugang.contract import ContainerEvent, ReeferReading, parse_event
 from lugang.reference import default_reference
 from producers.records import read_recording
-from streams.reefer import Move, ReeferTrack, Verdict, move, observe
+from streams.domain.reefer import Move, ReeferTrack, Verdict, move, observe
 
 REF = default_reference()
 LATENESS = timedelta(minutes=10)

@@ -10,7 +10,7 @@ import pytest
 
 from lugang.contract import ColdChainException, exception_id
 from lugang.settings import Settings
-from streams.points import Sample
+from streams.schema.points import Sample
 from streams.sinks import (
     Alert,
     AlertmanagerSink,

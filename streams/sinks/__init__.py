@@ -9,7 +9,7 @@ our own points or alerts are wrong; it raises :class:`SinkRejected` with the ser
 message rather than retrying forever.
 
 Sending again is safe because both writes are idempotent: a point with the same series
-and timestamp overwrites the earlier one (see ``streams.points``), and an alert with the
+and timestamp overwrites the earlier one (see ``streams.schema.points``), and an alert with the
 same labels is the same alert to Alertmanager. A request whose answer was lost can
 therefore simply be repeated; that is also why one cold-chain exception (one
 ``exception_id`` label) never pages twice.
@@ -39,7 +39,7 @@ import aiohttp
 from lugang.contract import ColdChainException, ExceptionKind
 from lugang.reference import default_reference
 from lugang.settings import Settings
-from streams.points import UNKNOWN, Sample
+from streams.schema.points import UNKNOWN, Sample
 
 logger = logging.getLogger(__name__)
 

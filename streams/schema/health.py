@@ -26,7 +26,7 @@ from dataclasses import astuple, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from streams.points import Sample
+from streams.schema.points import Sample
 
 PIPELINE: Final = "pipeline"
 PIPELINE_SINK: Final = "pipeline_sink"

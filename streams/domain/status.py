@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from pydantic import BaseModel
 
 from lugang.reference import Reference
-from streams.counts import DayTotals
+from streams.domain.counts import DayTotals
 
 
 class AgainstTarget(BaseModel):

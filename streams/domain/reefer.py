@@ -1,5 +1,5 @@
 """One container's cold-chain track: readings and train moves put in event-time order
-within the allowed lateness before the pure state machine (:mod:`streams.coldchain`)
+within the allowed lateness before the pure state machine (:mod:`streams.domain.coldchain`)
 judges them, exactly once.
 
 Readings (``reefer`` topic) and moves (``containers`` topic) come from two topics, and
@@ -37,7 +37,7 @@ from pydantic import AwareDatetime, TypeAdapter
 
 from lugang.contract import ReeferReading
 from lugang.reference import CommodityProfile, ExceptionRules
-from streams.coldchain import (
+from streams.domain.coldchain import (
     Close,
     ContainerState,
     Decision,
@@ -134,7 +134,7 @@ class ReeferTrack:
 
     def at_offset(self, topic: str, offset: int) -> ReeferTrack:
         """The track having applied ``offset`` of ``topic`` (a message read again after
-        later ones, see :mod:`streams.commits`, does not lower the offset seen)."""
+        later ones, see :mod:`streams.faustfix.commits`, does not lower the offset seen)."""
         offsets = {**self.offsets, topic: max(offset, self.offsets.get(topic, -1))}
         return ReeferTrack(
             self.settled, self.current, self.recent, self.opened_ids, self.closed_ids, offsets

@@ -31,8 +31,8 @@ from typing import Final, get_args
 
 from lugang.contract import ColdChainException, Direction, EmptyIndicator, ReeferReading
 from lugang.reference import CommodityProfile, Reference
-from streams.counts import DayTotals
-from streams.status import AgainstTarget, Status
+from streams.domain.counts import DayTotals
+from streams.domain.status import AgainstTarget, Status
 
 FieldValue = int | float | str | bool
 

@@ -1,0 +1,1 @@
+"""The worker's agents: decode, plan (pure domain), deliver, write, acknowledge."""

@@ -1,0 +1,1 @@
+"""Workarounds for faust-streaming's private API, fenced in one package."""

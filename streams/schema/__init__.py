@@ -1,0 +1,1 @@
+"""The InfluxDB schema: the measurements the worker writes and the points it builds."""
