@@ -129,6 +129,7 @@ def _worker(args: argparse.Namespace) -> int:
 
     from streams.app import DAY_FACTS, create_monitor
     from streams.sinks import build_sinks
+    from streams.supervision import EXIT_AGENT_DIED
 
     settings = Settings()
     reference = load_reference(args.reference)
@@ -152,7 +153,12 @@ def _worker(args: argparse.Namespace) -> int:
         f"status on http://{settings.web_host}:{settings.web_port}/status",
         flush=True,
     )
-    Worker(monitor.app, loglevel=args.loglevel).execute_from_commandline()
+    try:
+        Worker(monitor.app, loglevel=args.loglevel).execute_from_commandline()
+    except SystemExit:
+        if monitor.agents.dead:  # stopped because an agent died: say so to systemd/compose
+            raise SystemExit(EXIT_AGENT_DIED) from None
+        raise
     return 0
 
 

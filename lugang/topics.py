@@ -23,6 +23,10 @@ class TopicNames:
         """The topic name of a kind."""
         return f"{self.prefix}{kind}"
 
+    def kind(self, name: str) -> str:
+        """The topic kind of a topic name (the name without the prefix)."""
+        return name.removeprefix(self.prefix)
+
     @property
     def inputs(self) -> list[str]:
         """The names of the three input topics."""

@@ -20,7 +20,7 @@ import orjson
 
 from lugang.settings import Settings
 from lugang.topics import TopicNames
-from streams.app import BATCH_SECONDS, BATCH_SIZE
+from streams.supervision import BATCH_SECONDS, BATCH_SIZE
 
 
 def create_app(settings: Settings) -> faust.App:

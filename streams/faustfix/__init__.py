@@ -1,1 +1,43 @@
-"""Workarounds for faust-streaming's private API, fenced in one package."""
+"""Workarounds for faust-streaming, fenced in one package: the only code that touches its
+private API (ruff's ``SLF`` rule is on everywhere else).
+
+- :mod:`.commits`: a guard on offset commits (faust's hole check is off by one);
+- :mod:`.take`: batches that never acknowledge an event no agent processed;
+- :mod:`.tables`: tables and topics behind the agents' Protocols (the current event, and
+  table writes whose changelog delivery an agent awaits).
+
+Each was written against, and checked with, faust-streaming :data:`FAUST_VERSION`;
+:func:`install` refuses to run on any other version, because private API changes without
+notice.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import faust
+
+from lugang.errors import LugangError
+from streams.faustfix.commits import guard_commits
+
+FAUST_VERSION: Final = "0.15.3"
+"""The faust-streaming version the workarounds were written for (pinned in pyproject)."""
+
+
+class FaustVersionError(LugangError):
+    """The installed faust-streaming is not the version the workarounds were checked with."""
+
+
+def install(version: str = faust.__version__) -> None:
+    """Install the workarounds that patch faust (idempotent).
+
+    Raises:
+        FaustVersionError: faust-streaming is not :data:`FAUST_VERSION`.
+    """
+    if version != FAUST_VERSION:
+        raise FaustVersionError(
+            f"faust-streaming {version} is installed, but Lugang's faust workarounds "
+            f"(streams/faustfix) were checked with {FAUST_VERSION} only; install the "
+            "locked versions (./install.sh) or re-check the workarounds against this one"
+        )
+    guard_commits()

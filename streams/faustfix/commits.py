@@ -48,9 +48,10 @@ def hole_at_head(acked: Sequence[int], committed: int | None, gaps: Gaps) -> boo
     return first > committed and not gaps.overlaps(committed, first)
 
 
-def reread(tp: TP, offset: int) -> bool:
-    """Whether the message at ``offset`` of ``tp`` reached no agent and is read again."""
-    return (tp, offset) in _reread
+def reread(topic: str, partition: int, offset: int) -> bool:
+    """Whether the message at ``offset`` of ``topic[partition]`` reached no agent and is
+    read again."""
+    return (TP(topic, partition), offset) in _reread
 
 
 def _guarded_new_offset(consumer: Any, tp: TP) -> int | None:

@@ -7,7 +7,11 @@ waiting processor resumes, it clears the *new* batch's future, adds its event to
 buffer being consumed, and the batch's end acknowledges that event without any agent
 having seen it: the crash test lost one container move per partition at a batch's edge,
 and faust then committed past it. This copy waits until no batch is being consumed, and
-the batch's end clears the future itself. Otherwise it is faust 0.15.3's code.
+the batch's end clears the future itself.
+
+faust also acknowledges a batch in a ``finally``, so an agent that raised while
+processing it acknowledged every event of it unprocessed; this copy acknowledges a batch
+only when the agent asks for the next one. Otherwise it is faust 0.15.3's code.
 """
 
 from __future__ import annotations
@@ -60,12 +64,15 @@ async def take_events(stream: Any, max_: int, within: float) -> AsyncGenerator[l
             await stream.wait_for_stopped(buffer_full, timeout=within)
             if buffer:
                 consuming = stream.loop.create_future()
+                finished = False
                 try:
                     yield list(events)
+                    finished = True
                 finally:
                     buffer.clear()
-                    for event in events:
-                        await stream.ack(event)
+                    if finished:  # an agent that raised, or was stopped, acknowledges nothing
+                        for event in events:
+                            await stream.ack(event)
                     events.clear()
                     consumed, consuming = consuming, None
                     notify(consumed)

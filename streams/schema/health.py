@@ -7,7 +7,9 @@ seconds, the figures of the interval that just ended through its metric sink:
 - ``pipeline`` (tags ``topic``, the input topic kind, and ``worker``): ``events``,
   ``dead_letters`` and ``lag``, integers;
 - ``pipeline_sink`` (tags ``sink``, ``influxdb`` or ``alertmanager``, and ``worker``):
-  ``retries`` and ``errors``, integers.
+  ``retries`` and ``errors``, integers;
+- ``pipeline_agent`` (tags ``agent`` and ``worker``): ``running``, 1 while the agent runs,
+  0 once it stopped (a worker whose agent stops exits, so the last point says which).
 
 ``events`` and ``dead_letters`` count records read and sent to the dead-letter topic
 during the interval (so events/s = ``sum(events) / INTERVAL_S`` over all workers);
@@ -30,7 +32,8 @@ from streams.schema.points import Sample
 
 PIPELINE: Final = "pipeline"
 PIPELINE_SINK: Final = "pipeline_sink"
-HEALTH_MEASUREMENTS: Final = (PIPELINE, PIPELINE_SINK)
+PIPELINE_AGENT: Final = "pipeline_agent"
+HEALTH_MEASUREMENTS: Final = (PIPELINE, PIPELINE_SINK, PIPELINE_AGENT)
 """Every measurement of pipeline health (dashboards may query these besides ``points``)."""
 
 INTERVAL_S: Final = 10
@@ -73,11 +76,12 @@ def health_samples(
     at: datetime,
     topics: Mapping[str, TopicHealth],
     sinks: Mapping[str, SinkHealth],
+    agents: Mapping[str, bool] | None = None,
 ) -> list[Sample]:
     """The health points of one worker for the interval ending at ``at`` (aligned down to
     ``INTERVAL_S``): one ``pipeline`` point per topic kind, one ``pipeline_sink`` point per
-    sink. Topics and sinks with nothing to report still get their zeros, so a quiet
-    pipeline is told apart from a silent worker.
+    sink, one ``pipeline_agent`` point per agent. Topics and sinks with nothing to report
+    still get their zeros, so a quiet pipeline is told apart from a silent worker.
 
     Raises:
         ValueError: a negative figure, or ``at`` without a UTC offset.
@@ -103,5 +107,9 @@ def health_samples(
             stamp,
         )
         for sink, item in sorted(sinks.items())
+    ]
+    samples += [
+        Sample(PIPELINE_AGENT, {"agent": agent, "worker": worker}, {"running": int(up)}, stamp)
+        for agent, up in sorted((agents or {}).items())
     ]
     return samples

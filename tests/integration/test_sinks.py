@@ -19,8 +19,9 @@ from lugang.embedded import free_port
 from lugang.reference import default_reference
 from streams.domain.counts import DayTotals, Fact
 from streams.schema import points
+from streams.schema.alerts import exception_alert
 from streams.schema.points import Sample
-from streams.sinks import AlertmanagerSink, InfluxSink, SinkRejected, exception_alert
+from streams.sinks import AlertmanagerSink, InfluxSink, SinkRejected
 from tests.integration.servers import WebhookReceiver, run_script
 
 REF = default_reference()
@@ -256,16 +257,16 @@ def test_an_exception_pages_once_and_resolves(
     async def scenario() -> AlertmanagerSink:
         sink = AlertmanagerSink(alertmanager_url)
         now = datetime.now(UTC)
-        await sink.fire([exception_alert(opened, now)])
+        await sink.fire([exception_alert(opened, now, tz=UTC)])
         first = await asyncio.to_thread(
             notification_statuses, webhook, opened.exception_id, "firing"
         )
         assert first == ["firing"]
-        await sink.fire([exception_alert(opened, now)])
+        await sink.fire([exception_alert(opened, now, tz=UTC)])
         # A negative can only be shown by waiting: two group intervals (1 s each) pass in
         # which Alertmanager would notify the re-sent alert if it did not deduplicate it.
         await asyncio.sleep(2.5)
-        await sink.fire([exception_alert(cold_chain_exception(started, closed=True), now)])
+        await sink.fire([exception_alert(cold_chain_exception(started, closed=True), now, tz=UTC)])
         rest = await asyncio.to_thread(
             notification_statuses, webhook, opened.exception_id, "resolved"
         )
@@ -290,7 +291,9 @@ def test_alerts_wait_for_alertmanager_to_come_up(tmp_path: Path, webhook: Webhoo
 
     async def scenario() -> AlertmanagerSink:
         sink = AlertmanagerSink(f"http://127.0.0.1:{port}", max_backoff=0.5)
-        firing = asyncio.create_task(sink.fire([exception_alert(opened, datetime.now(UTC))]))
+        firing = asyncio.create_task(
+            sink.fire([exception_alert(opened, datetime.now(UTC), tz=UTC)])
+        )
         await until(lambda: sink.retries >= 2, "two retries while nothing listens")
         assert not firing.done()
         await asyncio.to_thread(run_script, "start-alertmanager", env)

@@ -5,25 +5,25 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from lugang.contract import ColdChainException, exception_id
 from lugang.settings import Settings
+from streams.schema.alerts import Alert, daily_service_alert, exception_alert
 from streams.schema.points import Sample
 from streams.sinks import (
-    Alert,
     AlertmanagerSink,
     InfluxSink,
     NullAlertSink,
     NullMetricSink,
-    _backoff,
     build_sinks,
-    daily_service_alert,
-    exception_alert,
 )
+from streams.sinks.http import backoff
 
 CST = timezone(timedelta(hours=8))
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 BOX = "CAIU2000022"
 STARTED = datetime(2026, 3, 15, 8, 30, tzinfo=CST)
 NOW = datetime(2026, 3, 15, 9, 30, tzinfo=CST)
@@ -45,7 +45,7 @@ def cold_chain_exception(closed: bool, commodity: str | None = "citrus") -> Cold
 
 
 def test_an_open_exception_fires_until_the_resend_window_ends() -> None:
-    alert = exception_alert(cold_chain_exception(closed=False), NOW)
+    alert = exception_alert(cold_chain_exception(closed=False), NOW, tz=SHANGHAI)
     assert alert.labels == {
         "alertname": "ColdChainException",
         "kind": "HIGH",
@@ -65,13 +65,15 @@ def test_an_open_exception_fires_until_the_resend_window_ends() -> None:
 def test_an_exception_dated_ahead_of_the_clock_still_ends_after_it_starts() -> None:
     # A replayed recording can run ahead of the wall clock; Alertmanager refuses (HTTP 400)
     # an alert whose end comes before its start, and that refusal once stopped a worker.
-    alert = exception_alert(cold_chain_exception(closed=False), STARTED - timedelta(days=30))
+    alert = exception_alert(
+        cold_chain_exception(closed=False), STARTED - timedelta(days=30), tz=SHANGHAI
+    )
     assert (alert.starts_at, alert.ends_at) == (STARTED, STARTED + timedelta(hours=1))
 
 
 def test_a_closed_exception_resolves_with_the_same_labels() -> None:
-    opened = exception_alert(cold_chain_exception(closed=False), NOW)
-    closed = exception_alert(cold_chain_exception(closed=True), NOW)
+    opened = exception_alert(cold_chain_exception(closed=False), NOW, tz=SHANGHAI)
+    closed = exception_alert(cold_chain_exception(closed=True), NOW, tz=SHANGHAI)
     assert closed.labels == opened.labels
     assert closed.ends_at == STARTED + timedelta(minutes=45)
     assert "ended 2026-03-15 09:15 CST (45 min)" in closed.annotations["description"]
@@ -118,7 +120,7 @@ def test_alert_json_has_rfc3339_times() -> None:
 def test_backoff_doubles_up_to_the_cap_with_jitter(attempt: int) -> None:
     """Half of each step is random; a server down for days never overflows the delay."""
     step = min(2.0, 0.1 * 2 ** min(attempt - 1, 32))
-    assert step / 2 <= _backoff(attempt, cap=2.0) <= step
+    assert step / 2 <= backoff(attempt, cap=2.0) <= step
 
 
 def test_build_sinks_chooses_null_sinks_when_unconfigured() -> None:

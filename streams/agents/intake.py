@@ -1,0 +1,116 @@
+"""The per-event error policy, written once: how an agent decodes each message and what
+happens to one it cannot process.
+
+- A message that breaks the event contract goes to the dead-letter topic with the
+  contract's reason.
+- An exception raised by the domain code for one event (a bug, or an input the rules do not
+  foresee) dead-letters that event with reason ``internal: <type>: <message>``, its topic,
+  partition and offset, is logged with its traceback, and the batch goes on: the state the
+  event would have changed is left as it was, because planners are pure and their plans
+  are applied only once they are made.
+- Every message read and every dead letter is counted in the pipeline health.
+
+Dead letters are queued while the batch is planned and delivered with the batch's other
+outputs (:meth:`Intake.deliver`), before the batch is acknowledged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import ParamSpec, TypeVar
+
+from lugang.contract import DeadLetter, Event, InvalidEvent, RawBytes, parse_event
+from lugang.reference import Reference
+from streams.agents.ports import Message, Outbox, Received
+from streams.state import PipelineCounters
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def internal_reason(exc: BaseException) -> str:
+    """The dead-letter reason of an event whose processing raised ``exc``."""
+    return f"internal: {type(exc).__name__}: {exc}"
+
+
+def dead_letter(message: Message, reason: str, at: datetime) -> bytes:
+    """The dead-letter record of ``message`` (JSON, see ``lugang.contract.DeadLetter``)."""
+    letter = DeadLetter(
+        value=RawBytes.of(message.value or b""),
+        key=None if message.key is None else RawBytes.of(message.key),
+        reason=reason,
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        dead_lettered_at=at,
+    )
+    return letter.model_dump_json().encode()
+
+
+class Intake:
+    """Decodes an agent's messages and applies the per-event error policy."""
+
+    def __init__(
+        self,
+        topic_prefix: str,
+        reference: Reference,
+        dead_letters: Outbox,
+        counters: PipelineCounters,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._prefix = topic_prefix
+        self._reference = reference
+        self._dead_letters = dead_letters
+        self._counters = counters
+        self._clock = clock
+        self._queued: list[tuple[bytes | None, bytes]] = []
+
+    def kind(self, topic: str) -> str:
+        """The topic kind (``trains``, ``containers``, ...) of a topic name."""
+        return topic.removeprefix(self._prefix)
+
+    def decode(self, received: Received) -> Event | None:
+        """The validated event of a message, or None after dead-lettering it."""
+        message = received.message
+        kind = self.kind(message.topic)
+        self._counters.count(kind, "events")
+        try:
+            return parse_event(kind, message.value or b"", self._reference)
+        except InvalidEvent as exc:
+            self.reject(received, exc.reason)
+            return None
+
+    def attempt(
+        self, received: Received, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+    ) -> T | None:
+        """``work(*args, **kwargs)`` for the event ``received``; None after dead-lettering
+        the event when it raises (the policy above)."""
+        try:
+            return work(*args, **kwargs)
+        except Exception as exc:  # the policy: one event's failure is that event's alone
+            message = received.message
+            log.exception(
+                "%s[%d] offset %d: processing failed; dead-lettered",
+                message.topic,
+                message.partition,
+                message.offset,
+            )
+            self.reject(received, internal_reason(exc))
+            return None
+
+    def reject(self, received: Received, reason: str) -> None:
+        """Queue ``received`` for the dead-letter topic with ``reason``."""
+        message = received.message
+        self._counters.count(self.kind(message.topic), "dead_letters")
+        self._queued.append((message.key, dead_letter(message, reason, self._clock())))
+
+    async def deliver(self) -> None:
+        """Send the queued dead letters and return once Kafka has them."""
+        queued, self._queued = self._queued, []
+        for key, value in queued:
+            await self._dead_letters.send(key, value)
+        await self._dead_letters.delivered()

@@ -1,0 +1,204 @@
+"""The ``movements`` agent: reads ``containers`` and ``reefer`` together (both keyed by
+container, so one container's moves and readings meet on one partition), counts container
+moves as day facts and runs each reefer's cold-chain track.
+
+Per batch: group the messages by container; for each, decode and fold its moves and
+readings into its track (:mod:`streams.domain.reefer`); then deliver (reading and exception
+points, the open-exceptions table and the pages, the counted moves, the dead letters), and
+only then write the tracks, which remember the offsets they applied: a crash in between
+makes a restart redo the batch, never skip it.
+
+A dry container gets no track: its moves are counted (facts are deduplicated by event id)
+and nothing else needs them; writing a track for each would be most of the worker's
+changelog traffic. A message a track has applied before a restart is skipped, unless the
+commit guard reads it again (it never reached an agent).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+
+from lugang.contract import ContainerEvent, Event, ReeferReading, size_type
+from lugang.reference import Reference
+from streams.agents.facts import send_facts
+from streams.agents.intake import Intake
+from streams.agents.ports import Message, Outbox, Received, Table
+from streams.decoded import Decoded
+from streams.domain.coldchain import Decision
+from streams.domain.counts import Fact, fact_of
+from streams.domain.reefer import Move, ReeferTrack, move, observe
+from streams.domain.watch import leaves_watch
+from streams.pager import Pager
+from streams.schema import points
+from streams.sinks.base import MetricSink
+
+Rereads = Callable[[str, int, int], bool]
+"""Whether the message at (topic, partition, offset) is read again by the commit guard."""
+
+
+@dataclass
+class _Outputs:
+    facts: list[Fact] = field(default_factory=list)
+    samples: list[points.Sample] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+    owners: list[Received] = field(default_factory=list)  # an event of each decision's box
+    tracks: dict[bytes, tuple[Received, ReeferTrack]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """What one message does: the container's track after it (None: a dry container, or
+    nothing to track) and what it produced."""
+
+    track: ReeferTrack | None
+    fact: Fact | None = None
+    decisions: tuple[Decision, ...] = ()
+    sample: points.Sample | None = None
+    late: str | None = None
+
+
+class MovementsAgent:
+    """Counts container moves and follows every reefer's cold chain."""
+
+    def __init__(
+        self,
+        intake: Intake,
+        reference: Reference,
+        allowed_lateness: timedelta,
+        tracks: Table,
+        open_exceptions: Table,
+        facts: Outbox,
+        metrics: MetricSink,
+        pager: Pager,
+        rereads: Rereads = lambda topic, partition, offset: False,
+    ) -> None:
+        self.intake = intake
+        self.reference = reference
+        self.lateness = allowed_lateness
+        self.tracks = tracks  # container id -> ReeferTrack JSON
+        self.open_exceptions = open_exceptions  # exception id -> ColdChainException JSON
+        self.facts = facts
+        self.metrics = metrics
+        self.pager = pager
+        self.rereads = rereads
+        self.decoded = Decoded(ReeferTrack.from_json, limit=20_000)
+
+    async def handle(self, batch: Sequence[Received]) -> None:
+        """Process one batch; return once everything it caused is delivered and written."""
+        by_container: dict[bytes, list[Received]] = defaultdict(list)
+        for received in batch:
+            by_container[received.message.key or b""].append(received)
+        out = _Outputs()
+        for key, events in by_container.items():
+            self._follow(key, events, out)
+        out.samples += [points.exception_sample(d.exception) for d in out.decisions]
+        await self.metrics.write(out.samples)
+        await self.metrics.flush()
+        await self._publish(out.decisions, out.owners)
+        await send_facts(self.facts, out.facts)
+        await self.intake.deliver()
+        for key, (owner, track) in out.tracks.items():
+            stored = track.to_json()
+            self.tracks.put(owner, key, stored)
+            self.decoded.remember(key, stored, track)
+        await self.tracks.delivered()
+
+    def _follow(self, key: bytes, events: list[Received], out: _Outputs) -> None:
+        """One container's messages of a batch: its counted moves, its decisions, and its
+        track (kept in ``out.tracks`` when it changed)."""
+        stored = self.tracks.get(key, events[0])
+        loaded = track = None if stored is None else self.decoded.get(key, stored)
+        for received in events:
+            message = received.message
+            applied = track is not None and track.seen(message.topic, message.offset)
+            if applied and not self.rereads(message.topic, message.partition, message.offset):
+                continue
+            event = self.intake.decode(received)
+            step = self.intake.attempt(received, self._step, key, track, event, message)
+            if step is None:
+                continue  # dead-lettered; the track stays as it was
+            track = step.track
+            if step.fact is not None:
+                out.facts.append(step.fact)
+            if step.sample is not None:
+                out.samples.append(step.sample)
+            if step.late is not None:
+                self.intake.reject(received, step.late)
+            out.decisions += step.decisions
+            out.owners += [events[0]] * len(step.decisions)
+        if track is not None and track is not loaded:
+            out.tracks[key] = (events[0], track)
+
+    def _step(
+        self, key: bytes, track: ReeferTrack | None, event: Event | None, message: Message
+    ) -> _Step:
+        """One decoded message (None: dead-lettered) onto the container's track, which
+        remembers its offset; a dry container's move is only counted."""
+        fact = None
+        if isinstance(event, ContainerEvent):
+            fact = fact_of(event, self.reference)
+            if track is None and not size_type(event.iso_equipment_code, self.reference).is_reefer:
+                return _Step(None, fact)
+        if track is None:
+            if event is None:
+                return _Step(None)  # dead-lettered, and nothing to track
+            track = ReeferTrack.new(key.decode())
+        step = _Step(track)
+        if isinstance(event, ContainerEvent):
+            step = self._move(track, event)
+        elif isinstance(event, ReeferReading):
+            step = self._observe(track, event)
+        moved = step.track
+        assert moved is not None  # noqa: S101 - a move or a reading keeps the track
+        return replace(step, track=moved.at_offset(message.topic, message.offset), fact=fact)
+
+    def _move(self, track: ReeferTrack, event: ContainerEvent) -> _Step:
+        home = event.location == self.reference.home.location
+        moved = Move(
+            event.event_id,
+            event.event_time,
+            event.commodity,
+            event.corridor,
+            event.train_id,
+            leaves=leaves_watch(event.event_type, home),
+        )
+        rules, profiles = self.reference.exception_rules, self.reference.commodities
+        track, made = move(track, moved, self.lateness, rules, profiles)
+        return _Step(track, decisions=tuple(made))
+
+    def _observe(self, track: ReeferTrack, reading: ReeferReading) -> _Step:
+        rules, profiles = self.reference.exception_rules, self.reference.commodities
+        track, made, verdict = observe(track, reading, self.lateness, rules, profiles)
+        step = _Step(track, decisions=tuple(made))
+        if verdict == "late":
+            minutes = self.lateness / timedelta(minutes=1)
+            late = (
+                f"late: reading_time {reading.reading_time.isoformat()} is more than "
+                f"{minutes:g} min older than the newest reading"
+            )
+            return replace(step, late=late)
+        if verdict == "applied":
+            commodity = reading.commodity or track.settled.commodity
+            profile = profiles.get(commodity) if commodity else None
+            corridor = reading.corridor or track.settled.corridor
+            sample = points.reading_sample(reading, commodity, profile, corridor)
+            return replace(step, sample=sample)
+        return step
+
+    async def _publish(self, decisions: list[Decision], owners: list[Received]) -> None:
+        """Open and close the exceptions in the open-exceptions table, then page; each
+        exception is written in the partition of its container's ``owners`` event, so a
+        close never overtakes its open when the table is restored."""
+        for decision, owner in zip(decisions, owners, strict=True):
+            exception = decision.exception
+            key = exception.exception_id.encode()
+            if exception.status == "OPEN":
+                self.open_exceptions.put(owner, key, exception.model_dump_json().encode())
+            else:
+                self.pager.live_gaps.discard(exception.exception_id)
+                self.open_exceptions.put(owner, key, None)
+        await self.open_exceptions.delivered()
+        await self.pager.page([d.exception for d in decisions])

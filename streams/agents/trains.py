@@ -1,0 +1,87 @@
+"""The ``trains`` agent (key: train id): counts train runs and measures transit times.
+
+Per batch: decode each train event, plan it (:func:`streams.domain.transit.plan_train`),
+remember departures and arrivals; then deliver the transit points and the counted runs,
+then wait for the table writes, so the batch can be acknowledged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from lugang.contract import TrainEvent
+from lugang.reference import Reference
+from streams.agents.facts import send_facts
+from streams.agents.intake import Intake
+from streams.agents.ports import Outbox, Received, Table
+from streams.domain.counts import Fact
+from streams.domain.transit import Transit, plan_train
+from streams.schema import points
+from streams.sinks.base import MetricSink
+
+
+@dataclass
+class _Outputs:
+    facts: list[Fact] = field(default_factory=list)
+    samples: list[points.Sample] = field(default_factory=list)
+
+
+class TrainsAgent:
+    """Counts runs (as day facts for the days agent) and writes transit times."""
+
+    def __init__(
+        self,
+        intake: Intake,
+        reference: Reference,
+        departures: Table,
+        arrivals: Table,
+        facts: Outbox,
+        metrics: MetricSink,
+    ) -> None:
+        self.intake = intake
+        self.reference = reference
+        self.departures = departures  # outbound train id -> departure time (ISO)
+        self.arrivals = arrivals  # outbound train id -> arrival time (ISO): reefers leave watch
+        self.facts = facts
+        self.metrics = metrics
+
+    async def handle(self, batch: Sequence[Received]) -> None:
+        """Process one batch; return once everything it caused is delivered and written."""
+        out = _Outputs()
+        for received in batch:
+            train = self.intake.decode(received)
+            if isinstance(train, TrainEvent):
+                self.intake.attempt(received, self._apply, received, train, out)
+        await self.metrics.write(out.samples)
+        await self.metrics.flush()
+        await send_facts(self.facts, out.facts)
+        await self.intake.deliver()
+        await self.departures.delivered()
+        await self.arrivals.delivered()
+
+    def _apply(self, received: Received, train: TrainEvent, out: _Outputs) -> None:
+        key = train.train_id.encode()
+        stored = self.departures.get(key, received)
+        departed = None if stored is None else datetime.fromisoformat(stored.decode())
+        plan = plan_train(train, departed, self.reference)
+        sample = None if plan.transit is None else _transit_sample(plan.transit)
+        if plan.fact is not None:
+            out.facts.append(plan.fact)
+        if plan.departure is not None:
+            self.departures.put(received, key, plan.departure.isoformat().encode())
+        if plan.arrival is not None:
+            self.arrivals.put(received, key, plan.arrival.isoformat().encode())
+        if sample is not None:
+            out.samples.append(sample)
+
+
+def _transit_sample(transit: Transit) -> points.Sample:
+    return points.transit_sample(
+        transit.train_id,
+        transit.corridor,
+        transit.departed_at,
+        transit.arrived_at,
+        transit.benchmark_h,
+    )

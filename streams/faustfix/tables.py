@@ -1,0 +1,88 @@
+"""faust's tables and topics behind the agents' Protocols (``streams.agents.ports``).
+
+Private API used here, and why:
+
+- ``faust.streams._current_event``: a table writes a key to the changelog partition (and
+  the RocksDB partition) of the *current event*, and batches taken with ``take_events``
+  leave none set; so before touching a key the agent names an event of that key, whose
+  partition is the key's.
+- ``table.data`` and ``table.send_changelog``: ``table[key] = value`` only queues its
+  changelog message; faust flushes that queue before it commits offsets, but the flush
+  gives up when no message leaves within 0.1 s (``ProducerBuffer.flush_atmost``), so on
+  a busy worker an offset could be committed ahead of the state it depends on, and
+  SIGKILL lost the write. Writes go to the store and the changelog here, and the agent
+  awaits their delivery before it takes its next batch (which acknowledges this one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Iterable
+from typing import Any
+
+import faust
+
+from streams.agents.ports import Received
+
+
+def as_current(event: Received) -> None:
+    """Make ``event`` faust's current event, as iterating a stream does one at a time."""
+    faust.streams._current_event.set(weakref.ref(event))  # type: ignore[arg-type]
+
+
+class FaustTable:
+    """A faust table of raw bytes (keys and values) as a :class:`~streams.agents.ports.Table`."""
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+        self._deliveries: list[asyncio.Future[Any]] = []
+
+    def get(self, key: bytes, owner: Received | None = None) -> bytes | None:
+        if owner is not None:
+            as_current(owner)
+        value: bytes | None = self.table.get(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.table
+
+    def items(self) -> Iterable[tuple[bytes, bytes]]:
+        items: Iterable[tuple[bytes, bytes]] = self.table.items()
+        return items
+
+    def values(self) -> Iterable[bytes]:
+        values: Iterable[bytes] = self.table.values()
+        return values
+
+    def put(self, owner: Received, key: bytes, value: bytes | None) -> None:
+        as_current(owner)
+        partition = owner.message.partition
+        data = self.table.data
+        if value is None:
+            if key in data:
+                del data[key]
+            sent = self.table.send_changelog(partition, key, None, value_serializer="raw")
+        else:
+            data[key] = value
+            sent = self.table.send_changelog(partition, key, value)
+        self._deliveries.append(sent)
+
+    async def delivered(self) -> None:
+        deliveries, self._deliveries = self._deliveries, []
+        await asyncio.gather(*deliveries)
+
+
+class FaustOutbox:
+    """A faust topic as an :class:`~streams.agents.ports.Outbox`."""
+
+    def __init__(self, topic: Any) -> None:
+        self.topic = topic
+        self._deliveries: list[asyncio.Future[Any]] = []
+
+    async def send(self, key: bytes | None, value: bytes) -> None:
+        self._deliveries.append(await self.topic.send(key=key, value=value))
+
+    async def delivered(self) -> None:
+        deliveries, self._deliveries = self._deliveries, []
+        await asyncio.gather(*deliveries)

@@ -1,0 +1,120 @@
+"""The worker's state shared by its agents, timers and web pages.
+
+- :class:`DayBook`: the per-day totals (a global table every worker can read), decoded
+  once;
+- :class:`LiveGaps`: TELEMETRY_GAPs the live silence check opened on this worker;
+- :class:`PipelineCounters`: events and dead letters per input topic kind since the last
+  health report;
+- :class:`AgentStates`: whether each agent runs, and why one stopped.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from lugang.contract import ColdChainException
+from streams.agents.ports import Received, Table
+from streams.decoded import Decoded
+from streams.domain.counts import DayTotals
+
+
+class DayBook:
+    """The per-day totals, keyed by local ISO date, in a table of JSON values."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self._decoded: Decoded[DayTotals] = Decoded(DayTotals.model_validate_json, limit=1000)
+
+    def year(self, year: int | None = None) -> dict[date, DayTotals]:
+        """The totals of every day (of ``year``) this worker can see. Values are shared:
+        copy one before changing it."""
+        totals = {}
+        for key, value in self.table.items():
+            day = date.fromisoformat(key.decode())
+            if year is None or day.year == year:
+                totals[day] = self._decoded.get(key, value)
+        return totals
+
+    def put(self, owner: Received, totals: DayTotals) -> None:
+        """Store the totals of their day (in the partition of ``owner``)."""
+        key, value = totals.day.isoformat().encode(), totals.model_dump_json().encode()
+        self.table.put(owner, key, value)
+        self._decoded.remember(key, value, totals)
+
+
+class LiveGaps:
+    """The TELEMETRY_GAPs the live silence check opened on this worker (not in a table:
+    the check finds the same gap, with the same id, every time until a reading comes)."""
+
+    def __init__(self) -> None:
+        self._gaps: dict[str, ColdChainException] = {}
+
+    def add(self, gaps: Iterable[ColdChainException]) -> None:
+        self._gaps.update((gap.exception_id, gap) for gap in gaps)
+
+    def discard(self, exception_id: str) -> None:
+        self._gaps.pop(exception_id, None)
+
+    def all(self) -> list[ColdChainException]:
+        return list(self._gaps.values())
+
+
+Figure = Literal["events", "dead_letters"]
+
+
+class PipelineCounters:
+    """Events read and dead letters sent per topic kind, since :meth:`take` last ran."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[tuple[str, Figure]] = Counter()
+
+    def count(self, kind: str, figure: Figure) -> None:
+        self._counts[kind, figure] += 1
+
+    def take(self) -> Counter[tuple[str, Figure]]:
+        """The counts so far; counting starts again from zero."""
+        counts, self._counts = self._counts, Counter()
+        return counts
+
+
+@dataclass(frozen=True, slots=True)
+class AgentState:
+    """Whether one agent runs; ``reason`` says why one that stopped did."""
+
+    running: bool
+    reason: str | None = None
+    died: bool = False
+    """Stopped by an exception (not by the worker stopping)."""
+
+
+class AgentStates:
+    """Each agent's state, for ``/health`` and the pipeline-health measurement."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self._states = {name: AgentState(False, "not started") for name in names}
+
+    def running(self, name: str) -> None:
+        self._states[name] = AgentState(True)
+
+    def stopped(self, name: str, reason: str) -> None:
+        self._states[name] = AgentState(False, reason)
+
+    def died(self, name: str, reason: str) -> None:
+        self._states[name] = AgentState(False, reason, died=True)
+
+    @property
+    def dead(self) -> list[str]:
+        """The agents an exception stopped."""
+        return [name for name, state in self._states.items() if state.died]
+
+    def all(self) -> dict[str, AgentState]:
+        return dict(self._states)
+
+    @property
+    def healthy(self) -> bool:
+        """Whether every agent runs."""
+        return all(state.running for state in self._states.values())

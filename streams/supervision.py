@@ -1,0 +1,76 @@
+"""How an agent runs, and what happens when one dies.
+
+An agent takes its stream in batches and hands each to its handler; the batch is
+acknowledged only when the handler returned (``streams.faustfix.take``). A handler that
+raises (outside the per-event policy of ``streams.agents.intake``: a sink refusing for
+good, a bug in the batch's own code) stops the agent. A worker whose agent stopped must not
+look healthy while its partitions go unprocessed: the agent is marked stopped with the
+reason (``/health`` answers 503, the pipeline-health measurement says ``running = 0``)
+and the worker is stopped so that it exits non-zero; compose or systemd restart it, and
+the restart redoes the unacknowledged batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any, Final
+
+from streams.agents.ports import Received
+from streams.faustfix.take import take_events
+from streams.state import AgentStates
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE: Final = 2000
+BATCH_SECONDS: Final = 0.5
+STOP_GRACE_S: Final = 30.0
+"""How long a worker stopping after an agent's death may take before it is ended hard."""
+
+EXIT_AGENT_DIED: Final = 70
+"""The exit status of a worker stopped because an agent died (``EX_SOFTWARE``)."""
+
+Handler = Callable[[Sequence[Received]], Awaitable[None]]
+OnCrash = Callable[[str, BaseException], None]
+Stream = Any
+"""A faust stream of raw bytes (``faust.StreamT`` does not declare ``take_events``)."""
+
+
+def stop_this_process(agent: str, exc: BaseException) -> None:
+    """Stop the worker as an operator would (SIGTERM), and end it hard if that hangs."""
+    log.critical("agent %s died (%s: %s); stopping the worker", agent, type(exc).__name__, exc)
+    os.kill(os.getpid(), signal.SIGTERM)
+    timer = threading.Timer(STOP_GRACE_S, os._exit, (EXIT_AGENT_DIED,))
+    timer.daemon = True
+    timer.start()
+
+
+def supervised(
+    name: str,
+    handle: Handler,
+    states: AgentStates,
+    on_crash: OnCrash = stop_this_process,
+    batch_size: int = BATCH_SIZE,
+    batch_seconds: float = BATCH_SECONDS,
+) -> Callable[[Stream], AsyncIterator[None]]:
+    """The faust agent function of ``handle``: batches in, one ``None`` out per batch."""
+
+    async def agent(stream: Stream) -> AsyncIterator[None]:
+        states.running(name)
+        try:
+            async for batch in take_events(stream, batch_size, batch_seconds):
+                await handle(batch)
+                yield None
+        except Exception as exc:
+            log.exception("agent %s died; its batch is not acknowledged", name)
+            states.died(name, f"{type(exc).__name__}: {exc}")
+            on_crash(name, exc)
+            raise
+        except BaseException:
+            states.stopped(name, "stopped")
+            raise
+
+    return agent

@@ -1,0 +1,143 @@
+"""The worker's timers: re-sending open alerts, the live silence check, pipeline health."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import UTC, datetime
+
+from lugang.contract import TOPIC_KINDS, ColdChainException
+from lugang.reference import Reference
+from streams.agents.ports import Table
+from streams.domain.reefer import ReeferTrack, silence
+from streams.domain.status import compute_status
+from streams.domain.watch import silence_watched
+from streams.pager import Pager
+from streams.schema import points
+from streams.schema.health import SinkHealth, TopicHealth, health_samples
+from streams.sinks.base import MetricSink
+from streams.sinks.base import SinkHealth as SinkCounters
+from streams.state import AgentStates, DayBook, PipelineCounters
+
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AlertResender:
+    """Re-sends firing alerts (Alertmanager resolves an alert it stops hearing about), and
+    raises or resolves today's 天天班 warnings."""
+
+    def __init__(
+        self,
+        open_exceptions: Table,
+        book: DayBook,
+        pager: Pager,
+        reference: Reference,
+        clock: Clock = _utc_now,
+    ) -> None:
+        self.open_exceptions = open_exceptions
+        self.book = book
+        self.pager = pager
+        self.reference = reference
+        self.clock = clock
+
+    async def __call__(self) -> None:
+        now = self.clock()
+        today = now.astimezone(self.reference.home.tz).date()
+        opened = [ColdChainException.model_validate_json(v) for v in self.open_exceptions.values()]
+        status = compute_status(self.book.year(today.year), self.reference, today, now)
+        await self.pager.page(opened, status.daily_service, today)
+
+
+class SilenceCheck:
+    """Live: opens the TELEMETRY_GAP of each watched reefer of this worker that has been
+    silent too long (on replay, the next reading finds the gap from event time)."""
+
+    def __init__(
+        self,
+        tracks: Table,
+        arrivals: Table,
+        metrics: MetricSink,
+        pager: Pager,
+        reference: Reference,
+        clock: Clock = _utc_now,
+    ) -> None:
+        self.tracks = tracks
+        self.arrivals = arrivals
+        self.metrics = metrics
+        self.pager = pager
+        self.reference = reference
+        self.clock = clock
+
+    async def __call__(self) -> None:
+        now = self.clock()
+        rules, profiles = self.reference.exception_rules, self.reference.commodities
+        found: list[ColdChainException] = []
+        for value in self.tracks.values():
+            track = ReeferTrack.from_json(value)
+            if silence_watched(track, now, self.arrivals):
+                found += [d.exception for d in silence(track, now, rules, profiles)]
+        self.pager.live_gaps.add(found)
+        await self.metrics.write([points.exception_sample(e) for e in found])
+        await self.metrics.flush()
+        await self.pager.page(found)
+
+
+class HealthReport:
+    """Every ``INTERVAL_S``: events, dead letters and lag per input topic, the sinks'
+    retries and errors, and whether each agent runs (Pipeline health dashboard, alert
+    rules)."""
+
+    def __init__(
+        self,
+        worker: str,
+        counters: PipelineCounters,
+        agents: AgentStates,
+        sinks: Mapping[str, SinkCounters],
+        metrics: MetricSink,
+        lag: Callable[[], Awaitable[Mapping[str, int]]],
+        clock: Clock = _utc_now,
+    ) -> None:
+        self.worker = worker
+        self.counters = counters
+        self.agents = agents
+        self.sinks = sinks
+        self.metrics = metrics
+        self.lag = lag
+        self.clock = clock
+        self._reported: dict[str, SinkHealth] = {}
+
+    async def __call__(self) -> None:
+        lag = await self.lag()
+        counts = self.counters.take()
+        topics = {
+            kind: TopicHealth(
+                counts[kind, "events"], counts[kind, "dead_letters"], lag.get(kind, 0)
+            )
+            for kind in TOPIC_KINDS
+        }
+        running = {name: state.running for name, state in self.agents.all().items()}
+        samples = health_samples(self.worker, self.clock(), topics, self._sink_deltas(), running)
+        await self.metrics.write(samples)
+        await self.metrics.flush()
+
+    def _sink_deltas(self) -> dict[str, SinkHealth]:
+        """Each sink's retries and errors since the last report."""
+        deltas = {}
+        for name, sink in self.sinks.items():
+            seen = SinkHealth(sink.retries, sink.errors)
+            before = self._reported.get(name, SinkHealth(0, 0))
+            deltas[name] = SinkHealth(seen.retries - before.retries, seen.errors - before.errors)
+            self._reported[name] = seen
+        return deltas
+
+
+def lag_by_kind(positions: Iterable[tuple[str, int]]) -> Counter[str]:
+    """Sum per topic kind of (kind, records behind) pairs."""
+    lag: Counter[str] = Counter()
+    for kind, behind in positions:
+        lag[kind] += max(0, behind)
+    return lag

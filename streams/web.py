@@ -1,0 +1,45 @@
+"""The worker's web pages: ``/status`` (figures against the plan, open exceptions) and
+``/health`` (whether every agent runs)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import orjson
+
+from lugang.reference import Reference
+from streams.agents.ports import Table
+from streams.domain.status import compute_status
+from streams.state import AgentStates, DayBook, LiveGaps
+
+
+def status_body(
+    query: dict[str, str],
+    reference: Reference,
+    book: DayBook,
+    open_exceptions: Table,
+    live_gaps: LiveGaps,
+) -> dict[str, Any]:
+    """The ``/status`` answer: figures as of ``?date=YYYY-MM-DD`` (default: today in the
+    port's time zone); ``?now=`` (RFC 3339) sets the clock of the 天天班 warning, e.g. a
+    simulated one."""
+    clock = query.get("now")
+    now = datetime.fromisoformat(clock) if clock else datetime.now(UTC)
+    as_of = query.get("date")
+    day = date.fromisoformat(as_of) if as_of else now.astimezone(reference.home.tz).date()
+    status = compute_status(book.year(day.year), reference, day, now)
+    body: dict[str, Any] = orjson.loads(status.model_dump_json())
+    opened = {e["exception_id"]: e for e in map(orjson.loads, open_exceptions.values())}
+    opened.update((e.exception_id, orjson.loads(e.model_dump_json())) for e in live_gaps.all())
+    body["open_exceptions"] = list(opened.values())
+    return body
+
+
+def health_body(agents: AgentStates) -> tuple[int, dict[str, Any]]:
+    """The ``/health`` answer and its HTTP status: 200 while every agent runs, else 503."""
+    states = {
+        name: {"running": state.running, "reason": state.reason}
+        for name, state in agents.all().items()
+    }
+    return (200 if agents.healthy else 503), {"healthy": agents.healthy, "agents": states}

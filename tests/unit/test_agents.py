@@ -1,0 +1,319 @@
+"""Each agent in process, without a broker: fake tables, topics and sinks (tests/fakes.py)
+implementing the Protocols the real ones implement. What is checked: counting,
+dead-lettering (contract failures, late readings, and the per-event policy for an event
+the domain code raises on), deduplication of redelivered messages, paging, and that a batch
+delivers everything before its table writes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
+
+import pytest
+
+from lugang.reference import default_reference
+from streams.agents.days import DaysAgent
+from streams.agents.facts import FACTS
+from streams.agents.intake import Intake
+from streams.agents.movements import MovementsAgent
+from streams.agents.trains import TrainsAgent
+from streams.domain.counts import DayTotals
+from streams.pager import Pager
+from streams.schema import points
+from streams.state import DayBook, LiveGaps, PipelineCounters
+from tests.fakes import (
+    FakeAlertSink,
+    FakeEvent,
+    FakeMetricSink,
+    MemoryOutbox,
+    MemoryTable,
+    Topic,
+)
+
+REF = default_reference()
+NOW = datetime(2026, 3, 16, 12, 0, tzinfo=UTC)
+T = TypeVar("T")
+
+
+def run(coroutine: Awaitable[T]) -> T:
+    async def wrapped() -> T:
+        return await coroutine
+
+    return asyncio.run(wrapped())
+
+
+def depa(event_id: str, train: str, at: str, corridor: str = "HHW-QZH") -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "event_type": "DEPA",
+        "train_id": train,
+        "corridor": corridor,
+        "location": "HHW",
+        "direction": "OUTBOUND",
+        "event_time": at,
+        "wagons": 50,
+    }
+
+
+def arri(event_id: str, train: str, at: str) -> dict[str, Any]:
+    return {**depa(event_id, train, at), "event_type": "ARRI", "location": "CNQZH"}
+
+
+def load(event_id: str, box: str, at: str, code: str = "45R1") -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "event_type": "LOAD",
+        "equipment_reference": box,
+        "iso_equipment_code": code,
+        "empty_indicator": "LADEN",
+        "train_id": "X9001",
+        "corridor": "HHW-QZH",
+        "direction": "OUTBOUND",
+        "location": "HHW",
+        "event_time": at,
+        "gross_weight_kg": 26000,
+        "commodity": "citrus",
+    }
+
+
+def reading(event_id: str, box: str, at: datetime, supply: float) -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "equipment_reference": box,
+        "reading_time": at.isoformat(),
+        "setpoint_c": 6.0,
+        "supply_air_c": supply,
+        "return_air_c": supply + 0.8,
+        "humidity_pct": 90,
+        "power_on": True,
+        "commodity": "citrus",
+        "corridor": "HHW-QZH",
+    }
+
+
+class Harness:
+    """The three agents wired as the worker wires them, on fakes."""
+
+    def __init__(self) -> None:
+        self.dead_letters = MemoryOutbox()
+        self.facts = MemoryOutbox()
+        self.metrics = FakeMetricSink()
+        self.alerts = FakeAlertSink()
+        self.counters = PipelineCounters()
+        self.departures, self.arrivals = MemoryTable(), MemoryTable()
+        self.tracks, self.open_exceptions = MemoryTable(), MemoryTable()
+        self.days = MemoryTable()
+        self.live_gaps = LiveGaps()
+        self.trains = TrainsAgent(
+            self.intake(), REF, self.departures, self.arrivals, self.facts, self.metrics
+        )
+        pager = Pager(self.alerts, REF, self.live_gaps, clock=lambda: NOW)
+        self.movements = MovementsAgent(
+            self.intake(),
+            REF,
+            timedelta(minutes=10),
+            self.tracks,
+            self.open_exceptions,
+            self.facts,
+            self.metrics,
+            pager,
+        )
+        self.book = DayBook(self.days)
+        self.day_agent = DaysAgent(self.intake(), REF, self.book, self.metrics, clock=lambda: NOW)
+
+    def intake(self) -> Intake:
+        return Intake("", REF, self.dead_letters, self.counters, clock=lambda: NOW)
+
+    def sent_facts(self) -> list[str]:
+        return [f.event_id for _, value in self.facts.sent for f in FACTS.validate_json(value)]
+
+    async def count_days(self) -> None:
+        """Hand the facts sent so far to the days agent, as the day-facts topic would."""
+        topic = Topic("day-facts")
+        await self.day_agent.handle([topic.event("facts", value) for _, value in self.facts.sent])
+
+
+# -- trains ---------------------------------------------------------------------------------
+
+
+def test_trains_count_runs_and_measure_transit() -> None:
+    h, topic = Harness(), Topic("trains")
+    batch = [
+        topic.event("X9001", depa("d1", "X9001", "2026-03-15T09:20:00+08:00")),
+        topic.event("X9001", arri("a1", "X9001", "2026-03-16T13:20:00+08:00")),
+    ]
+    run(h.trains.handle(batch))
+    assert h.sent_facts() == ["d1"]
+    transit = h.metrics.measurement(points.TRANSIT)
+    assert [s.fields["hours"] for s in transit] == [28.0]
+    assert b"X9001" in h.departures and b"X9001" in h.arrivals
+    assert h.departures.pending == 0 and h.facts.undelivered == 0
+
+
+def test_a_poison_train_event_is_dead_lettered_and_the_rest_of_its_batch_counted() -> None:
+    """An arrival dated before its departure made the domain raise: it once crashed the
+    agent and acknowledged the whole batch unprocessed."""
+    h, topic = Harness(), Topic("trains", partition=3)
+    batch = [
+        topic.event("X9001", depa("d1", "X9001", "2026-03-15T09:20:00+08:00")),
+        topic.event("X9002", depa("d2", "X9002", "2026-03-15T10:00:00+08:00", "HHW-VTE")),
+        topic.event("X9001", arri("bad", "X9001", "2026-03-14T09:00:00+08:00")),
+        topic.event("X9003", depa("d3", "X9003", "2026-03-15T11:00:00+08:00")),
+        topic.event("X9001", arri("a1", "X9001", "2026-03-16T13:20:00+08:00")),
+    ]
+    run(h.trains.handle(batch))
+    assert h.sent_facts() == ["d1", "d2", "d3"]
+    [letter] = h.dead_letters.dead_letters()
+    assert letter.reason.startswith("internal: ValueError: train X9001: arrived")
+    assert (letter.topic, letter.partition, letter.offset) == ("trains", 3, 2)
+    assert letter.value.data == batch[2].message.value.decode()  # type: ignore[union-attr]
+    assert h.counters.take()["trains", "dead_letters"] == 1
+    assert len(h.metrics.measurement(points.TRANSIT)) == 1  # the good arrival's
+
+
+def test_trains_dead_letter_a_contract_failure_with_its_reason() -> None:
+    h, topic = Harness(), Topic("trains")
+    batch = [
+        topic.event("X9001", b"{not json"),
+        topic.event("X9001", depa("d1", "X9001", "2026-03-15T09:20:00+08:00")),
+    ]
+    run(h.trains.handle(batch))
+    [letter] = h.dead_letters.dead_letters()
+    assert not letter.reason.startswith("internal")
+    assert h.sent_facts() == ["d1"]
+
+
+# -- movements ------------------------------------------------------------------------------
+
+BOX = "TGHU1000018"
+START = datetime(2026, 3, 15, 8, 0, tzinfo=UTC)
+
+
+def excursion(topic: Topic, box: str = BOX, minutes: int = 60) -> list[FakeEvent]:
+    """Readings every 5 minutes: in band, then 16 °C (citrus band 3 to 9 °C) from minute
+    10 for ``minutes``, then in band again."""
+    events = []
+    for step in range(0, 10 + minutes + 30, 5):
+        out = 10 <= step < 10 + minutes
+        at = START + timedelta(minutes=step)
+        events.append(topic.event(box, reading(f"r{step}", box, at, 16.0 if out else 6.0)))
+    return events
+
+
+def test_movements_count_moves_and_page_an_excursion_once() -> None:
+    h = Harness()
+    containers, reefer = Topic("containers"), Topic("reefer")
+    moves = [
+        containers.event(BOX, load("l1", BOX, "2026-03-15T15:30:00+08:00")),
+        containers.event(
+            "MSKU9070323", load("l2", "MSKU9070323", "2026-03-15T15:40:00+08:00", "45G1")
+        ),
+    ]
+    readings = excursion(reefer)
+    run(h.movements.handle(moves + readings))
+    assert sorted(h.sent_facts()) == ["l1", "l2"]
+    kinds = [alert.labels["kind"] for alert in h.alerts.fired]
+    assert kinds.count("HIGH") == 2  # fired, then resolved
+    assert [a.ends_at is not None and a.ends_at <= NOW for a in h.alerts.fired] == [False, True]
+    assert h.open_exceptions.data == {}  # opened and closed in the batch
+    assert len(h.metrics.measurement(points.REEFER_READING)) == len(readings)
+    assert list(h.tracks.data) == [BOX.encode()]  # the dry box gets no track
+    assert h.tracks.pending == 0 and h.dead_letters.sent == []
+
+    # The same messages again (a restart before the commit): nothing new.
+    fired, samples = len(h.alerts.fired), len(h.metrics.samples)
+    run(h.movements.handle(moves + readings))
+    assert len(h.alerts.fired) == fired
+    assert len(h.metrics.samples) == samples
+
+
+def test_movements_keep_an_open_exception_in_its_table_until_it_closes() -> None:
+    h, reefer = Harness(), Topic("reefer")
+    readings = excursion(reefer, minutes=60)
+    run(h.movements.handle(readings[:10]))  # out of band from minute 10 to 45
+    [opened] = h.open_exceptions.data.values()
+    assert b'"HIGH"' in opened
+    run(h.movements.handle(readings[10:]))
+    assert h.open_exceptions.data == {}
+
+
+def test_movements_dead_letter_a_late_reading() -> None:
+    h, reefer = Harness(), Topic("reefer")
+    batch = [
+        reefer.event(BOX, reading("r1", BOX, START, 6.0)),
+        reefer.event(BOX, reading("r2", BOX, START + timedelta(hours=1), 6.0)),
+        reefer.event(BOX, reading("r0", BOX, START - timedelta(minutes=30), 6.0)),
+    ]
+    run(h.movements.handle(batch))
+    [letter] = h.dead_letters.dead_letters()
+    assert letter.reason.startswith("late: reading_time")
+    assert letter.offset == 2
+
+
+def test_a_poison_reading_is_dead_lettered_and_the_track_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    h, reefer = Harness(), Topic("reefer")
+    from streams.agents import movements
+    from streams.domain.reefer import observe as real
+
+    def observe(track: Any, reading: Any, *args: Any) -> Any:
+        if reading.event_id == "r15":
+            raise ZeroDivisionError("a bug in a rule")
+        return real(track, reading, *args)
+
+    monkeypatch.setattr(movements, "observe", observe)
+    readings = excursion(reefer)
+    run(h.movements.handle(readings))
+    [letter] = h.dead_letters.dead_letters()
+    assert letter.reason == "internal: ZeroDivisionError: a bug in a rule"
+    assert len(h.metrics.measurement(points.REEFER_READING)) == len(readings) - 1
+    assert [a.labels["kind"] for a in h.alerts.fired] == ["HIGH", "HIGH"]
+
+
+# -- days -----------------------------------------------------------------------------------
+
+
+def test_days_add_facts_once_and_write_the_aggregates() -> None:
+    h, trains, containers = Harness(), Topic("trains"), Topic("containers")
+    run(h.trains.handle([trains.event("X9001", depa("d1", "X9001", "2026-03-15T09:20:00+08:00"))]))
+    load_event = containers.event(BOX, load("l1", BOX, "2026-03-15T15:30:00+08:00"))
+    run(h.movements.handle([load_event]))
+    run(h.count_days())
+    totals = h.book.year(2026)
+    [day] = totals.values()
+    assert (day.total_runs, day.total_teu) == (1, 2.0)
+    assert h.metrics.measurement(points.TRAIN_RUNS_DAILY)
+
+    # The same facts again (a replay): no change, no new write.
+    writes = h.days.writes
+    run(h.count_days())
+    assert h.book.year(2026)[day.day] == day
+    assert h.days.writes == writes
+
+
+def test_days_dead_letter_a_message_that_is_not_facts() -> None:
+    h, topic = Harness(), Topic("day-facts")
+    good = FACTS.dump_json(
+        [
+            *FACTS.validate_python(
+                [
+                    {
+                        "event_id": "d1",
+                        "day": "2026-03-15",
+                        "kind": "TRAIN_RUN",
+                        "corridor": "HHW-QZH",
+                        "direction": "OUTBOUND",
+                        "service_group": "RAIL_SEA",
+                        "teu_category": "RAIL_SEA",
+                    }
+                ]
+            )
+        ]
+    )
+    run(h.day_agent.handle([topic.event("facts", b"garbage"), topic.event("facts", good)]))
+    [letter] = h.dead_letters.dead_letters()
+    assert letter.reason.startswith("internal: ValidationError")
+    assert isinstance(h.book.year(2026)[date(2026, 3, 15)], DayTotals)
