@@ -17,6 +17,7 @@ COPY lugang ./lugang
 COPY streams ./streams
 COPY producers ./producers
 COPY dashboards ./dashboards
+COPY entrypoints ./entrypoints
 RUN pip install --upgrade pip && pip install .
 
 FROM python:3.11-slim

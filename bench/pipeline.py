@@ -119,7 +119,9 @@ def year_recording(events: int, seed: int) -> Path:
     )
     partial = path.with_suffix(".partial")
     with partial.open("wb") as out:
-        written = write_recording(itertools.islice(simulate(config), events), out)
+        written = write_recording(
+            itertools.islice(simulate(config, default_reference()), events), out
+        )
     if written < events:
         partial.unlink()
         raise SystemExit(f"the simulation gave {written:,} records, fewer than {events:,}")

@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from stdnum import iso6346
 
 from lugang.contract import size_type
-from lugang.reference import Corridor, Reference, default_reference
+from lugang.reference import Corridor, Reference
 from producers.malformed import corrupt
 from producers.records import Record
 from producers.schedule import (
@@ -160,7 +160,7 @@ class SimulationSummary:
 
 def simulate(
     config: SimulationConfig,
-    reference: Reference | None = None,
+    reference: Reference,
     summary: SimulationSummary | None = None,
 ) -> Iterator[Record]:
     """The records of the simulated window, in order of their timestamps (emission time).
@@ -171,7 +171,6 @@ def simulate(
         ValueError: the reference has no targets for a year of the window (raised at
             once, not when iteration starts).
     """
-    reference = reference or default_reference()
     tz = reference.home.tz
     window = (
         epoch_ms(datetime.combine(config.start, time(), tz)),
