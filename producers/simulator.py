@@ -149,7 +149,8 @@ class SimulationSummary:
         ``excursion:short``, ``excursion:long`` and ``excursion:repeated``)."""
         return sum(n for name, n in self.injected.items() if name.partition(":")[0] == kind)
 
-    def _tally(self, record: Record, tags: Iterable[str]) -> None:
+    def tally(self, record: Record, tags: Iterable[str]) -> None:
+        """Count one emitted record and the faults (or the reefer trip) it carries."""
         self.records[record.topic] += 1
         for tag in tags:
             if tag == TRIP_TAG:
@@ -202,7 +203,7 @@ def _merge(
         while pending and pending[0][0] < until:
             timestamp, _, record, tags = heapq.heappop(pending)
             if start <= timestamp < end:
-                summary._tally(record, tags)
+                summary.tally(record, tags)
                 yield record
 
     for slot in operations.slots(start - horizon, end + horizon):

@@ -10,7 +10,8 @@ from typing import Any, TypeAlias
 from lugang.settings import Settings
 
 Handler: TypeAlias = Callable[[argparse.Namespace], int]
-Subparsers: TypeAlias = "argparse._SubParsersAction[Any]"
+# What ArgumentParser.add_subparsers returns; typeshed gives that class no public name.
+Subparsers: TypeAlias = "argparse._SubParsersAction[Any]"  # noqa: SLF001
 
 
 class CommandError(Exception):
