@@ -1,5 +1,6 @@
 # Lugang: the stream worker and the lugang command (simulate, replay, record, report).
-# Installs the same package the tests install (`pip install .` of this repository).
+# Installs the same package the tests install (`pip install .` of this repository), at the
+# versions pinned in requirements/prod.lock.
 #   docker build -t lugang .
 #   docker run --rm lugang --help
 # docker-compose.yml builds it for the worker and simulator services.
@@ -13,11 +14,14 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 RUN python -m venv /opt/lugang
 WORKDIR /src
 COPY pyproject.toml README.md ./
+# The pinned versions first (requirements/update.sh writes them), then Lugang alone.
+COPY requirements/prod.lock ./requirements/prod.lock
 COPY lugang ./lugang
 COPY streams ./streams
 COPY producers ./producers
 COPY dashboards ./dashboards
-RUN pip install --upgrade pip && pip install .
+COPY entrypoints ./entrypoints
+RUN pip install --upgrade pip && pip install -r requirements/prod.lock && pip install --no-deps .
 
 FROM python:3.11-slim
 ENV PATH=/opt/lugang/bin:$PATH \

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything Lugang needs on this machine:
-#   1. a virtual environment in .venv with Lugang and its development tools;
+#   1. a virtual environment in .venv with Lugang and its development tools, at the versions
+#      pinned in requirements/dev.lock (regenerate it with requirements/update.sh);
 #   2. (unless --python-only) the local servers the tests use, cached under
 #      ${LUGANG_CACHE:-~/.cache/lugang}: Apache Kafka jars, an influxd build, Alertmanager.
 # Safe to run again: each step is skipped when its result is already there.
@@ -22,13 +23,16 @@ python="${LUGANG_PYTHON:-python3}"
          "install Python 3.11 or newer and set LUGANG_PYTHON to it"
 
 venv="$root/.venv"
-stamp="$venv/.installed-$(sha256sum "$root/pyproject.toml" | cut -c1-16)"
+# Keyed on what decides the environment: pyproject.toml and the pinned versions.
+lock="$root/requirements/dev.lock"
+stamp="$venv/.installed-$(cat "$root/pyproject.toml" "$lock" | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   say "creating the virtual environment in .venv and installing Lugang (about a minute)"
   [ -x "$venv/bin/python" ] || "$python" -m venv "$venv" \
     || die "could not create a virtual environment" "install the venv module (Debian: python3-venv)"
   log="$venv/pip.log"
-  if ! { "$venv/bin/pip" install -q --upgrade pip && "$venv/bin/pip" install -q -e "$root[dev,bench]"; } >"$log" 2>&1; then
+  if ! { "$venv/bin/pip" install -q --upgrade pip && "$venv/bin/pip" install -q -r "$lock" \
+           && "$venv/bin/pip" install -q --no-deps -e "$root[dev,bench]"; } >"$log" 2>&1; then
     tail -n 30 "$log" >&2
     die "pip could not install Lugang's packages" "check that PyPI is reachable, then run ./install.sh again (log: $log)"
   fi

@@ -26,20 +26,20 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from bench.servers import ROOT
-from lugang.embedded import free_port
+from entrypoints.embedded import free_port
 
 T = TypeVar("T")
 
 POLL_S = 0.2
 """How often offsets and memory are sampled."""
 
-LUGANG_WORKER = [sys.executable, "-m", "lugang.cli", "worker"]
+LUGANG_WORKER = [sys.executable, "-m", "entrypoints.cli", "worker"]
 BARE_FAUST = [sys.executable, "-m", "bench.peers.bare_faust"]
 PROFILED_WORKER = [
     sys.executable,
     "-c",
     "import cProfile, sys\n"
-    "from lugang.cli import main\n"
+    "from entrypoints.cli import main\n"
     "profiler = cProfile.Profile()\n"
     "profiler.enable()\n"
     "try:\n"

@@ -119,7 +119,9 @@ def year_recording(events: int, seed: int) -> Path:
     )
     partial = path.with_suffix(".partial")
     with partial.open("wb") as out:
-        written = write_recording(itertools.islice(simulate(config), events), out)
+        written = write_recording(
+            itertools.islice(simulate(config, default_reference()), events), out
+        )
     if written < events:
         partial.unlink()
         raise SystemExit(f"the simulation gave {written:,} records, fewer than {events:,}")
@@ -421,6 +423,33 @@ def _verdict(ok: bool | None) -> str:
 
 def report(figures: Figures, args: argparse.Namespace, failures: dict[str, str]) -> None:
     """Print the figures as a table, the details behind them and the targets missed."""
+    lines = _input_lines(figures)
+    throughput, one_ok, two_ok = _throughput_lines(figures)
+    latency, memory_ok, alert_ok = _latency_lines(figures, args)
+    lines += throughput + latency + _detail_lines(figures, args, failures)
+    missed = [
+        name
+        for name, ok in [
+            ("one worker", one_ok),
+            ("two workers", two_ok),
+            ("memory", memory_ok),
+            ("alert latency", alert_ok),
+        ]
+        if ok is False
+    ]
+    lines.append("")
+    lines.append(
+        "targets: all met"
+        if not missed and not failures
+        else f"targets missed: {', '.join(missed) or 'none'}"
+        + (f"; failed measurements: {len(failures)}" if failures else "")
+        + ("" if args.profile or not missed else " (run with --profile for where time goes)")
+    )
+    print("\n".join(lines), flush=True)
+
+
+def _input_lines(figures: Figures) -> list[str]:
+    """The title and what went into the topics."""
     summary = figures.summary
     sent = summary.sent if summary else None
     lines = ["", f"Lugang pipeline benchmark ({PARTITIONS} partitions, local Apache Kafka)"]
@@ -434,6 +463,12 @@ def report(figures: Figures, args: argparse.Namespace, failures: dict[str, str])
             f"rejected by validation; published in {figures.publish_s:.0f} s "
             f"({figures.events / figures.publish_s:,.0f} records/s through ValidatingSender)"
         )
+    return lines
+
+
+def _throughput_lines(figures: Figures) -> tuple[list[str], bool | None, bool | None]:
+    """The throughput table, and whether one and two workers met their targets."""
+    lines: list[str] = []
     bare = figures.bare.rate if figures.bare else None
 
     def ratio(rate: float | None) -> str:
@@ -467,6 +502,14 @@ def report(figures: Figures, args: argparse.Namespace, failures: dict[str, str])
     lines += ["", f"{'throughput':<52} {'events/s':>10} {'x bare':>7}  {'target':<28} result"]
     lines += [f"{a:<52} {b:>10} {c:>7}  {d:<28} {e}" for a, b, c, d, e in rows]
 
+    return lines, one_ok, two_ok
+
+
+def _latency_lines(
+    figures: Figures, args: argparse.Namespace
+) -> tuple[list[str], bool | None, bool | None]:
+    """The latency and memory table, and whether memory and alert latency met their targets."""
+    lines: list[str] = []
     peak = figures.fleet[0] if figures.fleet else None
     memory_ok = None if peak is None else peak <= MEMORY_TARGET_MB
     alerts = figures.alerts
@@ -487,7 +530,18 @@ def report(figures: Figures, args: argparse.Namespace, failures: dict[str, str])
         f"{f'p99 < {ALERT_P99_TARGET_MS / 1000:g} s':<20} {_verdict(alert_ok)}"
     )
 
-    lines += ["", "details:"]
+    return lines, memory_ok, alert_ok
+
+
+def _detail_lines(
+    figures: Figures, args: argparse.Namespace, failures: dict[str, str]
+) -> list[str]:
+    """The details behind the tables, and the failed measurements."""
+    lines: list[str] = []
+    one = figures.one[0] if figures.one else None
+    two = figures.two[0] if figures.two else None
+    alerts = figures.alerts
+    lines = ["", "details:"]
     for name, through in [
         ("aiokafka", figures.aiokafka),
         ("bare faust", figures.bare),
@@ -537,25 +591,7 @@ def report(figures: Figures, args: argparse.Namespace, failures: dict[str, str])
     for what, why in failures.items():
         lines.append(f"  failed: {what}: {why}")
 
-    missed = [
-        name
-        for name, ok in [
-            ("one worker", one_ok),
-            ("two workers", two_ok),
-            ("memory", memory_ok),
-            ("alert latency", alert_ok),
-        ]
-        if ok is False
-    ]
-    lines.append("")
-    lines.append(
-        "targets: all met"
-        if not missed and not failures
-        else f"targets missed: {', '.join(missed) or 'none'}"
-        + (f"; failed measurements: {len(failures)}" if failures else "")
-        + ("" if args.profile or not missed else " (run with --profile for where time goes)")
-    )
-    print("\n".join(lines), flush=True)
+    return lines
 
 
 def run(args: argparse.Namespace) -> None:

@@ -22,7 +22,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bench.kafka_target import kafka_bootstrap
-from lugang.cli import main as lugang
+from entrypoints.cli import main as lugang
+from lugang.reference import default_reference
 from lugang.topics import TopicNames, ensure_topics
 from producers.records import read_recording, write_recording
 from producers.sender import make_producer
@@ -33,7 +34,7 @@ def make_recording(path: Path, days: int) -> int:
     start = date(2026, 3, 1)
     config = SimulationConfig(start=start, end=start + timedelta(days - 1), seed=7)
     with path.open("wb") as out:
-        return write_recording(simulate(config), out)
+        return write_recording(simulate(config, default_reference()), out)
 
 
 def replay_rate(bootstrap: str, path: Path, count: int, profile: bool) -> float:

@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from stdnum import iso6346
 
 from lugang.contract import size_type
-from lugang.reference import Corridor, Reference, default_reference
+from lugang.reference import Corridor, Reference
 from producers.malformed import corrupt
 from producers.records import Record
 from producers.schedule import (
@@ -149,7 +149,8 @@ class SimulationSummary:
         ``excursion:short``, ``excursion:long`` and ``excursion:repeated``)."""
         return sum(n for name, n in self.injected.items() if name.partition(":")[0] == kind)
 
-    def _tally(self, record: Record, tags: Iterable[str]) -> None:
+    def tally(self, record: Record, tags: Iterable[str]) -> None:
+        """Count one emitted record and the faults (or the reefer trip) it carries."""
         self.records[record.topic] += 1
         for tag in tags:
             if tag == TRIP_TAG:
@@ -160,7 +161,7 @@ class SimulationSummary:
 
 def simulate(
     config: SimulationConfig,
-    reference: Reference | None = None,
+    reference: Reference,
     summary: SimulationSummary | None = None,
 ) -> Iterator[Record]:
     """The records of the simulated window, in order of their timestamps (emission time).
@@ -171,7 +172,6 @@ def simulate(
         ValueError: the reference has no targets for a year of the window (raised at
             once, not when iteration starts).
     """
-    reference = reference or default_reference()
     tz = reference.home.tz
     window = (
         epoch_ms(datetime.combine(config.start, time(), tz)),
@@ -203,7 +203,7 @@ def _merge(
         while pending and pending[0][0] < until:
             timestamp, _, record, tags = heapq.heappop(pending)
             if start <= timestamp < end:
-                summary._tally(record, tags)
+                summary.tally(record, tags)
                 yield record
 
     for slot in operations.slots(start - horizon, end + horizon):

@@ -58,13 +58,8 @@ def _paeth(a: int, b: int, c: int) -> int:
     return b if pb <= pc else c
 
 
-def read_png(path: Path) -> Image:
-    """Decode a PNG file.
-
-    Raises:
-        ValueError: not a PNG, or a kind this reader does not handle.
-    """
-    data = path.read_bytes()
+def _chunks(path: Path, data: bytes) -> tuple[bytes, bytes]:
+    """The IHDR body and the joined IDAT bodies of a PNG file's bytes."""
     if not data.startswith(SIGNATURE):
         raise ValueError(f"{path} is not a PNG")
     offset, idat, header = len(SIGNATURE), b"", b""
@@ -79,6 +74,32 @@ def read_png(path: Path) -> Image:
             idat += body
         elif kind == b"IEND":
             break
+    return header, idat
+
+
+def _unfilter(kind: int, line: bytearray, previous: bytearray, channels: int) -> None:
+    """Undo one scanline's filter in place (``previous`` is the line above, unfiltered)."""
+    for i in range(len(line)):
+        left = line[i - channels] if i >= channels else 0
+        up = previous[i]
+        corner = previous[i - channels] if i >= channels else 0
+        if kind == 1:
+            line[i] = (line[i] + left) & 0xFF
+        elif kind == 2:
+            line[i] = (line[i] + up) & 0xFF
+        elif kind == 3:
+            line[i] = (line[i] + (left + up) // 2) & 0xFF
+        elif kind == 4:
+            line[i] = (line[i] + _paeth(left, up, corner)) & 0xFF
+
+
+def read_png(path: Path) -> Image:
+    """Decode a PNG file.
+
+    Raises:
+        ValueError: not a PNG, or a kind this reader does not handle.
+    """
+    header, idat = _chunks(path, path.read_bytes())
     width, height, depth, colour_type, _, _, interlace = struct.unpack(">IIBBBBB", header)
     if depth != 8 or colour_type not in CHANNELS or interlace:
         raise ValueError(f"{path}: unsupported PNG (depth {depth}, colour type {colour_type})")
@@ -90,18 +111,7 @@ def read_png(path: Path) -> Image:
     for y in range(height):
         start = y * (stride + 1)
         kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
-        for i in range(stride):
-            left = line[i - channels] if i >= channels else 0
-            up = previous[i]
-            corner = previous[i - channels] if i >= channels else 0
-            if kind == 1:
-                line[i] = (line[i] + left) & 0xFF
-            elif kind == 2:
-                line[i] = (line[i] + up) & 0xFF
-            elif kind == 3:
-                line[i] = (line[i] + (left + up) // 2) & 0xFF
-            elif kind == 4:
-                line[i] = (line[i] + _paeth(left, up, corner)) & 0xFF
+        _unfilter(kind, line, previous, channels)
         previous = line
         if channels >= 3:
             rows.append([(line[i], line[i + 1], line[i + 2]) for i in range(0, stride, channels)])

@@ -11,7 +11,7 @@ import pytest
 import requests
 from kafka.admin import KafkaAdminClient, NewTopic
 
-from lugang.embedded import free_port
+from entrypoints.embedded import free_port
 from tests.integration.servers import STARTED, WebhookReceiver, local_server, run_script
 from tests.integration.workers import Worker, WorkerConfig, running_worker
 

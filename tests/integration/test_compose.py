@@ -392,7 +392,7 @@ def test_dockerfile_installs_the_package_the_tests_install() -> None:
     assert users and users[-1] not in {"root", "0"}
     assert ("ENTRYPOINT", '["lugang"]') in instructions
     assert instructions[-1] == ("CMD", '["worker"]')
-    assert project["scripts"]["lugang"] == "lugang.cli:main"
+    assert project["scripts"]["lugang"] == "entrypoints.cli:main"
 
 
 def project_packages() -> set[str]:

@@ -21,8 +21,8 @@ import pytest
 import requests
 from pydantic import SecretStr
 
+from entrypoints.embedded import free_port
 from lugang.contract import ColdChainException, exception_id
-from lugang.embedded import free_port
 from lugang.grafana import (
     FOLDER_TITLE,
     Annotation,

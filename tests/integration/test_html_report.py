@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from entrypoints.embedded import free_port
 from lugang.contract import InvalidEvent, TrainEvent, parse_event
-from lugang.embedded import free_port
 from lugang.reference import default_reference
 from producers.records import read_recording
 from streams.html_report import ReportData, ReportError, html_report_command, report_data

@@ -32,7 +32,7 @@ def test_a_server_that_cannot_start_fails_with_its_log_tail(tmp_path: Path) -> N
 
 def test_demo_runs_the_monitor_and_shows_the_board() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "lugang.cli", "demo", "--seconds", "25"],
+        [sys.executable, "-m", "entrypoints.cli", "demo", "--seconds", "25"],
         capture_output=True,
         text=True,
         check=False,

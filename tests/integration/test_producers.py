@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lugang.cli import main
+from entrypoints.cli import main
 from lugang.contract import DeadLetter
 from producers.records import read_recording
 from tests.integration.kafka_read import read_topic

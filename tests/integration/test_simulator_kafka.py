@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
-from lugang.cli import main
+from entrypoints.cli import main
 from lugang.contract import InvalidEvent, parse_event
 from lugang.reference import default_reference
 from producers.records import Record, read_recording

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import requests
 
+from entrypoints.embedded import free_port
 from lugang.contract import ColdChainException, exception_id
-from lugang.embedded import free_port
 from lugang.reference import default_reference
 from streams.domain.counts import DayTotals, Fact
 from streams.schema import points

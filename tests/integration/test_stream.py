@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from lugang.cli import main
+from entrypoints.cli import main
 from lugang.contract import (
     ContainerEvent,
     InvalidEvent,

@@ -15,7 +15,7 @@ from typing import Any
 
 import requests
 
-from lugang.embedded import free_port
+from entrypoints.embedded import free_port
 
 
 @dataclass
@@ -54,7 +54,7 @@ class Worker:
         self.log = folder / "worker.log"
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "lugang.cli", "worker", "--loglevel", "info"],
+                [sys.executable, "-m", "entrypoints.cli", "worker", "--loglevel", "info"],
                 env=config.env(folder / "data", self.port),
                 stdout=log,
                 stderr=subprocess.STDOUT,

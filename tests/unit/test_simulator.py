@@ -75,21 +75,24 @@ def parsed(
 
 def test_same_seed_gives_the_same_bytes() -> None:
     """Two simulations of one configuration yield identical records."""
-    assert list(simulate(FAULTY)) == list(simulate(FAULTY))
+    assert list(simulate(FAULTY, REFERENCE)) == list(simulate(FAULTY, REFERENCE))
 
 
 def test_stream_does_not_depend_on_the_hash_seed() -> None:
     """Processes with different PYTHONHASHSEED produce the same stream (no set-order bugs)."""
     script = (
         "import hashlib\n"
+        "from lugang.reference import load_reference\n"
         "from producers.simulator import SimulationConfig, simulate\n"
         f"config = SimulationConfig.model_validate_json({FAULTY.model_dump_json()!r})\n"
         "digest = hashlib.sha256()\n"
-        "for record in simulate(config):\n"
+        "for record in simulate(config, load_reference()):\n"
         "    digest.update(record.to_line())\n"
         "print(digest.hexdigest())\n"
     )
-    expected = hashlib.sha256(b"".join(r.to_line() for r in simulate(FAULTY))).hexdigest()
+    expected = hashlib.sha256(
+        b"".join(r.to_line() for r in simulate(FAULTY, REFERENCE))
+    ).hexdigest()
     for hash_seed in ("1", "2"):
         result = subprocess.run(
             [sys.executable, "-c", script],
@@ -105,7 +108,7 @@ def test_stream_does_not_depend_on_the_hash_seed() -> None:
 def test_other_seed_gives_another_stream() -> None:
     """A different seed changes the records."""
     other = FAULTY.model_copy(update={"seed": 8})
-    assert list(simulate(FAULTY))[:100] != list(simulate(other))[:100]
+    assert list(simulate(FAULTY, REFERENCE))[:100] != list(simulate(other, REFERENCE))[:100]
 
 
 @pytest.mark.parametrize(
@@ -118,15 +121,15 @@ def test_other_seed_gives_another_stream() -> None:
 def test_windows_compose(start: date, split: date, end: date) -> None:
     """Simulating two windows one after the other gives the records of one joint window,
     across a month's and a year's end."""
-    first = list(simulate(days(start, split, late_rate=0.05)))
-    second = list(simulate(days(split + timedelta(days=1), end, late_rate=0.05)))
-    assert first + second == list(simulate(days(start, end, late_rate=0.05)))
+    first = list(simulate(days(start, split, late_rate=0.05), REFERENCE))
+    second = list(simulate(days(split + timedelta(days=1), end, late_rate=0.05), REFERENCE))
+    assert first + second == list(simulate(days(start, end, late_rate=0.05), REFERENCE))
 
 
 def test_records_are_in_emission_order_inside_the_window() -> None:
     """Timestamps never decrease and fall on the window's local days; none precedes the
     event time it carries."""
-    records = list(simulate(FAULTY))
+    records = list(simulate(FAULTY, REFERENCE))
     stamps = [r.timestamp_ms for r in records]
     assert stamps == sorted(stamps)
     first = datetime.fromtimestamp(stamps[0] / 1000, TZ).date()
@@ -140,19 +143,21 @@ def test_records_are_in_emission_order_inside_the_window() -> None:
 def test_good_records_validate_and_malformed_ones_fail() -> None:
     """Exactly the injected malformed records fail validation, and the corpus is varied."""
     summary = SimulationSummary()
-    records = list(simulate(FAULTY, summary=summary))
+    records = list(simulate(FAULTY, REFERENCE, summary=summary))
     failures = len(records) - len(parsed(records))
     assert failures == summary.injected_total("malformed") > 0
     assert {f"malformed:{name}" for name in FAULTS} <= set(summary.injected)
     clean = FAULTY.model_copy(update={"malformed_rate": 0.0})
-    clean_records = list(simulate(clean))
+    clean_records = list(simulate(clean, REFERENCE))
     assert len(parsed(clean_records)) == len(clean_records)
 
 
 def test_every_fault_breaks_every_event_it_applies_to() -> None:
     """Each fault of the corpus makes any event of any topic fail validation."""
     samples: dict[str, list[dict[str, object]]] = defaultdict(list)
-    for record, event in parsed(list(simulate(days(date(2026, 6, 1), date(2026, 6, 1))))):
+    for record, event in parsed(
+        list(simulate(days(date(2026, 6, 1), date(2026, 6, 1)), REFERENCE))
+    ):
         if len(samples[record.topic]) < 40 or isinstance(event, ContainerEvent):
             samples[record.topic].append(event.model_dump(mode="json", exclude_none=True))
     rng = random.Random(0)
@@ -188,7 +193,7 @@ def year_2026() -> YearTally:
     """A full year at scale 1 with default rates (trains and containers parsed)."""
     tally = YearTally()
     began = time.perf_counter()
-    records = list(simulate(days(date(2026, 1, 1), date(2026, 12, 31))))
+    records = list(simulate(days(date(2026, 1, 1), date(2026, 12, 31)), REFERENCE))
     tally.seconds = time.perf_counter() - began
     seen: set[str] = set()
     departures: dict[str, datetime] = {}
@@ -271,7 +276,7 @@ def test_injected_faults_follow_their_rates() -> None:
         malformed_rate=0.005,
     )
     summary = SimulationSummary()
-    for _ in simulate(config, summary=summary):
+    for _ in simulate(config, REFERENCE, summary=summary):
         pass
     trips = summary.reefer_trips
     assert trips > 150
@@ -294,7 +299,7 @@ def test_injected_faults_follow_their_rates() -> None:
 def test_excursions_vary_in_length_and_direction() -> None:
     """Readings show supply-air excursions shorter and longer than 30 min, HIGH and LOW."""
     config = days(date(2026, 8, 1), date(2026, 8, 10), scale=5, excursion_rate=1.0)
-    records = parsed(list(simulate(config)))
+    records = parsed(list(simulate(config, REFERENCE)))
     commodity: dict[str, str] = {}
     readings: dict[str, dict[str, ReeferReading]] = defaultdict(dict)
     for _, event in records:
@@ -328,7 +333,9 @@ def test_excursions_vary_in_length_and_direction() -> None:
 
 def test_some_readings_leave_the_commodity_out() -> None:
     """Some readings omit the commodity (the contract allows it); most carry it."""
-    readings = [e for _, e in parsed(list(simulate(FAULTY))) if isinstance(e, ReeferReading)]
+    readings = [
+        e for _, e in parsed(list(simulate(FAULTY, REFERENCE))) if isinstance(e, ReeferReading)
+    ]
     missing = sum(r.commodity is None for r in readings)
     assert 0 < missing < len(readings) / 2
 
@@ -381,4 +388,4 @@ def test_config_checks_its_values() -> None:
     with pytest.raises(ValidationError):
         days(date(2026, 1, 1), date(2026, 1, 2), gap_rate=1.5)
     with pytest.raises(ValueError, match="no targets for 2030"):
-        simulate(days(date(2030, 1, 1), date(2030, 1, 2)))
+        simulate(days(date(2030, 1, 1), date(2030, 1, 2)), REFERENCE)

@@ -1,9 +1,10 @@
 """``lugang demo``: the whole monitor on the embedded broker, with a live terminal board.
 
 Tansu (memory only) stands in for Kafka; a ``lugang worker`` subprocess processes the
-streams; the simulator sends the plan's traffic at a day a minute in a thread; the board
-shows the worker's /status for the simulated day. LUGANG_INFLUX_URL and
-LUGANG_ALERTMANAGER_URL, when set, reach the worker, which then writes and pages too.
+streams, with the demo's reference configuration; the simulator sends the plan's traffic
+at a day a minute in a thread; the board shows the worker's /status for the simulated day.
+LUGANG_INFLUX_URL and LUGANG_ALERTMANAGER_URL, when set, reach the worker, which then
+writes and pages too.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import requests
 from rich.console import Console
 from rich.live import Live
 
-from lugang.embedded import free_port, tansu_broker
+from entrypoints.embedded import free_port, tansu_broker
 from lugang.reference import Reference
 from lugang.topics import TopicNames, ensure_topics
 from producers.pacing import paced
@@ -64,6 +65,14 @@ def _simulate(
         sender.close()
 
 
+def worker_command(reference_path: Path | None) -> list[str]:
+    """The command line of the demo's worker, with the demo's ``--reference`` if any."""
+    command = [sys.executable, "-m", "entrypoints.cli", "worker"]
+    if reference_path is not None:
+        command += ["--reference", str(reference_path.resolve())]
+    return command
+
+
 def _wait_ready(url: str, worker: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -78,9 +87,18 @@ def _wait_ready(url: str, worker: subprocess.Popen[bytes], log: Path, timeout: f
 
 
 def run_demo(
-    reference: Reference, seconds: float | None, start: date, speed: float, port: int | None
+    reference: Reference,
+    seconds: float | None,
+    start: date,
+    speed: float,
+    port: int | None,
+    reference_path: Path | None = None,
 ) -> None:
-    """Run the demo until Ctrl-C or ``seconds``; print the final board."""
+    """Run the demo until Ctrl-C or ``seconds``; print the final board.
+
+    ``reference`` is loaded from ``reference_path`` (None: the packaged one), which the
+    worker subprocess is given too, so the simulator, the worker and the board agree.
+    """
     work = Path(tempfile.mkdtemp(prefix="lugang-demo-"))
     console = Console()
     with tansu_broker(work / "tansu.log", port) as bootstrap:
@@ -99,7 +117,7 @@ def run_demo(
         console.print(f"Lugang demo: Tansu broker on {bootstrap}; starting a worker (log {log})")
         with log.open("wb") as log_file:
             worker = subprocess.Popen(
-                [sys.executable, "-m", "lugang.cli", "worker"],
+                worker_command(reference_path),
                 env=env,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,

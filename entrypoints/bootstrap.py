@@ -1,0 +1,54 @@
+"""The composition root: the one place that reads the settings, loads the reference and
+builds the worker with its sinks.
+
+Everything below the roof takes its ``Settings`` and ``Reference`` as parameters; the
+command handlers get theirs from here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lugang.reference import Reference, load_reference
+from lugang.settings import Settings
+from lugang.topics import TopicNames, ensure_topics
+
+if TYPE_CHECKING:
+    from streams.app import Monitor
+
+
+def settings() -> Settings:
+    """The settings, read from the ``LUGANG_*`` environment variables."""
+    return Settings()
+
+
+def reference(path: Path | None) -> Reference:
+    """The reference configuration in ``path`` (``--reference``), else the packaged one.
+
+    Raises:
+        ReferenceConfigError: the file is not a consistent reference.
+        OSError: the file cannot be read.
+    """
+    return load_reference(path)
+
+
+def build_worker(settings: Settings, reference: Reference) -> Monitor:
+    """Create the topics a worker needs and the monitor (faust app, tables, sinks)."""
+    from streams.app import DAY_FACTS, create_monitor
+    from streams.sinks import build_sinks
+
+    topics = TopicNames(settings.topic_prefix)
+    # The worker subscribes to the input topics: create them now rather than ignore them.
+    ensure_topics(
+        settings.kafka_bootstrap, [*topics.inputs, topics.dead_letter], settings.topic_partitions
+    )
+    ensure_topics(settings.kafka_bootstrap, [topics.name(DAY_FACTS)], 1)
+    metrics, alerts = build_sinks(settings)
+    monitor = create_monitor(settings, reference, metrics, alerts)
+    # faust creates missing changelog topics as it starts, and a partition assignment made
+    # before the broker lists one leaves that table out: a worker then waits forever for
+    # its global tables to recover. So they are created first.
+    for name, partitions in monitor.changelog_topics().items():
+        ensure_topics(settings.kafka_bootstrap, [name], partitions, compact=True)
+    return monitor

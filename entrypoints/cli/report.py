@@ -1,0 +1,90 @@
+"""``lugang report``: a day's figures from a running worker, or the HTML evaluation pack."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from pathlib import Path
+
+from entrypoints.cli.common import CommandError, Subparsers
+from lugang.settings import Settings
+
+
+def _report(args: argparse.Namespace) -> int:
+    """Print the figures of a day from a worker's /status, or write the HTML report."""
+    if args.html is not None:
+        from streams.html_report import ReportError, html_report_command
+
+        try:
+            return html_report_command(args)
+        except ReportError as exc:
+            raise CommandError(str(exc)) from None
+    import requests
+
+    from streams.report import render_text
+
+    url = f"{args.url.rstrip('/')}/status"
+    try:
+        response = requests.get(url, params={"date": args.date.isoformat()}, timeout=10)
+        response.raise_for_status()
+    except requests.RequestException as exc:
+        raise CommandError(
+            f"cannot read {url}: {exc}; is a worker running? (lugang worker)"
+        ) from None
+    body = response.json()
+    print(json.dumps(body, ensure_ascii=False, indent=2) if args.json else render_text(body))
+    return 0
+
+
+def register(commands: Subparsers, settings: Settings) -> None:
+    """Add ``report``."""
+    report = commands.add_parser(
+        "report",
+        help="print a day's figures against the plan, from a running worker",
+        description="Print the day, month-to-date and year-to-date train runs and TEU against "
+        "the plan's pro-rata targets, 天天班 per service group and open cold-chain "
+        "exceptions, as a running worker's /status reports them.",
+    )
+    report.add_argument(
+        "--date", type=date.fromisoformat, required=True, help="the local day, YYYY-MM-DD"
+    )
+    report.add_argument("--json", action="store_true", help="print the /status JSON")
+    report.add_argument(
+        "--url",
+        default=f"http://{settings.web_host}:{settings.web_port}",
+        help="a worker's web address [env: LUGANG_WEB_HOST, LUGANG_WEB_PORT] "
+        "(default: %(default)s)",
+    )
+    report.add_argument(
+        "--html",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write the month- or year-to-date evaluation pack (train runs, 天天班, TEU per "
+        "category, reefer TEU, transit times and cold-chain exceptions against the plan, with "
+        "charts) to FILE as one self-contained HTML page",
+    )
+    report.add_argument(
+        "--period",
+        choices=("month", "year"),
+        default="year",
+        help="with --html: month to date or year to date, ending on --date (default: %(default)s)",
+    )
+    report.add_argument(
+        "--influx-url",
+        default=settings.influx_url,
+        help="with --html: InfluxDB with the worker's points, for the daily series, transit "
+        "times and exceptions [env: LUGANG_INFLUX_URL] (default: %(default)s; unset: the page "
+        "has the /status figures only and says so)",
+    )
+    report.add_argument(
+        "--influx-bucket",
+        default=settings.influx_bucket,
+        help="with --html: database/retention policy (2.x: the bucket's v1 mapping) "
+        "[env: LUGANG_INFLUX_BUCKET] (default: %(default)s)",
+    )
+    report.add_argument(
+        "--reference", type=Path, default=None, help="with --html: reference configuration"
+    )
+    report.set_defaults(handler=_report)

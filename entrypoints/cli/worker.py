@@ -1,0 +1,52 @@
+"""``lugang worker``: one stream worker, built by the composition root."""
+
+from __future__ import annotations
+
+import argparse
+from functools import partial
+from pathlib import Path
+
+from entrypoints import bootstrap
+from entrypoints.cli.common import Subparsers
+from lugang.settings import Settings
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    """Run a stream worker until it is stopped (SIGINT/SIGTERM)."""
+    from faust import Worker
+
+    from streams.supervision import EXIT_AGENT_DIED
+
+    monitor = bootstrap.build_worker(settings, bootstrap.reference(args.reference))
+    print(
+        f"Lugang worker {settings.app_id}: Kafka {settings.kafka_bootstrap}, "
+        f"InfluxDB {settings.influx_url or 'off'}, "
+        f"Alertmanager {settings.alertmanager_url or 'off'}, "
+        f"status on http://{settings.web_host}:{settings.web_port}/status",
+        flush=True,
+    )
+    try:
+        Worker(monitor.app, loglevel=args.loglevel).execute_from_commandline()
+    except SystemExit:
+        if monitor.agents.dead:  # stopped because an agent died: say so to systemd/compose
+            raise SystemExit(EXIT_AGENT_DIED) from None
+        raise
+    return 0
+
+
+def register(commands: Subparsers, settings: Settings) -> None:
+    """Add ``worker``."""
+    worker = commands.add_parser(
+        "worker",
+        help="run a stream worker (counts, 天天班, TEU, cold-chain exceptions)",
+        description="Run a faust worker that consumes trains, containers and reefer, keeps "
+        "daily counts and each container's cold-chain state in tables, writes InfluxDB "
+        "(when LUGANG_INFLUX_URL is set), pages through Alertmanager (when "
+        "LUGANG_ALERTMANAGER_URL is set) and serves /status. Workers with the same "
+        "LUGANG_APP_ID share the partitions. Configured by LUGANG_* variables: see README.",
+    )
+    worker.add_argument("--reference", type=Path, default=None, help="reference configuration")
+    worker.add_argument(
+        "--loglevel", default="warning", help="worker log level (default: %(default)s)"
+    )
+    worker.set_defaults(handler=partial(_worker, settings=settings))
