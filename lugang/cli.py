@@ -159,15 +159,17 @@ def _worker(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     """Print the figures of a day from a worker's /status, or write the HTML report."""
     if args.html is not None:
-        from streams.html_report import ReportError, html_report_command
+        from dashboards.report.command import html_report_command
+        from dashboards.report.data import ReportError
 
         try:
-            return html_report_command(args)
+            token = Settings().influx_token.get_secret_value()
+            return html_report_command(args, load_reference(args.reference), token)
         except ReportError as exc:
             raise CommandError(str(exc)) from None
     import requests
 
-    from streams.report import render_text
+    from dashboards.text_report import render_text
 
     url = f"{args.url.rstrip('/')}/status"
     try:
@@ -178,7 +180,11 @@ def _report(args: argparse.Namespace) -> int:
             f"cannot read {url}: {exc}; is a worker running? (lugang worker)"
         ) from None
     body = response.json()
-    print(json.dumps(body, ensure_ascii=False, indent=2) if args.json else render_text(body))
+    print(
+        json.dumps(body, ensure_ascii=False, indent=2)
+        if args.json
+        else render_text(body, load_reference(args.reference))
+    )
     return 0
 
 
