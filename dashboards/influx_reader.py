@@ -23,6 +23,9 @@ Row = dict[str, Any]
 
 TIMEOUT_S: Final = 30.0
 
+Epoch = Literal["ns", "u", "ms", "s", "m", "h"]
+"""Precision of times returned as integers (without one: RFC 3339 text)."""
+
 
 class InfluxError(LugangError):
     """InfluxDB could not be read."""
@@ -118,13 +121,13 @@ def query(
     *,
     retention: str | None = None,
     token: str | None = None,
-    epoch: Literal["s", "ms"] | None = None,
+    epoch: Epoch | None = None,
     method: Literal["GET", "POST"] = "GET",
     timeout: float = TIMEOUT_S,
 ) -> list[list[Series]]:
     """Run InfluxQL statements (one, or several sent in one request) and return, per
-    statement, its series. ``epoch``: times as integer seconds or milliseconds (None:
-    RFC 3339 text). ``method``: POST for statements that change something (CREATE ...).
+    statement, its series. ``epoch``: times as integers of this precision (None: RFC
+    3339 text). ``method``: POST for statements that change something (CREATE ...).
 
     Raises:
         InfluxUnreachable: no answer from ``url``.
