@@ -16,7 +16,7 @@ from dashboards.grafana.push import (
     load_dashboards,
     upload_dashboards,
 )
-from dashboards.influx_reader import where
+from dashboards.net import where
 from lugang.reference import Reference
 
 

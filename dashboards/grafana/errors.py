@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import niquests
 
-from dashboards.influx_reader import short_reason, where
+from dashboards.net import short_reason, where
 from lugang.errors import LugangError
 
 TIMEOUT_S: Final = 10.0
