@@ -24,14 +24,16 @@ from grafana_foundation_sdk.models import common as common_model
 from grafana_foundation_sdk.models import dashboard as model
 
 from dashboards.influxql import DATASOURCE, InfluxQL
+from lugang.vocabulary import PACE_STEPS
 
 Step = tuple[float | None, str]
 """A threshold step: from this value on (None: from the lowest), this colour."""
 
 GOOD: tuple[Step, ...] = ((None, "green"),)
 ZERO_IS_GOOD: tuple[Step, ...] = ((None, "green"), (1, "red"))
-PACE: tuple[Step, ...] = ((None, "red"), (90, "orange"), (100, "green"))
-"""Pace in percent of the pro-rata target: behind (< 90 %), close, on track (≥ 100 %)."""
+PACE: tuple[Step, ...] = PACE_STEPS
+"""Pace in percent of the pro-rata target, coloured by its verdict (lugang.vocabulary):
+behind (< 90 %), at risk, on track (≥ 100 %)."""
 
 PanelBuilder = cogbuilder.Builder[model.Panel]
 """Any panel builder (stat, bar gauge, time series, ...), as dashboards take them."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import calendar
+from datetime import date
 
 from grafana_foundation_sdk.builders import dashboard
 from grafana_foundation_sdk.models import dashboard as model
@@ -11,6 +11,7 @@ from dashboards.influxql import per_day, select
 from dashboards.overview import THIS_YEAR, cumulative, plan_year
 from dashboards.panels import PanelBuilder, big_stat, label, series
 from lugang.reference import Reference
+from lugang.vocabulary import pro_rata
 from streams.schema import points
 
 UID = "lugang-trends"
@@ -62,7 +63,9 @@ def year_to_date(title: str, field: str, time_shift: str | None) -> PanelBuilder
 def trends(reference: Reference) -> dashboard.Dashboard:
     year = plan_year(reference)
     target = reference.targets[year]
-    days = 366 if calendar.isleap(year) else 365
+    # The pro-rata share of one day: the daily target line.
+    trains_a_day = pro_rata(target.trains, date(year, 1, 1))
+    teu_a_day = pro_rata(target.teu_total, date(year, 1, 1))
     tz = reference.home.timezone
     runs = f"{points.TRAIN_RUNS_DAILY}.runs"
     teu = f"{points.TEU_DAILY}.teu"
@@ -84,12 +87,20 @@ def trends(reference: Reference) -> dashboard.Dashboard:
         .with_row(dashboard.Row(label("每日", f"Day by day against the {year} plan")))
         .with_panel(
             daily(
-                label("每日班列", "Daily train runs"), runs, "direction", target.trains / days, tz
+                label("每日班列", "Daily train runs"),
+                runs,
+                "direction",
+                trains_a_day,
+                tz,
             )
         )
         .with_panel(
             daily(
-                label("每日到发量", "Daily TEU"), teu, "teu_category", target.teu_total / days, tz
+                label("每日到发量", "Daily TEU"),
+                teu,
+                "teu_category",
+                teu_a_day,
+                tz,
             )
         )
         .with_panel(cumulative(label("班列累计", "Train runs YTD"), "trains", target.trains, tz))

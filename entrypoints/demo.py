@@ -24,13 +24,13 @@ import requests
 from rich.console import Console
 from rich.live import Live
 
+from dashboards.board import render_board
 from entrypoints.embedded import free_port, tansu_broker
 from lugang.reference import Reference
 from lugang.topics import TopicNames, ensure_topics
 from producers.pacing import paced
 from producers.sender import ValidatingSender, make_producer
 from producers.simulator import SimulationConfig, simulate
-from streams.board import render_board
 
 
 @dataclass
@@ -168,7 +168,8 @@ def _show(
                 query = {"date": moment.date().isoformat(), "now": moment.isoformat()}
                 response = requests.get(status_url, params=query, timeout=5)
                 body: dict[str, Any] = response.json()
-                live.update(render_board(body, moment.strftime("%Y-%m-%d %H:%M"), progress.sent))
+                clock = moment.strftime("%Y-%m-%d %H:%M")
+                live.update(render_board(body, clock, progress.sent, reference))
             except requests.RequestException as exc:
                 live.update(f"waiting for the worker: {exc}")
             if progress.error:

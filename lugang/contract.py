@@ -106,12 +106,22 @@ def exception_id(equipment_reference: str, kind: ExceptionKind, started_at: date
     return f"{equipment_reference}:{kind}:{_aware(started_at).astimezone(UTC).isoformat()}"
 
 
-def _reference(info: ValidationInfo) -> Reference:
-    """The reference passed as validation context, else the packaged default."""
+STORED: Final[Mapping[str, bool]] = {"stored": True}
+"""Validation context of a record read back from the worker's own state: it was validated
+against the worker's reference when it arrived, so the reference checks are skipped (the
+packaged reference may not be the one the worker runs with)."""
+
+
+def _reference(info: ValidationInfo) -> Reference | None:
+    """The reference passed as validation context; None for a :data:`STORED` record, which
+    skips the checks against the reference; else the packaged default (tests, scripts)."""
     context = info.context
-    if isinstance(context, Mapping) and isinstance(context.get("reference"), Reference):
-        reference: Reference = context["reference"]
-        return reference
+    if isinstance(context, Mapping):
+        if isinstance(context.get("reference"), Reference):
+            reference: Reference = context["reference"]
+            return reference
+        if context.get("stored"):
+            return None
     return default_reference()
 
 
@@ -149,8 +159,11 @@ def _equipment_reference(value: str) -> str:
 
 
 def _size_type_code(value: str, info: ValidationInfo) -> str:
+    reference = _reference(info)
+    if reference is None:
+        return value
     try:
-        size_type(value, _reference(info))
+        size_type(value, reference)
     except ValueError as exc:
         raise PydanticCustomError("iso_size_type", str(exc)) from None
     return value
@@ -160,7 +173,10 @@ def _known(what: str, table: Callable[[Reference], Mapping[str, object]]) -> Aft
     """A validator that accepts only keys of one reference table (corridors, places, ...)."""
 
     def check(value: str, info: ValidationInfo) -> str:
-        known = table(_reference(info))
+        reference = _reference(info)
+        if reference is None:
+            return value
+        known = table(reference)
         if value not in known:
             raise PydanticCustomError(
                 f"unknown_{what}", f"unknown {what} {value!r:.40} (known: {', '.join(known)})"
@@ -174,7 +190,10 @@ def _within(limits: Callable[[Reference], NumericRange]) -> AfterValidator:
     """A validator that accepts only values inside one of the reference's plausible ranges."""
 
     def check(value: float, info: ValidationInfo) -> float:
-        allowed = limits(_reference(info))
+        reference = _reference(info)
+        if reference is None:
+            return value
+        allowed = limits(reference)
         if value not in allowed:
             raise PydanticCustomError(
                 "implausible", f"must be between {allowed.min:g} and {allowed.max:g}"
@@ -239,9 +258,9 @@ class TrainEvent(_Contract):
 
     @model_validator(mode="after")
     def _on_route(self, info: ValidationInfo) -> Self:
-        _check_route(
-            _reference(info), self.corridor, self.location, self.direction, self.event_type
-        )
+        reference = _reference(info)
+        if reference is not None:
+            _check_route(reference, self.corridor, self.location, self.direction, self.event_type)
         return self
 
     @property
@@ -286,9 +305,9 @@ class ContainerEvent(_Contract):
             raise PydanticCustomError(
                 "train_move_incomplete", f"{missing}: required for {self.event_type}"
             )
-        _check_route(
-            _reference(info), self.corridor, self.location, self.direction, self.event_type
-        )
+        reference = _reference(info)
+        if reference is not None:
+            _check_route(reference, self.corridor, self.location, self.direction, self.event_type)
         return self
 
     @property

@@ -10,4 +10,8 @@ from __future__ import annotations
 
 
 class LugangError(Exception):
-    """Something Lugang refuses or cannot do, with a message meant for people."""
+    """A failure the user can act on. The message is one line (whitespace, newlines
+    included, is collapsed) and says what to do."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(message.split()))

@@ -60,10 +60,16 @@ class _Entry(BaseModel):
 
 
 class Home(_Entry):
-    """The monitored port: its location code and the timezone that decides the day."""
+    """The monitored port: its location code, the timezone that decides the day, and its
+    names: in full (``name_en``, ``name_zh``: titles) and short (``short_en``,
+    ``short_zh``: in sentences, "departs Huaihua")."""
 
     location: str
     timezone: str
+    name_en: str
+    name_zh: str
+    short_en: str
+    short_zh: str
 
     @field_validator("timezone")
     @classmethod

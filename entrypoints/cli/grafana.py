@@ -8,18 +8,21 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from entrypoints import bootstrap
 from entrypoints.cli.common import CommandError, Subparsers
 from lugang.settings import Settings
 
 
 def _grafana(args: argparse.Namespace) -> int:
     """Push the dashboards to, or add annotations in, a running Grafana."""
-    from lugang import grafana
+    from dashboards.grafana import commands
+    from dashboards.grafana.errors import GrafanaError
 
-    handlers = {"push": grafana.push_command, "annotate": grafana.annotate_command}
     try:
-        return handlers[args.grafana_command](args)
-    except grafana.GrafanaError as exc:
+        if args.grafana_command == "annotate":
+            return commands.annotate_command(args, bootstrap.reference(None))
+        return commands.push_command(args)
+    except GrafanaError as exc:
         raise CommandError(str(exc)) from None
 
 

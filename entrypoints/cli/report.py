@@ -5,24 +5,29 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import date
+from functools import partial
 from pathlib import Path
 
+from entrypoints import bootstrap
 from entrypoints.cli.common import CommandError, Subparsers
 from lugang.settings import Settings
 
 
-def _report(args: argparse.Namespace) -> int:
+def _report(args: argparse.Namespace, settings: Settings) -> int:
     """Print the figures of a day from a worker's /status, or write the HTML report."""
+    reference = bootstrap.reference(args.reference)
     if args.html is not None:
-        from streams.html_report import ReportError, html_report_command
+        from dashboards.report.command import html_report_command
+        from dashboards.report.data import ReportError
 
         try:
-            return html_report_command(args)
+            token = settings.influx_token.get_secret_value()
+            return html_report_command(args, reference, token)
         except ReportError as exc:
             raise CommandError(str(exc)) from None
     import requests
 
-    from streams.report import render_text
+    from dashboards.text_report import render_text
 
     url = f"{args.url.rstrip('/')}/status"
     try:
@@ -33,7 +38,8 @@ def _report(args: argparse.Namespace) -> int:
             f"cannot read {url}: {exc}; is a worker running? (lugang worker)"
         ) from None
     body = response.json()
-    print(json.dumps(body, ensure_ascii=False, indent=2) if args.json else render_text(body))
+    text = render_text(body, reference)
+    print(json.dumps(body, ensure_ascii=False, indent=2) if args.json else text)
     return 0
 
 
@@ -87,4 +93,4 @@ def register(commands: Subparsers, settings: Settings) -> None:
     report.add_argument(
         "--reference", type=Path, default=None, help="with --html: reference configuration"
     )
-    report.set_defaults(handler=_report)
+    report.set_defaults(handler=partial(_report, settings=settings))

@@ -35,7 +35,7 @@ from typing import Literal
 import orjson
 from pydantic import AwareDatetime, TypeAdapter
 
-from lugang.contract import ReeferReading
+from lugang.contract import STORED, ReeferReading
 from lugang.reference import CommodityProfile, ExceptionRules
 from streams.domain.coldchain import (
     Close,
@@ -116,7 +116,9 @@ class ReeferTrack:
 
         def item(entry: dict[str, object]) -> Item:
             if "reading" in entry:
-                return ReeferReading.model_validate_json(orjson.dumps(entry["reading"]))
+                return ReeferReading.model_validate_json(
+                    orjson.dumps(entry["reading"]), context=STORED
+                )
             return _MOVE_JSON.validate_json(orjson.dumps(entry["move"]))
 
         return cls(

@@ -8,13 +8,13 @@ group when at least one outbound run of the group departed the home location tha
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel
 
 from lugang.reference import Reference
+from lugang.vocabulary import pro_rata
 from streams.domain.counts import DayTotals
 
 
@@ -103,13 +103,12 @@ def period(days: Mapping[date, DayTotals], start: date, end: date) -> Period:
 
 
 def _against(actual: float, yearly: float, as_of: date) -> AgainstTarget:
-    days_in_year = 366 if calendar.isleap(as_of.year) else 365
-    pro_rata = yearly * as_of.timetuple().tm_yday / days_in_year
+    due = pro_rata(yearly, as_of)
     return AgainstTarget(
         actual=actual,
         yearly_target=yearly,
-        pro_rata_target=round(pro_rata, 2),
-        pace=round(actual / pro_rata, 4) if pro_rata else None,
+        pro_rata_target=round(due, 2),
+        pace=round(actual / due, 4) if due else None,
     )
 
 

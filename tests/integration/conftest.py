@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
-import requests
 from kafka.admin import KafkaAdminClient, NewTopic
 
+from dashboards import influx_reader
 from entrypoints.embedded import free_port
 from tests.integration.servers import STARTED, WebhookReceiver, local_server, run_script
 from tests.integration.workers import Worker, WorkerConfig, running_worker
@@ -109,11 +110,10 @@ def new_topic(
 def influx_bucket(influx_url: str, unique_name: Callable[[str], str]) -> Iterator[str]:
     """A fresh InfluxDB database for this test, as an influxdb-client bucket name."""
     database = unique_name("db")
-    requests.post(
-        f"{influx_url}/query", params={"q": f'CREATE DATABASE "{database}"'}, timeout=10
-    ).raise_for_status()
+    influx_reader.query(influx_url, None, f'CREATE DATABASE "{database}"', method="POST")
     yield f"{database}/autogen"
-    requests.post(f"{influx_url}/query", params={"q": f'DROP DATABASE "{database}"'}, timeout=10)
+    with suppress(influx_reader.InfluxError):
+        influx_reader.query(influx_url, None, f'DROP DATABASE "{database}"', method="POST")
 
 
 @pytest.fixture

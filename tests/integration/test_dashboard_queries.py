@@ -13,15 +13,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 import yaml
 
-from dashboards import build, coldchain
+from dashboards import build, coldchain, influx_reader
 from dashboards.queries import PanelQuery, dashboard_queries, rule_queries
 from lugang.reference import default_reference
 from producers.records import read_recording
 from tests.integration.test_stream import exceptions_of, replay
-from tests.integration.workers import Worker, WorkerConfig, running_worker, wait_for
+from tests.integration.workers import (
+    Worker,
+    WorkerConfig,
+    influx_rows,
+    running_worker,
+    wait_for,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 WEEK = json.loads((DATA / "week.expected.json").read_text())
@@ -71,20 +76,10 @@ def everything_written(worker: Worker, pipeline: WorkerConfig) -> bool:
 def influx(pipeline: WorkerConfig, query: str) -> Rows:
     """Rows of an InfluxQL query; an InfluxQL error (which InfluxDB answers with HTTP 200)
     fails the test with the query."""
-    database = pipeline.influx_bucket.split("/")[0]
-    response = requests.get(
-        f"{pipeline.influx_url}/query", params={"db": database, "q": query}, timeout=10
-    )
-    response.raise_for_status()
-    rows: Rows = []
-    for result in response.json()["results"]:
-        assert "error" not in result, f"{result['error']}\n{query}"
-        for series in result.get("series", []):
-            tags = series.get("tags", {})
-            rows += [
-                {**tags, **dict(zip(series["columns"], v, strict=True))} for v in series["values"]
-            ]
-    return rows
+    try:
+        return influx_rows(pipeline.influx_url, pipeline.influx_bucket, query)
+    except influx_reader.InfluxError as exc:
+        raise AssertionError(f"{exc}\n{query}") from None
 
 
 _RELATIVE = re.compile(r"now(?:-(\d+)([smhd]))?(?:/([dMy]))?")

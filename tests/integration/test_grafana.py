@@ -21,20 +21,15 @@ import pytest
 import requests
 from pydantic import SecretStr
 
+from dashboards.grafana.annotations import Annotation, annotate
+from dashboards.grafana.commands import annotate_command, push_command
+from dashboards.grafana.connection import connect
+from dashboards.grafana.errors import GrafanaAuthError, GrafanaUnreachable
+from dashboards.grafana.influx import annotations_from_influx
+from dashboards.grafana.push import FOLDER_TITLE, push_dashboards
 from entrypoints.embedded import free_port
 from lugang.contract import ColdChainException, exception_id
-from lugang.grafana import (
-    FOLDER_TITLE,
-    Annotation,
-    GrafanaAuthError,
-    GrafanaUnreachable,
-    annotate,
-    annotate_command,
-    annotations_from_influx,
-    connect,
-    push_command,
-    push_dashboards,
-)
+from lugang.reference import default_reference
 from streams.schema.points import Sample, exception_sample, transit_sample
 from tests.grafana_replay import CASSETTES, GrafanaReplay, load_cassette
 
@@ -237,7 +232,12 @@ def test_annotate_command_says_what_it_added(
     )
 
     with recorded("annotate") as replay:
-        assert annotate_command(annotate_args(replay.url, influx_url, influx_bucket)) == 0
+        assert (
+            annotate_command(
+                annotate_args(replay.url, influx_url, influx_bucket), default_reference()
+            )
+            == 0
+        )
 
     replay.assert_played()
     database = influx_bucket.split("/")[0]
@@ -261,7 +261,7 @@ def test_annotate_dry_run_lists_the_annotations_without_grafana(
     args = annotate_args(f"http://127.0.0.1:{free_port()}", influx_url, influx_bucket)
     args.end, args.dry_run = date(2026, 3, 10), True
 
-    assert annotate_command(args) == 0
+    assert annotate_command(args, default_reference()) == 0
 
     database = influx_bucket.split("/")[0]
     assert capsys.readouterr().out.splitlines() == [

@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from dashboards.report.command import html_report_command
+from dashboards.report.data import ReportData, ReportError, report_data
 from entrypoints.embedded import free_port
 from lugang.contract import InvalidEvent, TrainEvent, parse_event
 from lugang.reference import default_reference
+from lugang.settings import Settings
 from producers.records import read_recording
-from streams.html_report import ReportData, ReportError, html_report_command, report_data
 from tests.charts import charts, linked_urls, marks
 from tests.integration.test_stream import DATA, WEEK, WEEK_RUNS, WEEK_TEU, exceptions_of, replay
 from tests.integration.workers import Worker, WorkerConfig, wait_for
@@ -33,7 +35,7 @@ HEADLESS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 )  # fmt: skip
-# Colours the page paints only inside its charts and header (streams/html_report.py).
+# Colours the page paints only inside its charts and header (dashboards/report/style.py).
 BEHIND = (0xCF, 0x22, 0x2E)  # bars of a count behind its pro-rata target
 SERVED = (0x1A, 0x7F, 0x37)  # 天天班 calendar: a served day
 MISSED = (0xF5, 0xB8, 0xB3)  # 天天班 calendar: a missed day
@@ -94,7 +96,13 @@ def test_the_report_page_of_a_replayed_week_renders_in_chromium(
 
     def complete() -> ReportData | None:
         data = report_data(
-            worker.url, pipeline.influx_url, database, AS_OF, "year", retention=retention
+            worker.url,
+            pipeline.influx_url,
+            database,
+            AS_OF,
+            "year",
+            retention=retention,
+            reference=default_reference(),
         )
         daily = data.daily or {}
         totals = (
@@ -127,7 +135,8 @@ def test_the_report_page_of_a_replayed_week_renders_in_chromium(
         influx_bucket=pipeline.influx_bucket,
         html=report,
     )
-    assert html_report_command(args) == 0
+    token = Settings().influx_token.get_secret_value()
+    assert html_report_command(args, default_reference(), token) == 0
     text = report.read_text(encoding="utf-8")
     assert "http://" not in text and "https://" not in text and linked_urls(text) == []
 
@@ -172,8 +181,15 @@ def test_the_report_page_of_a_replayed_week_renders_in_chromium(
 def test_report_data_names_what_cannot_be_read(worker: Worker, pipeline: WorkerConfig) -> None:
     closed = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(ReportError, match=r"cannot read .*/status: .*is a worker running"):
-        report_data(closed, None, "lugang", AS_OF, "year")
+        report_data(closed, None, "lugang", AS_OF, "year", reference=default_reference())
     with pytest.raises(ReportError, match=r"cannot query InfluxDB at .*LUGANG_INFLUX_URL"):
-        report_data(worker.url, closed, "lugang", AS_OF, "year")
+        report_data(worker.url, closed, "lugang", AS_OF, "year", reference=default_reference())
     with pytest.raises(ReportError, match=r"database not found"):
-        report_data(worker.url, pipeline.influx_url, "no_such_database", AS_OF, "month")
+        report_data(
+            worker.url,
+            pipeline.influx_url,
+            "no_such_database",
+            AS_OF,
+            "month",
+            reference=default_reference(),
+        )

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
+from dashboards import influx_reader
 from entrypoints.embedded import free_port
 from lugang.contract import ColdChainException, exception_id
 from lugang.reference import default_reference
@@ -32,17 +32,8 @@ TOKEN = "lugang:lugang"  # noqa: S105 - the local servers run without auth
 
 def influxql(url: str, database: str, query: str) -> list[dict[str, Any]]:
     """Rows of an InfluxQL query (times in epoch nanoseconds), one dict per row."""
-    response = requests.get(
-        f"{url}/query", params={"db": database, "q": query, "epoch": "ns"}, timeout=10
-    )
-    response.raise_for_status()
-    result = response.json()["results"][0]
-    assert "error" not in result, result["error"]
-    return [
-        dict(zip(series["columns"], values, strict=True))
-        for series in result.get("series", [])
-        for values in series["values"]
-    ]
+    (series,) = influx_reader.query(url, database, query, epoch="ns", timeout=10)
+    return influx_reader.rows(series)
 
 
 async def until(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import requests
 
+from dashboards import influx_reader
 from entrypoints.embedded import free_port
 
 
@@ -106,18 +107,9 @@ def running_worker(config: WorkerConfig, folder: Path) -> Iterator[Worker]:
 
 
 def influx_rows(influx_url: str, bucket: str, query: str) -> list[dict[str, Any]]:
-    """Rows of an InfluxQL query as dicts (column name -> value)."""
-    database = bucket.split("/")[0]
-    response = requests.get(f"{influx_url}/query", params={"db": database, "q": query}, timeout=10)
-    response.raise_for_status()
-    rows: list[dict[str, Any]] = []
-    for result in response.json()["results"]:
-        for series in result.get("series", []):
-            tags = series.get("tags", {})
-            rows += [
-                {**tags, **dict(zip(series["columns"], v, strict=True))} for v in series["values"]
-            ]
-    return rows
+    """Rows of an InfluxQL query as dicts (tags and column name -> value)."""
+    (series,) = influx_reader.query(influx_url, bucket.split("/")[0], query, timeout=10)
+    return influx_reader.rows(series)
 
 
 def wait_for(probe: Any, timeout: float, what: str, interval: float = 0.5) -> Any:

@@ -1,4 +1,4 @@
-"""The parts of ``lugang.grafana`` that need no socket: dashboard files, annotation texts,
+"""The parts of ``dashboards.grafana`` that need no socket: dashboard files, annotation texts,
 and how each failure of grafana-client becomes one clear line. (The HTTP side is tested in
 tests/integration/test_grafana.py, against a recorded Grafana exchange.)"""
 
@@ -14,19 +14,17 @@ import grafana_client.client
 import niquests
 import pytest
 
-from lugang.grafana import (
+from dashboards.grafana.annotations import departure_annotation, epoch_ms, exception_annotation
+from dashboards.grafana.errors import (
     DashboardFileError,
     GrafanaAuthError,
     GrafanaError,
     GrafanaRequestError,
     GrafanaUnreachable,
-    departure_annotation,
-    epoch_ms,
-    exception_annotation,
     grafana_errors,
-    load_dashboards,
-    local_day_range,
 )
+from dashboards.grafana.influx import local_day_range
+from dashboards.grafana.push import load_dashboards
 
 URL = "http://admin:secret@grafana.example:3000"
 client: Any = grafana_client.client  # its exceptions have no type annotations

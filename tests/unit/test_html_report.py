@@ -1,4 +1,4 @@
-"""The HTML report page (streams/html_report.py), rendered from fixed figures."""
+"""The HTML report page (dashboards/report/), rendered from fixed figures."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
+from dashboards.report.data import daily_series, period_bounds
+from dashboards.report.page import render_html
 from lugang.reference import default_reference
 from streams.domain.counts import DayTotals
 from streams.domain.status import compute_status
-from streams.html_report import daily_series, period_bounds, render_html
 from tests.charts import charts, linked_urls, marks
 
 AS_OF = date(2026, 3, 15)
@@ -92,7 +93,7 @@ def page(period: str = "year", **overrides: Any) -> str:
         "source": "worker 127.0.0.1:6066 /status",
         **overrides,
     }
-    return render_html(status_of(), **arguments)
+    return render_html(status_of(), reference=default_reference(), **arguments)
 
 
 def values(elements: list[dict[str, str]], cls: str = "bar") -> list[float]:
@@ -204,7 +205,9 @@ def test_a_year_without_targets_shows_the_counts_alone() -> None:
             DAYS, default_reference(), date(2027, 1, 10), datetime(2027, 1, 10, tzinfo=UTC)
         ).model_dump_json()
     )
-    text = render_html(status, daily_series(DAYS), [], [], generated_at=GENERATED)
+    text = render_html(
+        status, daily_series(DAYS), [], [], reference=default_reference(), generated_at=GENERATED
+    )
     found = charts(text)
     assert values(found["trains"]) == [0] and marks(found["trains"], "marker") == []
     assert marks(found["cumulative"], "pace") == []

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from lugang.reference import Reference
+from lugang.vocabulary import Verdict
+
 
 def _pace(figure: dict[str, Any] | None, unit: str) -> str:
     if figure is None:
         return "no target for this year"
     pace = figure["pace"]
-    verdict = "" if pace is None else f"  pace {pace:.0%} ({'on track' if pace >= 1 else 'behind'})"
+    verdict = "" if pace is None else f"  pace {pace:.0%} ({Verdict.of(pace).label.en})"
     return (
         f"{figure['actual']:,.0f} {unit} of {figure['yearly_target']:,.0f} "
         f"(pro-rata {figure['pro_rata_target']:,.1f}){verdict}"
@@ -26,10 +29,11 @@ def _period(name: str, period: dict[str, Any]) -> str:
     )
 
 
-def render_text(status: dict[str, Any]) -> str:
-    """The report as plain text lines."""
+def render_text(status: dict[str, Any], reference: Reference) -> str:
+    """The report as plain text lines; the port is named as ``reference`` names it."""
+    home = reference.home
     lines = [
-        f"Lugang report for {status['as_of']} (Huaihua International Land Port 怀化国际陆港)",
+        f"Lugang report for {status['as_of']} ({home.name_en} {home.name_zh})",
         "",
         _period("today", status["today"]),
         _period("month to date", status["month_to_date"]),

@@ -8,20 +8,24 @@ from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
 
+from lugang.reference import Reference
+from lugang.vocabulary import Verdict
+
 
 def _pace(figure: dict[str, Any] | None) -> str:
     if not figure:
         return "–"
     pace = figure["pace"]
-    mark = "" if pace is None else (" ✔" if pace >= 1 else " ✘")
+    mark = "" if pace is None else f" {Verdict.of(pace).symbol}"
     return (
         f"{figure['actual']:,.0f} / {figure['pro_rata_target']:,.0f} pro-rata "
         f"(of {figure['yearly_target']:,.0f}){mark}"
     )
 
 
-def render_board(status: dict[str, Any], clock: str, sent: int) -> Group:
-    """The board for one /status snapshot; ``clock`` is the simulated time shown."""
+def render_board(status: dict[str, Any], clock: str, sent: int, reference: Reference) -> Group:
+    """The board for one /status snapshot; ``clock`` is the simulated time shown, and the
+    port is named as ``reference`` names it."""
     trains = Table(title="Train runs today 今日班列", expand=True)
     trains.add_column("corridor 通道")
     trains.add_column("runs", justify="right")
@@ -69,7 +73,7 @@ def render_board(status: dict[str, Any], clock: str, sent: int) -> Group:
             exception["started_at"][:16],
         )
     header = Panel(
-        f"Huaihua International Land Port 怀化国际陆港 — simulated time {clock} — "
+        f"{reference.home.name_en} {reference.home.name_zh} — simulated time {clock} — "
         f"{sent:,} events sent — today {status['today']['teu']:,.0f} TEU",
         title="Lugang 陆港",
     )

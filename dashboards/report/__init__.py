@@ -1,0 +1,21 @@
+"""``lugang report --html``: the month- or year-to-date evaluation pack as one HTML page.
+
+The page is self-contained: its CSS is in a ``<style>`` element and every chart is inline
+SVG drawn here from the figures — no script, font, image or style sheet from elsewhere —
+so it opens offline, travels as one file, and prints (A4, one card never split).
+
+What it shows, for the period (month to date or year to date) ending on the day asked:
+
+- train runs, TEU per category and reefer TEU against the plan's pro-rata target
+  (yearly target × days in the period ÷ days in the year; for the year to date that is
+  the pace of ``/status``), train runs per corridor;
+- 天天班 per service group: today, streak, missed days, and a calendar of served days;
+- daily train runs and TEU, and cumulative runs against the pace line;
+- transit times against the corridors' benchmarks (30 h to a seaport, 72 h to ASEAN);
+- the cold-chain exceptions that started in the period.
+
+Modules: :mod:`.data` reads the figures (a worker's ``/status``, InfluxDB) into the
+report's data model; :mod:`.style` formats, colours and styles; :mod:`.svg` draws chart
+primitives; :mod:`.targets`, :mod:`.sections` and :mod:`.series` build the page's sections;
+:mod:`.page` assembles the page; :mod:`.command` is the entry the CLI calls.
+"""

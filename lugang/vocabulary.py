@@ -1,0 +1,108 @@
+"""The words operators read, defined once in English and Chinese, and the pace verdict.
+
+- :data:`KIND_LABELS`: the cold-chain exception kinds;
+- :data:`DAILY_SERVICE_LABELS`: the states of a service group's 天天班 day;
+- :func:`pro_rata`: a yearly target's share due by a day;
+- :class:`Verdict`: how a pace (count ÷ pro-rata target) is judged, with the thresholds
+  :data:`ON_TRACK_PERCENT` and :data:`AT_RISK_PERCENT` that the Grafana panels use too.
+
+This module imports nothing of Lugang's.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+from types import MappingProxyType
+from typing import Final
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """One thing named in English and in Chinese."""
+
+    en: str
+    zh: str
+
+    def __str__(self) -> str:
+        return f"{self.zh} {self.en}"
+
+
+KIND_LABELS: Final[Mapping[str, Label]] = MappingProxyType(
+    {
+        "HIGH": Label("HIGH excursion", "冷链温度超限（偏高）"),
+        "LOW": Label("LOW excursion", "冷链温度超限（偏低）"),
+        "CUMULATIVE": Label("cumulative time out of band", "冷链累计超温"),
+        "POWER_OFF": Label("power off", "冷机断电"),
+        "TELEMETRY_GAP": Label("no telemetry", "温度数据中断"),
+        "SETPOINT_MISMATCH": Label("setpoint outside the safe band", "设定温度错误"),
+    }
+)
+"""Cold-chain exception kind (``ColdChainException.kind``) -> its words."""
+
+DAILY_SERVICE_LABELS: Final[Mapping[str, Label]] = MappingProxyType(
+    {
+        "served": Label("served", "已开行"),
+        "not_yet": Label("not yet", "尚未开行"),
+        "not_served": Label("not served", "未开行"),
+    }
+)
+"""A service group's 天天班 today: ``served`` (an outbound run has departed), ``not_yet``
+(none yet, before the warning hour), ``not_served`` (none, past the warning hour)."""
+
+
+def days_in_year(year: int) -> int:
+    """365, or 366 in a leap year."""
+    return 366 if calendar.isleap(year) else 365
+
+
+def pro_rata(yearly_target: float, day: date, since: date | None = None) -> float:
+    """The share of ``yearly_target`` due by the end of ``day``: target × days elapsed
+    (``since``, default 1 January of ``day``'s year, to ``day``, both included) ÷ days in
+    the year. Not rounded."""
+    first = since or date(day.year, 1, 1)
+    return yearly_target * ((day - first).days + 1) / days_in_year(day.year)
+
+
+ON_TRACK_PERCENT: Final = 100
+"""A pace from this percentage of the pro-rata target on is on track."""
+AT_RISK_PERCENT: Final = 90
+"""A pace from this percentage (below :data:`ON_TRACK_PERCENT`) is at risk; below it, behind."""
+
+
+class Verdict(Enum):
+    """How a pace is judged: on track (≥ 100 %), at risk (90–100 %), behind (< 90 %)."""
+
+    ON_TRACK = (Label("on track", "达到进度"), "✔", "green")
+    AT_RISK = (Label("slightly behind", "略低于进度"), "!", "orange")
+    BEHIND = (Label("behind", "落后于进度"), "✘", "red")
+
+    def __init__(self, label: Label, symbol: str, grafana_colour: str) -> None:
+        self.label = label
+        self.symbol = symbol
+        self.grafana_colour = grafana_colour
+
+    @classmethod
+    def of(cls, pace: float) -> Verdict:
+        """The verdict of a pace given as a ratio (1.0 = exactly the pro-rata target)."""
+        if pace >= ON_TRACK_PERCENT / 100:
+            return cls.ON_TRACK
+        if pace >= AT_RISK_PERCENT / 100:
+            return cls.AT_RISK
+        return cls.BEHIND
+
+
+def verdict(pace: float | None) -> Verdict | None:
+    """:meth:`Verdict.of` a pace; None where there is no pace (no target)."""
+    return None if pace is None else Verdict.of(pace)
+
+
+PACE_STEPS: Final[tuple[tuple[int | None, str], ...]] = (
+    (None, Verdict.BEHIND.grafana_colour),
+    (AT_RISK_PERCENT, Verdict.AT_RISK.grafana_colour),
+    (ON_TRACK_PERCENT, Verdict.ON_TRACK.grafana_colour),
+)
+"""Grafana threshold steps of a pace in percent: (from this value on, this colour)."""
