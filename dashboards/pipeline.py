@@ -67,6 +67,19 @@ def pipeline(reference: Reference) -> dashboard.Dashboard:
                 no_value="0",
             )
         )
+        .with_panel(
+            big_stat(
+                label("停止的代理", "Agents stopped (last report)"),
+                select(
+                    'count("running")',
+                    health.PIPELINE_AGENT,
+                    where='"running" = 0',
+                    group_by=EVERY_REPORT,
+                ),
+                steps=ZERO_IS_GOOD,
+                no_value="0",
+            )
+        )
         .with_row(dashboard.Row(label("按主题", "Per topic and sink")))
         .with_panel(
             series(

@@ -91,6 +91,7 @@ def written_schema() -> dict[str, set[str]]:
             started,
             {"trains": health.TopicHealth(1, 0, 0)},
             {"influxdb": health.SinkHealth(0, 0)},
+            {"movements": True},
         ),
     ]
     schema: dict[str, set[str]] = {}
