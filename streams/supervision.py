@@ -34,6 +34,8 @@ EXIT_AGENT_DIED: Final = 70
 """The exit status of a worker stopped because an agent died (``EX_SOFTWARE``)."""
 
 Handler = Callable[[Sequence[Received]], Awaitable[None]]
+Take = Callable[[Any, int, float], AsyncIterator[list[Any]]]
+"""How an agent takes batches of its stream (:func:`streams.faustfix.take.take_events`)."""
 OnCrash = Callable[[str, BaseException], None]
 Stream = Any
 """A faust stream of raw bytes (``faust.StreamT`` does not declare ``take_events``)."""
@@ -55,13 +57,14 @@ def supervised(
     on_crash: OnCrash = stop_this_process,
     batch_size: int = BATCH_SIZE,
     batch_seconds: float = BATCH_SECONDS,
+    take: Take = take_events,
 ) -> Callable[[Stream], AsyncIterator[None]]:
     """The faust agent function of ``handle``: batches in, one ``None`` out per batch."""
 
     async def agent(stream: Stream) -> AsyncIterator[None]:
         states.running(name)
         try:
-            async for batch in take_events(stream, batch_size, batch_seconds):
+            async for batch in take(stream, batch_size, batch_seconds):
                 await handle(batch)
                 yield None
         except Exception as exc:

@@ -1,0 +1,93 @@
+"""The per-event error policy and a dying agent, on the real Kafka, InfluxDB and
+Alertmanager: a poison event in the middle of a batch costs only itself, and a worker
+whose agent dies exits non-zero instead of going on silently."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from kafka import KafkaProducer
+
+from lugang.contract import DeadLetter
+from streams.supervision import EXIT_AGENT_DIED
+from tests.integration.kafka_read import read_topic
+from tests.integration.workers import Worker, WorkerConfig, wait_for
+
+
+def train(event_id: str, train_id: str, kind: str, at: str, **changes: Any) -> dict[str, Any]:
+    event = {
+        "event_id": event_id,
+        "event_type": kind,
+        "train_id": train_id,
+        "corridor": "HHW-QZH",
+        "location": "HHW" if kind == "DEPA" else "CNQZH",
+        "direction": "OUTBOUND",
+        "event_time": at,
+        "wagons": 50,
+    }
+    return {**event, **changes}
+
+
+def produce(pipeline: WorkerConfig, topic: str, events: list[dict[str, Any]]) -> None:
+    """Straight to the topic (one partition's worth of keys in order), past the producers'
+    validation, as another system would."""
+    producer = KafkaProducer(bootstrap_servers=pipeline.bootstrap)
+    try:
+        for event in events:
+            key = event["train_id"].encode()
+            producer.send(pipeline.prefix + topic, key=key, value=json.dumps(event).encode())
+        producer.flush()
+    finally:
+        producer.close()
+
+
+def test_a_poison_arrival_is_dead_lettered_and_every_other_event_of_its_batch_counted(
+    pipeline: WorkerConfig, worker: Worker
+) -> None:
+    """An arrival dated before its departure made the trains agent raise: faust logged a
+    crash, acknowledged the whole batch, and every run of it read 0."""
+    events = [
+        train("d1", "X9001", "DEPA", "2026-03-15T09:20:00+08:00"),
+        train("d2", "X9002", "DEPA", "2026-03-15T10:20:00+08:00"),
+        train("bad", "X9001", "ARRI", "2026-03-14T09:00:00+08:00"),  # before its departure
+        train("d3", "X9003", "DEPA", "2026-03-15T11:20:00+08:00"),
+        train("d4", "X9004", "DEPA", "2026-03-15T12:20:00+08:00", corridor="HHW-VTE"),
+    ]
+    produce(pipeline, "trains", events)
+
+    def runs() -> int:
+        count: int = worker.status("2026-03-15")["today"]["train_runs"]
+        return count
+
+    wait_for(lambda: runs() == 4, 60, "4 train runs on 2026-03-15")
+
+    def letters() -> list[DeadLetter]:
+        return [
+            DeadLetter.model_validate_json(value)
+            for _, value in read_topic(pipeline.bootstrap, pipeline.prefix + "deadletter")
+        ]
+
+    [letter] = wait_for(letters, 30, "the poison event in the dead-letter topic")
+    assert letter.reason.startswith("internal: ValueError: train X9001: arrived")
+    assert letter.topic == pipeline.prefix + "trains"
+    assert letter.offset is not None and letter.partition is not None
+    assert json.loads(letter.value.data)["event_id"] == "bad"
+    health = worker.status("2026-03-15")
+    assert health["today"]["train_runs"] == 4
+
+
+def test_a_worker_whose_agent_dies_exits_non_zero(pipeline: WorkerConfig, tmp_path: Path) -> None:
+    """A train in the year 9999 is valid by the contract, but InfluxDB refuses its day
+    points: the days agent dies outside the per-event path. The worker must not go on
+    serving /status as if all were well."""
+    worker = Worker(pipeline, tmp_path / "dying")
+    try:
+        produce(pipeline, "trains", [train("far", "X9999", "DEPA", "9999-06-01T10:00:00+08:00")])
+        worker.process.wait(timeout=120)
+        assert worker.process.returncode == EXIT_AGENT_DIED, worker.log_tail()
+        log = worker.log.read_text(errors="replace")
+        assert "agent days died" in log
+    finally:
+        worker.stop()
