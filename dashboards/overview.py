@@ -35,7 +35,7 @@ def plan_year(reference: Reference) -> int:
     return max(reference.targets)
 
 
-def served_today() -> PanelBuilder:
+def served_today(reference: Reference) -> PanelBuilder:
     # Reads daily_service: today's point exists once anything was counted today.
     query = select('last("served")', points.DAILY_SERVICE, group_by=by("service_group"))
     query.alias("$tag_service_group")
@@ -45,7 +45,8 @@ def served_today() -> PanelBuilder:
         size=(4, 8),
         mappings=value_texts({1: ("已开行 served", "green"), 0: ("未开行 not yet", "orange")}),
         no_value="今日无数据 nothing today",
-        description="A day is served when a train of the group leaves Huaihua outbound.",
+        description="A day is served when a train of the group leaves "
+        f"{reference.home.short_en} outbound.",
     )
 
 
@@ -214,7 +215,7 @@ def overview(reference: Reference) -> dashboard.Dashboard:
         .tooltip(model.DashboardCursorSync.OFF)
         .with_row(dashboard.Row(label("今日 · 天天班", "Today and daily service")))
         .with_panel(runs_today())
-        .with_panel(served_today())
+        .with_panel(served_today(reference))
         .with_panel(service_figure(label("连续开行天数", "Streak (days)"), "streak_days", GOOD))
         .with_panel(
             service_figure(label("本月缺班", "Missed days MTD"), "missed_mtd", ZERO_IS_GOOD)

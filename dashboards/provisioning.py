@@ -194,8 +194,9 @@ def rules(reference: Reference) -> list[alerting.Rule]:
             ("lt", 1),
             pending="0s",
             no_data="OK",
-            summary="{{ $labels.service_group }}: no outbound train from Huaihua yet today, "
-            "past the warning hour (今日尚无出港班列).",
+            summary="{{ $labels.service_group }}: no outbound train from "
+            + reference.home.short_en
+            + " yet today, past the warning hour (今日尚无出港班列).",
         ),
         _rule(
             "lugang-stream-silent",

@@ -100,7 +100,7 @@ class SimulationConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     start: date
-    """First local day (Asia/Shanghai for Huaihua) of the simulated window."""
+    """First local day (in the home port's timezone) of the simulated window."""
     end: date
     """Last local day of the window (inclusive)."""
     seed: int = 0

@@ -31,7 +31,8 @@ def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lugang",
         description="Lugang (陆港): live operations monitor for the trains and cold chain of "
-        "Huaihua International Land Port.",
+        "an inland land port; the port, its corridors and targets come from the reference "
+        "configuration.",
         epilog="Run 'lugang COMMAND --help' for the options of one command.",
     )
     parser.add_argument("--version", action="version", version=f"lugang {__version__}")
