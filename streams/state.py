@@ -98,10 +98,14 @@ class AgentStates:
         self._states = {name: AgentState(False, "not started") for name in names}
 
     def running(self, name: str) -> None:
-        self._states[name] = AgentState(True)
+        """Mark ``name`` running, unless it died: faust's supervisor restarts a dead agent,
+        but the worker is stopping by then, and must say why."""
+        if not self._states[name].died:
+            self._states[name] = AgentState(True)
 
     def stopped(self, name: str, reason: str) -> None:
-        self._states[name] = AgentState(False, reason)
+        if not self._states[name].died:
+            self._states[name] = AgentState(False, reason)
 
     def died(self, name: str, reason: str) -> None:
         self._states[name] = AgentState(False, reason, died=True)

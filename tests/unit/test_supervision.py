@@ -77,3 +77,13 @@ def test_a_worker_whose_agents_all_run_is_healthy() -> None:
             },
         },
     )
+
+
+def test_an_agent_that_died_stays_dead_when_faust_restarts_it() -> None:
+    states = AgentStates(["days"])
+    states.running("days")
+    states.died("days", "SinkRejected: refused")
+    states.running("days")  # faust's supervisor restarting it while the worker stops
+    states.stopped("days", "stopped")
+    assert states.dead == ["days"]
+    assert not states.healthy
