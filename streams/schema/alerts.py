@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Final
 
-from lugang.contract import ColdChainException, ExceptionKind
+from lugang.contract import ColdChainException
+from lugang.vocabulary import KIND_LABELS
 from streams.schema.points import UNKNOWN
 
 RESEND_WINDOW: Final = timedelta(hours=1)
@@ -46,16 +47,6 @@ class Alert:
         return alert
 
 
-_KIND_TEXT: Final[Mapping[ExceptionKind, tuple[str, str]]] = {
-    "HIGH": ("HIGH excursion", "冷链温度超限（偏高）"),
-    "LOW": ("LOW excursion", "冷链温度超限（偏低）"),
-    "CUMULATIVE": ("cumulative time out of band", "冷链累计超温"),
-    "POWER_OFF": ("power off", "冷机断电"),
-    "TELEMETRY_GAP": ("no telemetry", "温度数据中断"),
-    "SETPOINT_MISMATCH": ("setpoint outside the safe band", "设定温度错误"),
-}
-
-
 def exception_alert(
     exc: ColdChainException,
     now: datetime,
@@ -71,7 +62,8 @@ def exception_alert(
     Closed, it ends at ``exc.ended_at``, normally in the past, which resolves it. Times in
     the text are local to ``tz`` (the port's time zone, from the reference).
     """
-    english, chinese = _KIND_TEXT[exc.kind]
+    label = KIND_LABELS[exc.kind]
+    english, chinese = label.en, label.zh
 
     def local(moment: datetime) -> str:
         moment = moment.astimezone(tz)
