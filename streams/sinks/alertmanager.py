@@ -7,10 +7,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from streams.schema.alerts import Alert
-from streams.sinks.http import Endpoint
+from streams.sinks.http import Endpoint, EndpointCounters
 
 
-class AlertmanagerSink:
+class AlertmanagerSink(EndpointCounters):
     """Posts alerts to Alertmanager's ``/api/v2/alerts``, retrying until it accepts them.
 
     Counters: ``sent`` (alerts accepted), ``retries`` and ``errors``. ``source`` labels are added to
@@ -28,14 +28,6 @@ class AlertmanagerSink:
             max_backoff,
         )
         self.sent = 0
-
-    @property
-    def retries(self) -> int:
-        return self._endpoint.retries
-
-    @property
-    def errors(self) -> int:
-        return self._endpoint.errors
 
     async def fire(self, alerts: Sequence[Alert]) -> None:
         """Deliver the alerts in one request (waiting as long as Alertmanager is down)."""

@@ -89,3 +89,17 @@ class Endpoint:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+class EndpointCounters:
+    """A sink whose ``retries`` and ``errors`` are those of its :class:`Endpoint`."""
+
+    _endpoint: Endpoint
+
+    @property
+    def retries(self) -> int:
+        return self._endpoint.retries
+
+    @property
+    def errors(self) -> int:
+        return self._endpoint.errors

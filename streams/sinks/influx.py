@@ -9,12 +9,12 @@ from urllib.parse import urlencode
 
 from streams.schema.points import Sample
 from streams.sinks.base import SinkRejected
-from streams.sinks.http import Endpoint
+from streams.sinks.http import Endpoint, EndpointCounters
 
 logger = logging.getLogger(__name__)
 
 
-class InfluxSink:
+class InfluxSink(EndpointCounters):
     """Buffers samples and writes them to InfluxDB (v2 write API, also served by 1.8+),
     one HTTP request per batch of line protocol.
 
@@ -54,14 +54,6 @@ class InfluxSink:
         self._flusher: asyncio.Task[None] | None = None
         self._rejected: SinkRejected | None = None
         self.written = 0
-
-    @property
-    def retries(self) -> int:
-        return self._endpoint.retries
-
-    @property
-    def errors(self) -> int:
-        return self._endpoint.errors
 
     async def write(self, samples: Sequence[Sample]) -> None:
         """Buffer samples; flush (and wait for it) once a batch is full."""
