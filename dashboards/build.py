@@ -7,9 +7,8 @@ what this generates. Edit the code, never the generated files.
 
 from __future__ import annotations
 
-import argparse
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
@@ -19,7 +18,7 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import dashboard as model
 
 from dashboards import coldchain, overview, pipeline, provisioning, trends
-from lugang.reference import Reference, default_reference
+from lugang.reference import Reference
 
 HERE: Final = Path(__file__).resolve().parent
 JSON_DIR: Final = "json"
@@ -66,10 +65,11 @@ def rendered(reference: Reference) -> dict[str, str]:
     return files
 
 
-def build_all(out_dir: Path, reference: Reference | None = None) -> list[Path]:
+def build_all(out_dir: Path, reference: Reference) -> list[Path]:
     """Write every dashboard and provisioning file under ``out_dir`` and return their
-    paths; dashboard JSON files that are no longer generated are removed."""
-    files = rendered(reference or default_reference())
+    paths; dashboard JSON files that are no longer generated are removed (the command is
+    ``lugang dashboards build``)."""
+    files = rendered(reference)
     written = []
     for relative, text in files.items():
         path = out_dir / relative
@@ -80,20 +80,3 @@ def build_all(out_dir: Path, reference: Reference | None = None) -> list[Path]:
         if stale not in written:
             stale.unlink()
     return written
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m dashboards.build", description="Generate the Grafana dashboards."
-    )
-    parser.add_argument(
-        "--out", type=Path, default=HERE, help="output folder (default: %(default)s)"
-    )
-    args = parser.parse_args(argv)
-    for path in build_all(args.out):
-        print(path)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

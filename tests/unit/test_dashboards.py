@@ -126,7 +126,7 @@ def test_build_all_writes_every_file_and_removes_stale_dashboards(tmp_path: Path
     stale = tmp_path / build.JSON_DIR / "old-dashboard.json"
     stale.parent.mkdir()
     stale.write_text("{}")
-    written = build.build_all(tmp_path)
+    written = build.build_all(tmp_path, REF)
     assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == sorted(FILES)
     assert not stale.exists()
 
