@@ -64,9 +64,9 @@ class DaysAgent:
         """Daily points of each day from ``since`` and running points from ``since`` to the
         last day with totals."""
         samples: list[points.Sample] = []
-        now = self.clock()
+        now, last = self.clock(), max(totals)
         day = since
-        while day <= max(totals):
+        while day <= last:
             if day in totals:
                 samples += points.day_samples(totals[day], self.reference)
             status = compute_status(totals, self.reference, day, now=now)

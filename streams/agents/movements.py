@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from lugang.contract import ContainerEvent, Event, ReeferReading, size_type
@@ -48,7 +48,7 @@ class _Outputs:
     tracks: dict[bytes, tuple[Received, ReeferTrack]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Step:
     """What one message does: the container's track after it (None: a dry container, or
     nothing to track) and what it produced."""
@@ -58,6 +58,13 @@ class _Step:
     decisions: tuple[Decision, ...] = ()
     sample: points.Sample | None = None
     late: str | None = None
+
+
+def track_of(step: _Step) -> ReeferTrack:
+    """The track of a step that moved or observed one (never None there)."""
+    if step.track is None:
+        raise ValueError("a move or a reading keeps the container's track")
+    return step.track
 
 
 class MovementsAgent:
@@ -151,9 +158,8 @@ class MovementsAgent:
             step = self._move(track, event)
         elif isinstance(event, ReeferReading):
             step = self._observe(track, event)
-        moved = step.track
-        assert moved is not None  # noqa: S101 - a move or a reading keeps the track
-        return replace(step, track=moved.at_offset(message.topic, message.offset), fact=fact)
+        step.track, step.fact = track_of(step).at_offset(message.topic, message.offset), fact
+        return step
 
     def _move(self, track: ReeferTrack, event: ContainerEvent) -> _Step:
         home = event.location == self.reference.home.location
@@ -179,13 +185,13 @@ class MovementsAgent:
                 f"late: reading_time {reading.reading_time.isoformat()} is more than "
                 f"{minutes:g} min older than the newest reading"
             )
-            return replace(step, late=late)
+            step.late = late
+            return step
         if verdict == "applied":
             commodity = reading.commodity or track.settled.commodity
             profile = profiles.get(commodity) if commodity else None
             corridor = reading.corridor or track.settled.corridor
-            sample = points.reading_sample(reading, commodity, profile, corridor)
-            return replace(step, sample=sample)
+            step.sample = points.reading_sample(reading, commodity, profile, corridor)
         return step
 
     async def _publish(self, decisions: list[Decision], owners: list[Received]) -> None:
