@@ -2,7 +2,8 @@
 happens to one it cannot process.
 
 - A message that breaks the event contract goes to the dead-letter topic with the
-  contract's reason.
+  contract's reason; one whose Kafka key is not its entity id (null keys included) with
+  reason ``key: …``, because its order against its entity's other events is lost.
 - An exception raised by the domain code for one event (a bug, or an input the rules do not
   foresee) dead-letters that event with reason ``internal: <type>: <message>``, its topic,
   partition and offset, is logged with its traceback, and the batch goes on: the state the
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import ParamSpec, TypeVar
 
-from lugang.contract import DeadLetter, Event, InvalidEvent, RawBytes, parse_event
+from lugang.contract import DeadLetter, Event, InvalidEvent, RawBytes, TrainEvent, parse_event
 from lugang.reference import Reference
 from streams.agents.ports import Message, Outbox, Received
 from streams.state import PipelineCounters
@@ -35,6 +36,19 @@ T = TypeVar("T")
 def internal_reason(exc: BaseException) -> str:
     """The dead-letter reason of an event whose processing raised ``exc``."""
     return f"internal: {type(exc).__name__}: {exc}"
+
+
+def key_problem(key: bytes | None, event: Event) -> str | None:
+    """Why ``key`` cannot key ``event`` (its order against the entity's other events is
+    lost), or None when it is the event's entity id (domain rule: key = the entity id)."""
+    entity = event.entity_key
+    field = "train_id" if isinstance(event, TrainEvent) else "equipment_reference"
+    if key is None:
+        return f"key: the message has no key; it must be the {field} {entity!r}"
+    if key != entity.encode():
+        shown = key.decode(errors="replace")[:40]
+        return f"key: the message key {shown!r} is not the {field} {entity!r}"
+    return None
 
 
 def dead_letter(message: Message, reason: str, at: datetime) -> bytes:
@@ -79,10 +93,15 @@ class Intake:
         kind = self.kind(message.topic)
         self._counters.count(kind, "events")
         try:
-            return parse_event(kind, message.value or b"", self._reference)
+            event = parse_event(kind, message.value or b"", self._reference)
         except InvalidEvent as exc:
             self.reject(received, exc.reason)
             return None
+        problem = key_problem(message.key, event)
+        if problem is not None:
+            self.reject(received, problem)
+            return None
+        return event
 
     def attempt(
         self, received: Received, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs

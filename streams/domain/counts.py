@@ -51,6 +51,17 @@ class Fact(BaseModel):
     reefer: bool = False
     laden: bool = True
     gross_weight_kg: float = 0.0
+    train_id: str | None = None
+    """The train of a train run."""
+
+    @property
+    def identity(self) -> str:
+        """What counts once in its day: a train run is identified by train id and direction
+        (with the day: a second ``DEPA`` of the same train on the same day, a correction sent
+        with a new ``event_id``, is the same run), a container move by its event id."""
+        if self.kind == "TRAIN_RUN" and self.train_id is not None:
+            return f"run:{self.train_id}/{self.direction}"
+        return self.event_id
 
 
 def fact_of(event: Event, reference: Reference) -> Fact | None:
@@ -65,6 +76,7 @@ def fact_of(event: Event, reference: Reference) -> Fact | None:
                 event.corridor,
                 event.direction,
                 reference,
+                train_id=event.train_id,
             )
         return None
     if not isinstance(event, ContainerEvent) or event.location != home:
@@ -97,7 +109,7 @@ def _fact(
     corridor_id: str,
     direction: Direction | None,
     reference: Reference,
-    **measures: float | bool,
+    **measures: float | bool | str,
 ) -> Fact:
     corridor = reference.corridor(corridor_id)
     return Fact.model_validate(
@@ -127,10 +139,11 @@ class DayTotals(BaseModel):
     gross_weight_kg: float = 0.0
 
     def add(self, fact: Fact) -> bool:
-        """Count ``fact`` unless it was counted before; return whether it changed the day."""
-        if fact.event_id in self.counted:
+        """Count ``fact`` unless it was counted before (see :attr:`Fact.identity`); return
+        whether it changed the day."""
+        if fact.identity in self.counted:
             return False
-        self.counted.add(fact.event_id)
+        self.counted.add(fact.identity)
         if fact.kind == "TRAIN_RUN":
             _bump(self.runs, f"{fact.corridor}/{fact.direction}", 1)
             if fact.direction == "OUTBOUND":

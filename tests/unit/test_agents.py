@@ -317,3 +317,51 @@ def test_days_dead_letter_a_message_that_is_not_facts() -> None:
     [letter] = h.dead_letters.dead_letters()
     assert letter.reason.startswith("internal: ValidationError")
     assert isinstance(h.book.year(2026)[date(2026, 3, 15)], DayTotals)
+
+
+# -- keys -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("MSKU9070323", "key: the message key 'MSKU9070323' is not the equipment_reference"),
+        (None, "key: the message has no key; it must be the equipment_reference"),
+    ],
+)
+def test_a_reading_keyed_by_another_container_is_dead_lettered(
+    key: str | None, reason: str
+) -> None:
+    """Judged on the other container's track (or, without a key, on one track shared by
+    every keyless reading) its order would be lost."""
+    h, reefer = Harness(), Topic("reefer")
+    run(h.movements.handle([reefer.event(key, reading("r1", BOX, START, 16.0))]))
+    [letter] = h.dead_letters.dead_letters()
+    assert letter.reason.startswith(reason)
+    assert h.tracks.data == {} and h.metrics.samples == []
+
+
+def test_a_train_keyed_by_another_train_is_dead_lettered() -> None:
+    h, topic = Harness(), Topic("trains")
+    run(h.trains.handle([topic.event("X9002", depa("d1", "X9001", "2026-03-15T09:20:00+08:00"))]))
+    [letter] = h.dead_letters.dead_letters()
+    assert letter.reason == "key: the message key 'X9002' is not the train_id 'X9001'"
+    assert h.sent_facts() == []
+
+
+# -- run identity ---------------------------------------------------------------------------
+
+
+def test_a_corrected_departure_is_the_same_run_and_the_next_day_another() -> None:
+    """Domain §2: a run is train id, direction and local day; a second DEPA of the same train
+    on the same day with a new event id is a correction."""
+    h, topic = Harness(), Topic("trains")
+    batch = [
+        topic.event("X9001", depa("d1", "X9001", "2026-03-15T09:20:00+08:00")),
+        topic.event("X9001", depa("d1-fix", "X9001", "2026-03-15T09:35:00+08:00")),
+        topic.event("X9001", depa("d2", "X9001", "2026-03-16T09:20:00+08:00")),
+    ]
+    run(h.trains.handle(batch))
+    run(h.count_days())
+    runs = {day.isoformat(): totals.total_runs for day, totals in h.book.year(2026).items()}
+    assert runs == {"2026-03-15": 1, "2026-03-16": 1}
