@@ -12,13 +12,13 @@ from lugang.reference import Reference
 from lugang.vocabulary import Verdict
 
 
-def _pace(figure: dict[str, Any] | None) -> str:
+def _pace(figure: dict[str, Any] | None, decimals: int = 0) -> str:
     if not figure:
         return "–"
     pace = figure["pace"]
     mark = "" if pace is None else f" {Verdict.of(pace).symbol}"
     return (
-        f"{figure['actual']:,.0f} / {figure['pro_rata_target']:,.0f} pro-rata "
+        f"{figure['actual']:,.{decimals}f} / {figure['pro_rata_target']:,.{decimals}f} pro-rata "
         f"(of {figure['yearly_target']:,.0f}){mark}"
     )
 
@@ -58,8 +58,7 @@ def render_board(status: dict[str, Any], clock: str, sent: int, reference: Refer
     for category, figure in status["teu_ytd_by_category"].items():
         plan.add_row(f"  {category}", _pace(figure))
     plan.add_row("reefer TEU 冷链", _pace(status["reefer_teu_ytd"]))
-    ytd = status["year_to_date"]
-    plan.add_row("tonnage 吨", f"{ytd['gross_weight_t']:,.0f} t")
+    plan.add_row("tonnage 吞吐量 (10⁴ t)", _pace(status.get("tonnage_ytd"), decimals=2))
 
     alerts = Table(title="Open cold-chain exceptions 冷链异常", expand=True)
     for column in ("kind", "container", "commodity", "corridor", "since"):

@@ -63,7 +63,7 @@ def runs_today() -> PanelBuilder:
     return bars(label("今日班列", "Train runs today, by corridor"), query, size=(8, 8))
 
 
-def progress(title: str, prefix: str, target: float) -> PanelBuilder:
+def progress(title: str, prefix: str, target: float, decimals: int = 0) -> PanelBuilder:
     """Year to date, its pro-rata target and the pace (their ratio) of one indicator."""
     query = select(
         f'last("{prefix}_ytd") AS "累计 YTD", last("{prefix}_pro_rata") AS "进度目标 pro-rata", '
@@ -73,10 +73,10 @@ def progress(title: str, prefix: str, target: float) -> PanelBuilder:
     panel = big_stat(
         f"{title} / {target:,.0f}",
         query,
-        size=(8, 6),
+        size=(6, 6),
         steps=NEUTRAL,
         background=False,
-        decimals=0,
+        decimals=decimals,
         time_from=THIS_YEAR,
         description="Year to date against the yearly target × days elapsed ÷ days in the year.",
     )
@@ -227,6 +227,14 @@ def overview(reference: Reference) -> dashboard.Dashboard:
         .with_panel(progress(label("班列", "Train runs"), "trains", target.trains))
         .with_panel(progress(label("集装箱到发量", "TEU"), "teu", target.teu_total))
         .with_panel(progress(label("冷链箱", "Reefer TEU"), "reefer_teu", target.reefer_teu))
+        .with_panel(
+            progress(
+                label("货运吞吐量（万吨）", "Freight (10⁴ t)"),
+                "tonnage_10k_t",
+                target.freight_10k_t,
+                decimals=2,
+            )
+        )
         .with_panel(
             cumulative(
                 label("班列累计与进度线", "Train runs YTD, pace line and target"),

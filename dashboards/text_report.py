@@ -8,13 +8,13 @@ from lugang.reference import Reference
 from lugang.vocabulary import Verdict
 
 
-def _pace(figure: dict[str, Any] | None, unit: str) -> str:
+def _pace(figure: dict[str, Any] | None, unit: str, decimals: int = 0) -> str:
     if figure is None:
         return "no target for this year"
     pace = figure["pace"]
     verdict = "" if pace is None else f"  pace {pace:.0%} ({Verdict.of(pace).label.en})"
     return (
-        f"{figure['actual']:,.0f} {unit} of {figure['yearly_target']:,.0f} "
+        f"{figure['actual']:,.{decimals}f} {unit} of {figure['yearly_target']:,.0f} "
         f"(pro-rata {figure['pro_rata_target']:,.1f}){verdict}"
     )
 
@@ -47,6 +47,7 @@ def render_text(status: dict[str, Any], reference: Reference) -> str:
         for category, figure in status["teu_ytd_by_category"].items()
     ]
     lines.append(f"reefer TEU YTD  {_pace(status['reefer_teu_ytd'], 'TEU')}")
+    lines.append(f"tonnage YTD     {_pace(status.get('tonnage_ytd'), '万吨 (10⁴ t)', 2)}")
     lines.append("")
     lines.append("天天班 (daily service)")
     for group in status["daily_service"]:

@@ -54,7 +54,7 @@ def year_to_date(title: str, field: str, time_shift: str | None) -> PanelBuilder
         select(f'last("{field}")', points.PROGRESS_DAILY),
         background=False,
         decimals=0,
-        size=(4, 5),
+        size=(3, 5),
         time_from=THIS_YEAR,
         time_shift=time_shift,
     )
@@ -74,6 +74,7 @@ def trends(reference: Reference) -> dashboard.Dashboard:
         (label("班列", "Train runs"), "trains_ytd"),
         (label("集装箱", "TEU"), "teu_ytd"),
         (label("冷链箱", "Reefer TEU"), "reefer_teu_ytd"),
+        (label("货运吞吐量（万吨）", "Freight (10⁴ t)"), "tonnage_10k_t_ytd"),
     )
     built = (
         dashboard.Dashboard(label("趋势", "Lugang trends"))

@@ -21,6 +21,7 @@ from dashboards.report.style import (
 from dashboards.report.svg import svg, text
 from lugang.reference import Reference
 from lugang.vocabulary import AT_RISK_PERCENT, ON_TRACK_PERCENT, days_in_year, pro_rata
+from streams.domain.status import TONNES_PER_UNIT
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,15 @@ def targets_section(
         span,
         "TEU",
     )
-    rows = [trains, total, *categories, reefer]
+    tonnage = against(
+        "货运吞吐量（吨）",
+        f"freight, gross weight of counted moves (t), {en}",
+        figures["gross_weight_t"],
+        _in_tonnes(status.get("tonnage_ytd")),
+        span,
+        "t",
+    )
+    rows = [trains, total, *categories, reefer, tonnage]
     table = "".join(
         f"<tr><td>{esc(r.label_zh)}<br><span class=sub>{esc(r.label_en)}</span></td>"
         f"<td class=num>{num(r.actual)}</td><td class=num>{num(r.pro_rata, 1)}</td>"
@@ -175,10 +184,19 @@ def targets_section(
         + bullet_chart("teu-categories", f"TEU per category {en} against pro-rata", categories)
         + "<h3>冷链集装箱 Reefer TEU</h3>"
         + bullet_chart("reefer", f"Reefer TEU {en} against pro-rata", [reefer])
+        + "<h3>货运吞吐量 Freight (t)</h3>"
+        + bullet_chart("tonnage", f"Freight {en} against pro-rata", [tonnage])
         + '<table class="grid"><thead><tr><th>指标 Indicator</th><th>实际 Actual</th>'
         "<th>进度目标 Pro-rata</th><th>年度目标 Yearly</th><th>完成进度 Pace</th>"
         f"<th>评价 Verdict</th></tr></thead><tbody>{table}</tbody></table></section>"
     )
+
+
+def _in_tonnes(figure: Row | None) -> Row | None:
+    """The ``/status`` tonnage figure (in 10⁴ t, as the plan counts freight) in tonnes."""
+    if figure is None:
+        return None
+    return {**figure, "yearly_target": float(figure["yearly_target"]) * TONNES_PER_UNIT}
 
 
 def categories_of(status: Row, figures: Row, reference: Reference) -> list[str]:

@@ -17,6 +17,9 @@ from lugang.reference import Reference
 from lugang.vocabulary import pro_rata
 from streams.domain.counts import DayTotals
 
+TONNES_PER_UNIT = 10_000
+"""The plan counts freight in 10⁴ t (万吨)."""
+
 
 class AgainstTarget(BaseModel):
     """A count next to its yearly target and the pro-rata share due by now."""
@@ -64,6 +67,9 @@ class Status(BaseModel):
     teu_ytd: AgainstTarget | None
     teu_ytd_by_category: dict[str, AgainstTarget]
     reefer_teu_ytd: AgainstTarget | None
+    tonnage_ytd: AgainstTarget | None
+    """Gross weight of the counted container moves, in 10⁴ t (万吨), against the plan's
+    freight throughput target (``targets.*.freight_10k_t``)."""
     daily_service: list[DailyServiceStatus]
 
 
@@ -167,6 +173,11 @@ def compute_status(
             for category, teu in (target.teu.items() if target else ())
         },
         reefer_teu_ytd=_against(ytd.reefer_teu, target.reefer_teu, as_of) if target else None,
+        tonnage_ytd=(
+            _against(ytd.gross_weight_t / TONNES_PER_UNIT, target.freight_10k_t, as_of)
+            if target
+            else None
+        ),
         daily_service=[
             daily_service(days, group, as_of, warning_due)
             for group, spec in reference.service_groups.items()

@@ -32,7 +32,7 @@ from typing import Final, get_args
 from lugang.contract import ColdChainException, Direction, EmptyIndicator, ReeferReading
 from lugang.reference import CommodityProfile, Reference
 from streams.domain.counts import DayTotals
-from streams.domain.status import AgainstTarget, Status
+from streams.domain.status import TONNES_PER_UNIT, AgainstTarget, Status
 
 FieldValue = int | float | str | bool
 
@@ -210,6 +210,7 @@ def status_samples(status: Status, reference: Reference) -> list[Sample]:
         **_progress("trains", ytd.train_runs, status.trains_ytd),
         **_progress("teu", float(ytd.teu), status.teu_ytd),
         **_progress("reefer_teu", float(ytd.reefer_teu), status.reefer_teu_ytd),
+        **_progress("tonnage_10k_t", ytd.gross_weight_t / TONNES_PER_UNIT, status.tonnage_ytd),
     }
     samples = [Sample(PROGRESS_DAILY, {}, progress, at)]
     samples += [

@@ -153,3 +153,15 @@ def test_status_pace_is_against_the_pro_rata_target() -> None:
     assert [s.warning for s in status.daily_service] == [False, False]
     after = compute_status(days, REF, date(2026, 1, 10), now=before_warning + timedelta(minutes=1))
     assert [s.warning for s in after.daily_service] == [True, True]
+
+
+def test_tonnage_is_against_the_freight_target_in_10k_t() -> None:
+    """Domain §1: freight throughput is counted in 10^4 t (1000 in 2026)."""
+    totals = DayTotals(day=date(2026, 1, 10), gross_weight_kg=2_500_000.0)
+    status = compute_status(
+        {totals.day: totals}, REF, totals.day, datetime(2026, 1, 10, 12, tzinfo=SHANGHAI)
+    )
+    assert status.tonnage_ytd is not None
+    assert status.tonnage_ytd.actual == 0.25
+    assert status.tonnage_ytd.yearly_target == 1000
+    assert status.tonnage_ytd.pro_rata_target == round(1000 * 10 / 365, 2)

@@ -112,7 +112,7 @@ def test_the_page_is_self_contained() -> None:
 def test_year_to_date_charts_have_one_mark_per_figure() -> None:
     found = charts(page())
     assert set(found) == {
-        "trains", "teu-categories", "reefer", "runs-by-corridor", "daily-service",
+        "trains", "teu-categories", "reefer", "tonnage", "runs-by-corridor", "daily-service",
         "daily-runs", "daily-teu", "cumulative", "transit",
     }  # fmt: skip
     assert values(found["trains"]) == [7]
@@ -120,6 +120,8 @@ def test_year_to_date_charts_have_one_mark_per_figure() -> None:
     # Every category of the plan, in the reference's order, VIETNAM's 50 included.
     assert values(found["teu-categories"]) == [280, 60, 50, 100]
     assert values(found["reefer"]) == [8]
+    # Freight against 1000 x 10^4 t a year, in tonnes.
+    assert values(found["tonnage"], "marker") == [pytest.approx(10_000_000 * 74 / 365, rel=1e-5)]
     corridors = {e["data-value"] for e in marks(found["runs-by-corridor"], "bar")}
     assert len(marks(found["runs-by-corridor"], "bar")) == 8  # every corridor, zeros too
     assert sum(values(found["runs-by-corridor"])) == 7 and corridors == {"0", "1", "4"}
@@ -179,7 +181,13 @@ def test_text_from_the_figures_is_escaped() -> None:
 
 def test_without_influxdb_the_status_figures_remain_and_the_gaps_are_named() -> None:
     text = page(daily=None, transit=None, exceptions=None)
-    assert set(charts(text)) == {"trains", "teu-categories", "reefer", "runs-by-corridor"}
+    assert set(charts(text)) == {
+        "trains",
+        "teu-categories",
+        "reefer",
+        "tonnage",
+        "runs-by-corridor",
+    }
     assert text.count("InfluxDB was not read") == 3  # daily, transit, exceptions
 
 

@@ -150,6 +150,9 @@ def test_status_samples() -> None:
             "teu_pro_rata": 10136.99,
             "reefer_teu_ytd": 2.0,
             "reefer_teu_pro_rata": 101.37,
+            # 28.5 t moved, against 1000 x 10^4 t a year
+            "tonnage_10k_t_ytd": 0.00285,
+            "tonnage_10k_t_pro_rata": 202.74,
         }
     }
     categories = by_tags(samples, points.TEU_CATEGORY_PROGRESS_DAILY)
@@ -171,7 +174,12 @@ def test_status_samples_without_a_target_leave_pro_rata_out() -> None:
     (progress,) = (
         s for s in points.status_samples(status, REF) if s.measurement == "progress_daily"
     )
-    assert progress.fields == {"trains_ytd": 0, "teu_ytd": 0.0, "reefer_teu_ytd": 0.0}
+    assert progress.fields == {
+        "trains_ytd": 0,
+        "teu_ytd": 0.0,
+        "reefer_teu_ytd": 0.0,
+        "tonnage_10k_t_ytd": 0.0,
+    }
 
 
 def test_transit_sample() -> None:
