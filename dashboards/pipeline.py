@@ -6,7 +6,7 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import dashboard
 from grafana_foundation_sdk.models import dashboard as model
 
-from dashboards.influxql import by, select
+from dashboards.influxql import by, per_day, select
 from dashboards.panels import ZERO_IS_GOOD, big_stat, label, series
 from lugang.reference import Reference
 from streams.schema import health
@@ -25,6 +25,11 @@ def pipeline(reference: Reference) -> dashboard.Dashboard:
         'sum("retries") AS "重试 retries", sum("errors") AS "错误 errors"',
         health.PIPELINE_SINK,
         group_by=f"{EVERY_MINUTE}, {by('sink')}",
+    )
+    quality = select(
+        'sum("count")',
+        health.PIPELINE_QUALITY,
+        group_by=per_day(reference.home.timezone, "topic", "finding"),
     )
     return (
         dashboard.Dashboard(label("数据管道健康", "Lugang pipeline health"))
@@ -104,6 +109,18 @@ def pipeline(reference: Reference) -> dashboard.Dashboard:
             series(
                 label("写入重试与错误", "Sink retries and errors per minute"),
                 sinks.alias("$tag_sink $col"),
+                stacked_bars=True,
+            )
+        )
+        .with_row(dashboard.Row(label("数据质量", "Data quality")))
+        .with_panel(
+            series(
+                label(
+                    "每日数据质量",
+                    "Data quality per topic and day: dead letters by reason, duplicates",
+                ),
+                quality.alias("$tag_topic $tag_finding"),
+                size=(24, 8),
                 stacked_bars=True,
             )
         )

@@ -66,19 +66,35 @@ class LiveGaps:
 Figure = Literal["events", "dead_letters"]
 
 
+Finding = Literal["contract", "key", "late", "internal", "duplicate"]
+"""What the data-quality view counts per topic: dead letters by their reason's class
+(the contract broken, a key that is not the entity id, a late reading, an event the
+worker's own code failed on) and duplicates dropped quietly."""
+
+
 class PipelineCounters:
-    """Events read and dead letters sent per topic kind, since :meth:`take` last ran."""
+    """Events read and dead letters sent per topic kind, and data-quality findings per topic
+    kind, since :meth:`take` and :meth:`take_findings` last ran."""
 
     def __init__(self) -> None:
         self._counts: Counter[tuple[str, Figure]] = Counter()
+        self._findings: Counter[tuple[str, Finding]] = Counter()
 
     def count(self, kind: str, figure: Figure) -> None:
         self._counts[kind, figure] += 1
+
+    def found(self, kind: str, finding: Finding, times: int = 1) -> None:
+        self._findings[kind, finding] += times
 
     def take(self) -> Counter[tuple[str, Figure]]:
         """The counts so far; counting starts again from zero."""
         counts, self._counts = self._counts, Counter()
         return counts
+
+    def take_findings(self) -> Counter[tuple[str, Finding]]:
+        """The findings so far; counting starts again from zero."""
+        findings, self._findings = self._findings, Counter()
+        return findings
 
 
 @dataclass(frozen=True, slots=True)

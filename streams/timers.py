@@ -120,7 +120,12 @@ class HealthReport:
             for kind in TOPIC_KINDS
         }
         running = {name: state.running for name, state in self.agents.all().items()}
-        samples = health_samples(self.worker, self.clock(), topics, self._sink_deltas(), running)
+        findings = {
+            (topic, str(what)): n for (topic, what), n in self.counters.take_findings().items()
+        }
+        samples = health_samples(
+            self.worker, self.clock(), topics, self._sink_deltas(), running, findings
+        )
         await self.metrics.write(samples)
         await self.metrics.flush()
 

@@ -10,6 +10,7 @@ running total), and only then write the changed days.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 
@@ -50,7 +51,9 @@ class DaysAgent:
         changed: dict[date, DayTotals] = {}
         for year in sorted({fact.day.year for fact in facts}):
             totals = self.book.year(year)
-            changed_in_year = _add([f for f in facts if f.day.year == year], totals)
+            changed_in_year, seen = _add([f for f in facts if f.day.year == year], totals)
+            for kind, times in seen.items():
+                self.intake.duplicate(kind, times)
             if changed_in_year:
                 await self.metrics.write(self._aggregates(totals, min(changed_in_year)))
             changed.update(changed_in_year)
@@ -75,11 +78,15 @@ class DaysAgent:
         return samples
 
 
-def _add(facts: list[Fact], totals: dict[date, DayTotals]) -> dict[date, DayTotals]:
+def _add(
+    facts: list[Fact], totals: dict[date, DayTotals]
+) -> tuple[dict[date, DayTotals], Counter[str]]:
     """Add ``facts`` to ``totals`` (whose values are shared: a changed day is a copy, put
-    back into ``totals``); return the changed days."""
+    back into ``totals``); return the changed days, and how many facts of each input topic
+    were counted before (duplicates, dropped quietly)."""
     working: dict[date, DayTotals] = {}  # one copy of each day, changed or not
     changed: dict[date, DayTotals] = {}
+    seen: Counter[str] = Counter()
     for fact in facts:
         day_totals = working.get(fact.day)
         if day_totals is None:
@@ -89,7 +96,9 @@ def _add(facts: list[Fact], totals: dict[date, DayTotals]) -> dict[date, DayTota
             )
         if day_totals.add(fact):
             totals[fact.day] = changed[fact.day] = day_totals
-    return changed
+        else:
+            seen["trains" if fact.kind == "TRAIN_RUN" else "containers"] += 1
+    return changed, seen
 
 
 def _facts_of(received: Received) -> list[Fact]:

@@ -25,7 +25,7 @@ from typing import ParamSpec, TypeVar
 from lugang.contract import DeadLetter, Event, InvalidEvent, RawBytes, TrainEvent, parse_event
 from lugang.reference import Reference
 from streams.agents.ports import Message, Outbox, Received
-from streams.state import PipelineCounters
+from streams.state import Finding, PipelineCounters
 
 log = logging.getLogger(__name__)
 
@@ -95,11 +95,11 @@ class Intake:
         try:
             event = parse_event(kind, message.value or b"", self._reference)
         except InvalidEvent as exc:
-            self.reject(received, exc.reason)
+            self.reject(received, exc.reason, "contract")
             return None
         problem = key_problem(message.key, event)
         if problem is not None:
-            self.reject(received, problem)
+            self.reject(received, problem, "key")
             return None
         return event
 
@@ -118,14 +118,21 @@ class Intake:
                 message.partition,
                 message.offset,
             )
-            self.reject(received, internal_reason(exc))
+            self.reject(received, internal_reason(exc), "internal")
             return None
 
-    def reject(self, received: Received, reason: str) -> None:
-        """Queue ``received`` for the dead-letter topic with ``reason``."""
+    def reject(self, received: Received, reason: str, finding: Finding) -> None:
+        """Queue ``received`` for the dead-letter topic with ``reason`` (a ``finding`` of
+        the data-quality view)."""
         message = received.message
-        self._counters.count(self.kind(message.topic), "dead_letters")
+        kind = self.kind(message.topic)
+        self._counters.count(kind, "dead_letters")
+        self._counters.found(kind, finding)
         self._queued.append((message.key, dead_letter(message, reason, self._clock())))
+
+    def duplicate(self, kind: str, times: int = 1) -> None:
+        """Count events of topic ``kind`` dropped quietly as seen before."""
+        self._counters.found(kind, "duplicate", times)
 
     async def deliver(self) -> None:
         """Send the queued dead letters and return once Kafka has them."""

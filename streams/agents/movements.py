@@ -58,6 +58,7 @@ class _Step:
     decisions: tuple[Decision, ...] = ()
     sample: points.Sample | None = None
     late: str | None = None
+    duplicate: bool = False
 
 
 def track_of(step: _Step) -> ReeferTrack:
@@ -133,7 +134,9 @@ class MovementsAgent:
             if step.sample is not None:
                 out.samples.append(step.sample)
             if step.late is not None:
-                self.intake.reject(received, step.late)
+                self.intake.reject(received, step.late, "late")
+            if step.duplicate:
+                self.intake.duplicate(self.intake.kind(message.topic))
             out.decisions += step.decisions
             out.owners += [events[0]] * len(step.decisions)
         if track is not None and track is not loaded:
@@ -192,6 +195,7 @@ class MovementsAgent:
             profile = profiles.get(commodity) if commodity else None
             corridor = reading.corridor or track.settled.corridor
             step.sample = points.reading_sample(reading, commodity, profile, corridor)
+        step.duplicate = verdict == "duplicate"
         return step
 
     async def _publish(self, decisions: list[Decision], owners: list[Received]) -> None:

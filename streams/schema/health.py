@@ -9,7 +9,11 @@ seconds, the figures of the interval that just ended through its metric sink:
 - ``pipeline_sink`` (tags ``sink``, ``influxdb`` or ``alertmanager``, and ``worker``):
   ``retries`` and ``errors``, integers;
 - ``pipeline_agent`` (tags ``agent`` and ``worker``): ``running``, 1 while the agent runs,
-  0 once it stopped (a worker whose agent stops exits, so the last point says which).
+  0 once it stopped (a worker whose agent stops exits, so the last point says which);
+- ``pipeline_quality`` (tags ``topic``, ``finding`` and ``worker``): ``count``, the
+  data-quality findings of the interval: dead letters by the class of their reason
+  (``contract``, ``key``, ``late``, ``internal``) and ``duplicate`` events dropped quietly;
+  only findings that happened get a point.
 
 ``events`` and ``dead_letters`` count records read and sent to the dead-letter topic
 during the interval (so events/s = ``sum(events) / INTERVAL_S`` over all workers);
@@ -33,7 +37,8 @@ from streams.schema.points import Sample
 PIPELINE: Final = "pipeline"
 PIPELINE_SINK: Final = "pipeline_sink"
 PIPELINE_AGENT: Final = "pipeline_agent"
-HEALTH_MEASUREMENTS: Final = (PIPELINE, PIPELINE_SINK, PIPELINE_AGENT)
+PIPELINE_QUALITY: Final = "pipeline_quality"
+HEALTH_MEASUREMENTS: Final = (PIPELINE, PIPELINE_SINK, PIPELINE_AGENT, PIPELINE_QUALITY)
 """Every measurement of pipeline health (dashboards may query these besides ``points``)."""
 
 INTERVAL_S: Final = 10
@@ -77,10 +82,12 @@ def health_samples(
     topics: Mapping[str, TopicHealth],
     sinks: Mapping[str, SinkHealth],
     agents: Mapping[str, bool] | None = None,
+    findings: Mapping[tuple[str, str], int] | None = None,
 ) -> list[Sample]:
     """The health points of one worker for the interval ending at ``at`` (aligned down to
     ``INTERVAL_S``): one ``pipeline`` point per topic kind, one ``pipeline_sink`` point per
-    sink, one ``pipeline_agent`` point per agent. Topics and sinks with nothing to report
+    sink, one ``pipeline_agent`` point per agent, one ``pipeline_quality`` point per (topic,
+    finding) that happened. Topics and sinks with nothing to report
     still get their zeros, so a quiet pipeline is told apart from a silent worker.
 
     Raises:
@@ -111,5 +118,15 @@ def health_samples(
     samples += [
         Sample(PIPELINE_AGENT, {"agent": agent, "worker": worker}, {"running": int(up)}, stamp)
         for agent, up in sorted((agents or {}).items())
+    ]
+    samples += [
+        Sample(
+            PIPELINE_QUALITY,
+            {"topic": topic, "finding": finding, "worker": worker},
+            {"count": count},
+            stamp,
+        )
+        for (topic, finding), count in sorted((findings or {}).items())
+        if count > 0
     ]
     return samples

@@ -365,3 +365,35 @@ def test_a_corrected_departure_is_the_same_run_and_the_next_day_another() -> Non
     run(h.count_days())
     runs = {day.isoformat(): totals.total_runs for day, totals in h.book.year(2026).items()}
     assert runs == {"2026-03-15": 1, "2026-03-16": 1}
+
+
+# -- data quality ---------------------------------------------------------------------------
+
+
+def test_findings_count_dead_letters_by_reason_and_duplicates_per_topic() -> None:
+    """The data-quality view: per topic, dead letters by the class of their reason, and
+    duplicates dropped quietly (a reading seen again within the lateness, a counted event
+    seen again by the day totals)."""
+    h = Harness()
+    trains, reefer = Topic("trains"), Topic("reefer")
+    departure = depa("d1", "X9001", "2026-03-15T09:20:00+08:00")
+    run(h.trains.handle([trains.event("X9001", departure), trains.event("X9001", departure)]))
+    run(
+        h.movements.handle(
+            [
+                reefer.event(BOX, reading("r1", BOX, START + timedelta(hours=1), 6.0)),
+                reefer.event(BOX, reading("r1", BOX, START + timedelta(hours=1), 6.0)),
+                reefer.event(BOX, reading("r0", BOX, START, 6.0)),  # an hour late
+                reefer.event("MSKU9070323", reading("r2", BOX, START, 6.0)),  # wrong key
+                reefer.event(BOX, b"{}"),  # breaks the contract
+            ]
+        )
+    )
+    run(h.count_days())
+    assert h.counters.take_findings() == {
+        ("reefer", "duplicate"): 1,
+        ("reefer", "late"): 1,
+        ("reefer", "key"): 1,
+        ("reefer", "contract"): 1,
+        ("trains", "duplicate"): 1,
+    }

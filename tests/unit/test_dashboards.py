@@ -92,6 +92,7 @@ def written_schema() -> dict[str, set[str]]:
             {"trains": health.TopicHealth(1, 0, 0)},
             {"influxdb": health.SinkHealth(0, 0)},
             {"movements": True},
+            {("reefer", "late"): 1},
         ),
     ]
     schema: dict[str, set[str]] = {}

@@ -73,3 +73,24 @@ def test_health_measurements_are_new_names() -> None:
     from streams.schema import points
 
     assert not set(health.HEALTH_MEASUREMENTS) & set(points.MEASUREMENTS)
+
+
+def test_agents_and_data_quality_findings_get_their_points() -> None:
+    at = datetime(2026, 3, 15, 8, 0, 7, tzinfo=UTC)
+    samples = health.health_samples(
+        "w1",
+        at,
+        {},
+        {},
+        {"days": False, "trains": True},
+        {("reefer", "late"): 2, ("trains", "duplicate"): 0},
+    )
+    got = {(s.measurement, tuple(sorted(s.tags.items()))): dict(s.fields) for s in samples}
+    assert got == {
+        (health.PIPELINE_AGENT, (("agent", "days"), ("worker", "w1"))): {"running": 0},
+        (health.PIPELINE_AGENT, (("agent", "trains"), ("worker", "w1"))): {"running": 1},
+        (
+            health.PIPELINE_QUALITY,
+            (("finding", "late"), ("topic", "reefer"), ("worker", "w1")),
+        ): {"count": 2},
+    }
