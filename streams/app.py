@@ -113,20 +113,34 @@ def create_monitor(
     open_exceptions = FaustTable(app.GlobalTable("open-exceptions", **_RAW_TABLE))
     arrivals = FaustTable(app.GlobalTable("arrivals", **_RAW_TABLE))
     facts_topic = app.topic(names.name(DAY_FACTS), partitions=1, **_RAW)
-    dead_letters = FaustOutbox(app.topic(names.dead_letter, **_RAW))
+    dead_letter_topic = app.topic(names.dead_letter, **_RAW)
     counters, states, live_gaps = PipelineCounters(), AgentStates(AGENTS), LiveGaps()
     pager = Pager(alerts, reference, live_gaps)
 
+    # Each agent gets outboxes of its own: an outbox's delivered() awaits the messages sent
+    # through it, and one agent must never return with another's still in flight.
     def intake() -> Intake:
-        return Intake(settings.topic_prefix, reference, dead_letters, counters)
+        outbox = FaustOutbox(dead_letter_topic)
+        return Intake(settings.topic_prefix, reference, outbox, counters)
 
     lateness = timedelta(minutes=settings.allowed_lateness_minutes)
-    facts = FaustOutbox(facts_topic)
+    trains = TrainsAgent(
+        intake(), reference, departures, arrivals, FaustOutbox(facts_topic), metrics
+    )
+    movements = MovementsAgent(
+        intake(),
+        reference,
+        lateness,
+        tracks,
+        open_exceptions,
+        FaustOutbox(facts_topic),
+        metrics,
+        pager,
+        reread,
+    )
     handlers = {
-        "trains": TrainsAgent(intake(), reference, departures, arrivals, facts, metrics).handle,
-        "movements": MovementsAgent(
-            intake(), reference, lateness, tracks, open_exceptions, facts, metrics, pager, reread
-        ).handle,
+        "trains": trains.handle,
+        "movements": movements.handle,
         "days": DaysAgent(intake(), reference, book, metrics).handle,
     }
     sources = {

@@ -45,6 +45,10 @@ class DayBook:
         self.table.put(owner, key, value)
         self._decoded.remember(key, value, totals)
 
+    async def delivered(self) -> None:
+        """Return once every day put since the last call is in the changelog."""
+        await self.table.delivered()
+
 
 class LiveGaps:
     """The TELEMETRY_GAPs the live silence check opened on this worker (not in a table:

@@ -61,7 +61,7 @@ class DaysAgent:
         await self.intake.deliver()
         for day_totals in changed.values():
             self.book.put(batch[-1], day_totals)
-        await self.book.table.delivered()
+        await self.book.delivered()
 
     def _aggregates(self, totals: Mapping[date, DayTotals], since: date) -> list[points.Sample]:
         """Daily points of each day from ``since`` and running points from ``since`` to the

@@ -61,13 +61,6 @@ class _Step:
     duplicate: bool = False
 
 
-def track_of(step: _Step) -> ReeferTrack:
-    """The track of a step that moved or observed one (never None there)."""
-    if step.track is None:
-        raise ValueError("a move or a reading keeps the container's track")
-    return step.track
-
-
 class MovementsAgent:
     """Counts container moves and follows every reefer's cold chain."""
 
@@ -156,15 +149,16 @@ class MovementsAgent:
             if event is None:
                 return _Step(None)  # dead-lettered, and nothing to track
             track = ReeferTrack.new(key.decode())
-        step = _Step(track)
+        step = _Step(None, fact)
         if isinstance(event, ContainerEvent):
-            step = self._move(track, event)
+            track = self._move(step, track, event)
         elif isinstance(event, ReeferReading):
-            step = self._observe(track, event)
-        step.track, step.fact = track_of(step).at_offset(message.topic, message.offset), fact
+            track = self._observe(step, track, event)
+        step.track = track.at_offset(message.topic, message.offset)
         return step
 
-    def _move(self, track: ReeferTrack, event: ContainerEvent) -> _Step:
+    def _move(self, step: _Step, track: ReeferTrack, event: ContainerEvent) -> ReeferTrack:
+        """The track after ``event``; its decisions go into ``step``."""
         home = event.location == self.reference.home.location
         moved = Move(
             event.event_id,
@@ -176,27 +170,28 @@ class MovementsAgent:
         )
         rules, profiles = self.reference.exception_rules, self.reference.commodities
         track, made = move(track, moved, self.lateness, rules, profiles)
-        return _Step(track, decisions=tuple(made))
+        step.decisions = tuple(made)
+        return track
 
-    def _observe(self, track: ReeferTrack, reading: ReeferReading) -> _Step:
+    def _observe(self, step: _Step, track: ReeferTrack, reading: ReeferReading) -> ReeferTrack:
+        """The track after ``reading``; its decisions, point, or late or duplicate verdict go
+        into ``step``."""
         rules, profiles = self.reference.exception_rules, self.reference.commodities
         track, made, verdict = observe(track, reading, self.lateness, rules, profiles)
-        step = _Step(track, decisions=tuple(made))
+        step.decisions = tuple(made)
         if verdict == "late":
             minutes = self.lateness / timedelta(minutes=1)
-            late = (
+            step.late = (
                 f"late: reading_time {reading.reading_time.isoformat()} is more than "
                 f"{minutes:g} min older than the newest reading"
             )
-            step.late = late
-            return step
-        if verdict == "applied":
+        elif verdict == "applied":
             commodity = reading.commodity or track.settled.commodity
             profile = profiles.get(commodity) if commodity else None
             corridor = reading.corridor or track.settled.corridor
             step.sample = points.reading_sample(reading, commodity, profile, corridor)
         step.duplicate = verdict == "duplicate"
-        return step
+        return track
 
     async def _publish(self, decisions: list[Decision], owners: list[Received]) -> None:
         """Open and close the exceptions in the open-exceptions table, then page; each

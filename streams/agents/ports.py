@@ -63,7 +63,9 @@ class Table(Protocol):
 
 
 class Outbox(Protocol):
-    """A topic an agent sends to."""
+    """A topic one agent sends to: :meth:`delivered` awaits what was sent through this
+    outbox, so two agents sending to one topic each need an outbox of their own (a shared
+    one would let an agent return while another's messages are still in flight)."""
 
     async def send(self, key: bytes | None, value: bytes) -> None:
         """Queue a message (waits only while the producer's buffer is full)."""
