@@ -13,14 +13,26 @@ The guard refuses such a commit and seeks the partition back to the committed of
 the message is fetched and processed again (the agents deduplicate what comes twice). The
 message then comes after later ones an agent has applied: :func:`reread` tells the agents
 it was never applied, whatever offsets they have seen.
+
+Two more holes the guard closes:
+
+- faust keeps no committed offset for a partition its group never committed (nor for one
+  committed at 0), and then checks nothing: a worker killed before its first commit left
+  its successor to skip the partition's first message and commit past it (the crash test
+  lost a 2-TEU reefer load). The guard then looks up the partition's first offset (once)
+  and commits nothing on it until it knows.
+- The message read again can be dropped again (faust drops a fetched message below the
+  offset it last read, and records fetched before the seek are still being handed out).
+  While the hole stays, the guard seeks again every :data:`RESEEK_AFTER_S` seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from faust.transport.consumer import Consumer
 from faust.types import TP
@@ -34,9 +46,15 @@ class Gaps(Protocol):
     def overlaps(self, begin: int, end: int) -> bool: ...
 
 
+RESEEK_AFTER_S: Final = 5.0
+"""How long a seek back to a hole may take to fill it before the guard seeks again."""
+
 _faust_new_offset = Consumer._new_offset
 _reread: set[tuple[TP, int]] = set()
-_seeks: set[asyncio.Future[Any]] = set()
+_last_seek: dict[TP, tuple[int, float]] = {}  # offset sought, monotonic time of the seek
+_first_offsets: dict[TP, int] = {}  # first offset of partitions faust knows no commit of
+_lookups: set[TP] = set()
+_tasks: set[asyncio.Future[Any]] = set()
 
 
 def hole_at_head(acked: Sequence[int], committed: int | None, gaps: Gaps) -> bool:
@@ -50,23 +68,70 @@ def hole_at_head(acked: Sequence[int], committed: int | None, gaps: Gaps) -> boo
 
 def reread(topic: str, partition: int, offset: int) -> bool:
     """Whether the message at ``offset`` of ``topic[partition]`` reached no agent and is
-    read again."""
+    read again (a hole can be several messages long: every one in it is)."""
     return (TP(topic, partition), offset) in _reread
 
 
-def _guarded_new_offset(consumer: Any, tp: TP) -> int | None:
+def seek_due(tp: TP, offset: int, now: float) -> bool:
+    """Whether to seek ``tp`` back to ``offset`` now: not already sought there within
+    :data:`RESEEK_AFTER_S` seconds."""
+    last = _last_seek.get(tp)
+    return last is None or last[0] != offset or now - last[1] >= RESEEK_AFTER_S
+
+
+async def background_done() -> None:
+    """Return once the guard's seeks and look-ups started so far are done (for tests)."""
+    await asyncio.gather(*_tasks)
+
+
+def _background(coroutine: Any) -> None:
+    task = asyncio.ensure_future(coroutine)
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
+
+
+async def _learn_first_offset(consumer: Any, tp: TP) -> None:
+    try:
+        earliest = await consumer.earliest_offsets(tp)
+        _first_offsets[tp] = earliest[tp]
+    finally:
+        _lookups.discard(tp)
+
+
+def _read_again(consumer: Any, tp: TP, offsets: range, now: float) -> None:
+    """Seek ``tp`` back to the first of ``offsets`` (messages no agent acknowledged, the
+    first ones after the commit), and tell the agents that they were never applied."""
+    _reread.update((tp, offset) for offset in offsets)
+    offset = offsets.start
+    if not seek_due(tp, offset, now):
+        return
+    again = tp in _last_seek and _last_seek[tp][0] == offset
+    _last_seek[tp] = (offset, now)
+    log.warning(
+        "%s: offsets %s to %s reached no agent; not committing past them, reading them %s",
+        tp,
+        offset,
+        offsets.stop - 1,
+        "again (still missing)" if again else "again",
+    )
+    _background(consumer.seek(tp, offset))
+
+
+def guarded_new_offset(consumer: Any, tp: TP, now: float | None = None) -> int | None:
+    """faust's ``Consumer._new_offset`` (the offset to commit on ``tp``, None: none), guarded
+    (``now``: monotonic seconds, for tests)."""
     committed = consumer._committed_offset.get(tp)
-    if hole_at_head(consumer._acked[tp], committed, consumer._gap[tp]):
-        if (tp, committed) not in _reread:
-            _reread.add((tp, committed))
-            log.warning(
-                "%s: offset %s reached no agent; not committing past it, reading it again",
-                tp,
-                committed,
-            )
-            seek = asyncio.ensure_future(consumer.seek(tp, committed))
-            _seeks.add(seek)
-            seek.add_done_callback(_seeks.discard)
+    acked = consumer._acked[tp]
+    if committed is None and acked:
+        committed = _first_offsets.get(tp)
+        if committed is None:  # no commit known: hold back until the first offset is
+            if tp not in _lookups:
+                _lookups.add(tp)
+                _background(_learn_first_offset(consumer, tp))
+            return None
+    if committed is not None and hole_at_head(acked, committed, consumer._gap[tp]):
+        missing = range(committed, min(acked))
+        _read_again(consumer, tp, missing, time.monotonic() if now is None else now)
         return None
     result: int | None = _faust_new_offset(consumer, tp)
     return result
@@ -74,4 +139,4 @@ def _guarded_new_offset(consumer: Any, tp: TP) -> int | None:
 
 def guard_commits() -> None:
     """Install the guard on faust's consumers (idempotent)."""
-    Consumer._new_offset = _guarded_new_offset  # type: ignore[assignment,method-assign]
+    Consumer._new_offset = guarded_new_offset  # type: ignore[assignment,method-assign]

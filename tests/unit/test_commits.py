@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+from faust.types import TP
 from intervaltree import IntervalTree  # type: ignore[import-untyped]  # what faust keeps gaps in
 
+from streams.faustfix import commits
 from streams.faustfix.commits import hole_at_head
 
 
@@ -23,3 +28,81 @@ def test_offsets_kafka_skips_are_no_hole() -> None:
     gaps = IntervalTree()
     gaps.addi(179, 181)  # e.g. transaction markers
     assert not hole_at_head([181, 182], 179, gaps)
+
+
+class _Consumer:
+    """The parts of faust's consumer the guard reads, for one partition."""
+
+    def __init__(self, committed: int | None, acked: list[int], first: int = 0) -> None:
+        self.tp = TP("containers", 0)
+        self._committed_offset = {self.tp: committed}
+        self._acked = {self.tp: acked}
+        self._acked_index = {self.tp: set(acked)}
+        self._gap = {self.tp: IntervalTree()}
+        self.first = first
+        self.seeks: list[int] = []
+
+    def acknowledge(self, offset: int) -> None:
+        self._acked[self.tp].insert(0, offset)
+        self._acked_index[self.tp].add(offset)
+
+    async def seek(self, tp: TP, offset: int) -> None:
+        self.seeks.append(offset)
+
+    async def earliest_offsets(self, *tps: TP) -> dict[TP, int]:
+        return {tp: self.first for tp in tps}
+
+
+@pytest.fixture
+def fresh_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("_reread", "_last_seek", "_first_offsets", "_lookups"):
+        monkeypatch.setattr(commits, name, type(getattr(commits, name))())
+
+
+def _offer(consumer: _Consumer, now: float = 0.0) -> int | None:
+    """Ask the guard for the partition's new offset, and let its background work run."""
+
+    async def ask() -> int | None:
+        offset = commits.guarded_new_offset(consumer, consumer.tp, now)
+        await commits.background_done()
+        return offset
+
+    return asyncio.run(ask())
+
+
+def test_a_partition_never_committed_is_guarded_from_its_first_offset(
+    fresh_guard: None,
+) -> None:
+    # The first worker died before its first commit: the message at offset 0 reached no
+    # agent of its successor, which acknowledged 1 and 2.
+    consumer = _Consumer(None, [1, 2])
+    assert _offer(consumer) is None  # the first offset is looked up first
+    assert _offer(consumer) is None  # then the hole at 0 is read again
+    assert consumer.seeks == [0]
+    assert commits.reread("containers", 0, 0)
+    consumer.acknowledge(0)
+    assert _offer(consumer) == 3
+
+
+def test_every_message_of_a_hole_is_read_again(fresh_guard: None) -> None:
+    # faust dropped 250 to 252 at start-up: an agent whose track has seen 253 must still
+    # apply each of them when they come again.
+    consumer = _Consumer(250, [253, 254])
+    assert _offer(consumer) is None
+    assert consumer.seeks == [250]
+    assert [commits.reread("containers", 0, o) for o in range(249, 255)] == [
+        False,
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
+
+
+def test_a_hole_that_stays_is_sought_again(fresh_guard: None) -> None:
+    consumer = _Consumer(179, [180, 181])
+    assert _offer(consumer, now=1000.0) is None
+    assert _offer(consumer, now=1001.0) is None  # the seek may still be filling it
+    assert _offer(consumer, now=1001.0 + commits.RESEEK_AFTER_S) is None
+    assert consumer.seeks == [179, 179]
