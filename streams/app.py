@@ -38,11 +38,11 @@ from streams.agents.intake import Intake
 from streams.agents.movements import MovementsAgent
 from streams.agents.trains import TrainsAgent
 from streams.faustfix.commits import reread
-from streams.faustfix.tables import FaustOutbox, FaustTable
+from streams.faustfix.tables import FaustOutbox, FaustTable, key_partition
 from streams.pager import Pager
 from streams.schema.health import INTERVAL_S
 from streams.sinks.base import AlertSink, MetricSink
-from streams.state import AgentStates, DayBook, LiveGaps, PipelineCounters
+from streams.state import AgentStates, DayBook, LiveGaps, PipelineCounters, Watermarks
 from streams.supervision import OnCrash, stop_this_process, supervised
 from streams.timers import AlertResender, HealthReport, SilenceCheck, lag_by_kind
 from streams.web import health_body, status_body
@@ -77,6 +77,29 @@ class Monitor:
             )
             for table in self.app.tables.values()
         }
+
+
+class _InputPartitions:
+    """The input partitions of this worker, for the live silence check
+    (:class:`streams.timers.PartitionWatch`)."""
+
+    def __init__(self, app: faust.App, names: TopicNames, partitions: int) -> None:
+        self.app = app
+        self.reefer = names.name("reefer")
+        self.partitions = partitions
+        self.watermarks = Watermarks()
+
+    def partition_of(self, key: bytes) -> int:
+        return key_partition(key, self.partitions)
+
+    async def caught_up(self) -> dict[int, bool]:
+        consumer = self.app.consumer
+        read = {}
+        for tp in consumer.assignment():
+            if tp.topic == self.reefer:
+                position = await consumer.position(tp)
+                read[tp.partition] = consumer.highwater(tp) - (position or 0) <= 0
+        return read
 
 
 def _faust_app(settings: Settings) -> faust.App:
@@ -127,6 +150,7 @@ def create_monitor(
     trains = TrainsAgent(
         intake(), reference, departures, arrivals, FaustOutbox(facts_topic), metrics
     )
+    watch = _InputPartitions(app, names, settings.topic_partitions)
     movements = MovementsAgent(
         intake(),
         reference,
@@ -137,6 +161,8 @@ def create_monitor(
         metrics,
         pager,
         reread,
+        arrivals,
+        watch.watermarks,
     )
     handlers = {
         "trains": trains.handle,
@@ -163,7 +189,9 @@ def create_monitor(
     report = HealthReport(worker, counters, states, sinks, metrics, lag)
     app.timer(float(INTERVAL_S))(report)
     app.timer(60.0)(AlertResender(open_exceptions, book, pager, reference))
-    silence = SilenceCheck(tracks, arrivals, metrics, pager, reference)
+    silence = SilenceCheck(
+        tracks, arrivals, open_exceptions, metrics, pager, reference, lateness, watch
+    )
     app.timer(settings.silence_check_s)(silence)
 
     @app.page("/status")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from lugang.contract import ColdChainException
@@ -63,8 +63,35 @@ class LiveGaps:
     def discard(self, exception_id: str) -> None:
         self._gaps.pop(exception_id, None)
 
+    def of(self, equipment_reference: str) -> list[ColdChainException]:
+        """The live gaps of one container."""
+        return [g for g in self._gaps.values() if g.equipment_reference == equipment_reference]
+
     def all(self) -> list[ColdChainException]:
         return list(self._gaps.values())
+
+
+class Watermarks:
+    """Per partition of the input topics, the newest reading time this worker has read: the
+    event time the live silence check judges that partition's reefers against, so a
+    consumer that lags behind does not take the lag for silence."""
+
+    def __init__(self) -> None:
+        self._newest: dict[int, datetime] = {}
+
+    def saw(self, partition: int, at: datetime) -> None:
+        newest = self._newest.get(partition)
+        if newest is None or at > newest:
+            self._newest[partition] = at
+
+    def now(self, partition: int, wall: datetime, caught_up: bool) -> datetime | None:
+        """The event time of ``partition`` at wall-clock time ``wall``: the wall clock once
+        the worker has read everything on it (silence is then real), else the newest
+        reading it has read (None: none yet)."""
+        if caught_up:
+            return wall
+        newest = self._newest.get(partition)
+        return None if newest is None else min(newest, wall)
 
 
 Figure = Literal["events", "dead_letters"]

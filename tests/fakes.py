@@ -75,6 +75,11 @@ class MemoryTable:
         self.writes += 1
         self.pending += 1
 
+    def delete_in(self, partition: int, key: bytes) -> None:
+        self.data.pop(key, None)
+        self.writes += 1
+        self.pending += 1
+
     async def delivered(self) -> None:
         self.pending = 0
         self.deliveries += 1

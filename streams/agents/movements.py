@@ -27,13 +27,14 @@ from streams.agents.facts import send_facts
 from streams.agents.intake import Intake
 from streams.agents.ports import Message, Outbox, Received, Table
 from streams.decoded import Decoded
-from streams.domain.coldchain import Decision
+from streams.domain.coldchain import Close, Decision
 from streams.domain.counts import Fact, fact_of
-from streams.domain.reefer import Move, ReeferTrack, move, observe
-from streams.domain.watch import leaves_watch
+from streams.domain.reefer import Move, ReeferTrack, arrived, move, observe
+from streams.domain.watch import leaves_watch, train_arrival
 from streams.pager import Pager
 from streams.schema import points
 from streams.sinks.base import MetricSink
+from streams.state import Watermarks
 
 Rereads = Callable[[str, int, int], bool]
 """Whether the message at (topic, partition, offset) is read again by the commit guard."""
@@ -75,6 +76,8 @@ class MovementsAgent:
         metrics: MetricSink,
         pager: Pager,
         rereads: Rereads = lambda topic, partition, offset: False,
+        arrivals: Table | None = None,
+        watermarks: Watermarks | None = None,
     ) -> None:
         self.intake = intake
         self.reference = reference
@@ -85,6 +88,8 @@ class MovementsAgent:
         self.metrics = metrics
         self.pager = pager
         self.rereads = rereads
+        self.arrivals = arrivals  # outbound train id -> arrival time at the far end (ISO)
+        self.watermarks = watermarks or Watermarks()
         self.decoded = Decoded(ReeferTrack.from_json, limit=20_000)
 
     async def handle(self, batch: Sequence[Received]) -> None:
@@ -118,6 +123,10 @@ class MovementsAgent:
             if applied and not self.rereads(message.topic, message.partition, message.offset):
                 continue
             event = self.intake.decode(received)
+            if isinstance(event, ReeferReading):
+                self.watermarks.saw(message.partition, event.reading_time)
+            if track is not None and event is not None:
+                track = self._arrival_before(track, event, out, events[0])
             step = self.intake.attempt(received, self._step, key, track, event, message)
             if step is None:
                 continue  # dead-lettered; the track stays as it was
@@ -132,8 +141,53 @@ class MovementsAgent:
                 self.intake.duplicate(self.intake.kind(message.topic))
             out.decisions += step.decisions
             out.owners += [events[0]] * len(step.decisions)
+        if track is not None:
+            track = self._end_live_gaps(track, out, events[0])
         if track is not None and track is not loaded:
             out.tracks[key] = (events[0], track)
+
+    def _arrival_before(
+        self, track: ReeferTrack, event: Event, out: _Outputs, owner: Received
+    ) -> ReeferTrack:
+        """The track after its outbound train's arrival at the far end, once an event after
+        the arrival shows the container's data have caught up with it."""
+        arrival = None if self.arrivals is None else train_arrival(track, self.arrivals)
+        at = event.reading_time if isinstance(event, ReeferReading) else event.event_time
+        if arrival is None or track.train_id is None or at <= arrival:
+            return track
+        rules, profiles = self.reference.exception_rules, self.reference.commodities
+        track, made = arrived(track, track.train_id, arrival, self.lateness, rules, profiles)
+        out.decisions += made
+        out.owners += [owner] * len(made)
+        return track
+
+    def _end_live_gaps(self, track: ReeferTrack, out: _Outputs, owner: Received) -> ReeferTrack:
+        """Close the live TELEMETRY_GAPs of the container that its data now disprove: a
+        reading after the gap's start came (late readings can fill a silence the live check
+        took for a gap), or the container left watch. The track remembers each as closed,
+        so the gap its readings settle later is not paged again."""
+        state = track.current
+        for gap in self.pager.live_gaps.of(state.equipment_reference):
+            after = [r for r in track.recent if isinstance(r, ReeferReading)]
+            readings = [r.reading_time for r in after if r.reading_time > gap.started_at]
+            last = state.last_reading_at
+            if not readings and last is not None and last > gap.started_at:
+                readings = [last]
+            ended = min(readings) if readings else (None if state.watching else state.left_at)
+            if ended is None:
+                continue
+            closed = gap.model_copy(
+                update={
+                    "ended_at": ended,
+                    "duration_s": (ended - gap.started_at).total_seconds(),
+                    "status": "CLOSED",
+                }
+            )
+            self.pager.live_gaps.discard(gap.exception_id)
+            track = track.closing(gap.exception_id)
+            out.decisions.append(Close(closed))
+            out.owners.append(owner)
+        return track
 
     def _step(
         self, key: bytes, track: ReeferTrack | None, event: Event | None, message: Message
@@ -180,11 +234,7 @@ class MovementsAgent:
         track, made, verdict = observe(track, reading, self.lateness, rules, profiles)
         step.decisions = tuple(made)
         if verdict == "late":
-            minutes = self.lateness / timedelta(minutes=1)
-            step.late = (
-                f"late: reading_time {reading.reading_time.isoformat()} is more than "
-                f"{minutes:g} min older than the newest reading"
-            )
+            step.late = self._late_reason(track, reading)
         elif verdict == "applied":
             commodity = reading.commodity or track.settled.commodity
             profile = profiles.get(commodity) if commodity else None
@@ -192,6 +242,14 @@ class MovementsAgent:
             step.sample = points.reading_sample(reading, commodity, profile, corridor)
         step.duplicate = verdict == "duplicate"
         return track
+
+    def _late_reason(self, track: ReeferTrack, reading: ReeferReading) -> str:
+        at = reading.reading_time.isoformat()
+        left = track.settled.left_at
+        if left is not None and reading.reading_time <= left:
+            return f"late: reading_time {at} is not after the container left watch at {left}"
+        minutes = self.lateness / timedelta(minutes=1)
+        return f"late: reading_time {at} is more than {minutes:g} min older than the newest reading"
 
     async def _publish(self, decisions: list[Decision], owners: list[Received]) -> None:
         """Open and close the exceptions in the open-exceptions table, then page; each

@@ -58,6 +58,10 @@ class Table(Protocol):
     def put(self, owner: Received, key: bytes, value: bytes | None) -> None:
         """Set ``key`` (delete it when ``value`` is None) in the partition of ``owner``."""
 
+    def delete_in(self, partition: int, key: bytes) -> None:
+        """Delete ``key``, writing the deletion to changelog partition ``partition`` (a
+        timer has no event to name the partition with)."""
+
     async def delivered(self) -> None:
         """Return once every write since the last call is in the changelog."""
 

@@ -13,37 +13,45 @@ before it), so a replay from the same state never opens the same exception twice
 
 Choices where domain §4 leaves room:
 
-- **Readings in order.** The agent reorders readings within the allowed lateness and
-  dead-letters later ones; a reading not after the last one is ignored here (no change,
-  no decisions).
-- **Between readings** the unit is taken to stay as last reported (sample and hold), a
-  gap included: out-of-band time is credited from an out-of-band reading to the next
-  reading, and a gap neither ends nor restarts an excursion. An exception opens only on
-  a reading that shows its condition still holds, so a 29-minute excursion opens nothing.
-- **HIGH / LOW.** An excursion starts at the first out-of-band reading and opens when a
-  reading still on the same side comes at least ``excursion_minutes`` after the start.
-  Its first in-band reading marks a possible end; the excursion ends there once a reading
-  at least ``hysteresis_minutes`` later arrives (that reading is in band, or out of band
-  only after the hysteresis time has passed and so starts a new excursion). An
-  out-of-band reading on the same side before then continues the excursion. A reading on
-  the other side of the band ends the excursion (at its first in-band reading if it had
-  one, else at that reading) and starts a new one: hysteresis only joins returns to the
-  same side. Peak deviation is °C beyond the band edge.
-- **CUMULATIVE and trips.** A trip is one train run: :func:`with_context` with a train
-  other than the current one starts a new trip (moves without a train, such as gate in
-  or out, do not). CUMULATIVE opens, once per trip, on the reading at which the trip's
-  out-of-band time exceeds ``cumulative_minutes``, and closes when the trip ends, at the
-  trip's last reading. Its peak is the trip's largest deviation. A container that is
-  never given a train move stays on one trip.
-- **POWER_OFF** opens on a power-off reading at least ``power_off_minutes`` after the
-  first of the run of power-off readings, and closes on the next power-on reading.
+- **Readings in order.** The track (:mod:`streams.domain.reefer`) puts readings in order
+  within the allowed lateness and rejects later ones; a reading not after the last one is
+  ignored here (no change, no decisions).
+- **Watch and trip.** A container is on watch from its first reading or move; a move that
+  ``leaves`` (gate out at Huaihua, discharge at the far end, arrival of its outbound train
+  there: :mod:`streams.domain.watch`) ends the watch: every exception still open closes at
+  the move's time, and the excursion, power and trip totals are forgotten. The next
+  reading or move starts a new trip; a reading or move not after the leave belongs to the
+  ended trip and changes nothing. A trip is the whole stay (dwell at the port and train
+  journey together): a move onto another train does not start one.
+- **Timing: sample and hold**, the same for every rule. Between readings the unit is
+  taken to stay as last reported, a gap included: an excursion (or a run of power-off
+  readings) lasts from its first reading to the first reading that ends it, and opens as
+  soon as a reading comes at least the threshold after its start, whatever that reading
+  shows (out of band 0–25 with the first in-band reading at 30 is a 30-minute excursion:
+  HIGH opens at 30). A 29-minute excursion opens nothing.
+- **HIGH / LOW.** An excursion starts at the first out-of-band reading. Its first in-band
+  reading marks a possible end; the excursion ends there once a reading at least
+  ``hysteresis_minutes`` later arrives (that reading is in band, or out of band only after
+  the hysteresis time has passed and so starts a new excursion). An out-of-band reading on
+  the same side before then continues the excursion. A reading on the other side of the
+  band ends the excursion (at its first in-band reading if it had one, else at that
+  reading) and starts a new one: hysteresis only joins returns to the same side. Peak
+  deviation is °C beyond the band edge.
+- **CUMULATIVE** opens, once per trip, on the reading at which the trip's out-of-band time
+  (credited from an out-of-band reading to the next reading) exceeds
+  ``cumulative_minutes``, and closes when the trip ends. Its peak is the trip's largest
+  deviation.
+- **POWER_OFF** lasts from the first of a run of power-off readings to the next power-on
+  reading; it opens on the first reading at least ``power_off_minutes`` after the start
+  (and, if that reading is already powered, closes there too).
 - **TELEMETRY_GAP** (no reading for more than ``telemetry_gap_minutes``) starts at the
-  last reading before the silence. Live, :func:`check_silence` opens it and the next
-  reading closes it; :func:`step` first does what that check would have done at the
-  reading's time, so on replay the reading opens and closes it at once, with the same id
-  and the same closed exception. Call the check with an event-time watermark: a
-  wall-clock check that runs ahead of delayed readings can open a gap the data later
-  disproves (the next reading still closes it).
+  last reading before the silence, and is judged only on watch and once the unit has
+  reported on the trip (an empty reefer that is never plugged in has no gap). Live,
+  :func:`check_silence` opens it and the next reading closes it; :func:`step` first does
+  what that check would have done at the reading's time, so on replay the reading opens
+  and closes it at once, with the same id and the same closed exception. Call the check
+  with an event-time watermark: a wall-clock check that runs ahead of delayed readings can
+  open a gap the data later disproves (the agent closes such a gap).
 - **SETPOINT_MISMATCH** opens on the first reading whose setpoint lies outside the band
   and closes on the first reading whose setpoint is back inside.
 - **Unknown commodity.** A reading without a commodity takes the container's from its
@@ -114,7 +122,15 @@ class ContainerState:
     """Commodity of the container's latest move."""
     corridor: str | None = None
     train_id: str | None = None
-    """Train of the current trip."""
+    """Train the container last moved on."""
+    boarded_at: AwareDatetime | None = None
+    """Time of the move that put the container on ``train_id``."""
+    watching: bool = False
+    """On watch (a trip under way)."""
+    reported: bool = False
+    """The unit has reported on this trip (only then can its silence be a gap)."""
+    left_at: AwareDatetime | None = None
+    """When the container last left watch; nothing up to then is judged again."""
     last_reading_at: AwareDatetime | None = None
     last_commodity: str | None = None
     """Commodity the last reading was judged by, carried by a gap after it."""
@@ -236,7 +252,9 @@ def check_silence(
     """Open a TELEMETRY_GAP if nothing has been heard from the container for more than
     ``telemetry_gap_minutes`` before ``now`` (event time); the next reading closes it."""
     last = state.last_reading_at
-    if last is None or now - last <= timedelta(minutes=rules.telemetry_gap_minutes):
+    if not state.reported or last is None:
+        return state, []
+    if now - last <= timedelta(minutes=rules.telemetry_gap_minutes):
         return state, []
     ledger = _Ledger(state, state.last_commodity, state.last_corridor)
     if ledger.find("TELEMETRY_GAP") is not None:
@@ -246,26 +264,52 @@ def check_silence(
 
 
 def with_context(
-    state: ContainerState, *, commodity: str | None, corridor: str | None, train_id: str | None
+    state: ContainerState,
+    *,
+    commodity: str | None,
+    corridor: str | None,
+    train_id: str | None,
+    at: datetime | None = None,
+    leaves: bool = False,
 ) -> tuple[ContainerState, list[Decision]]:
-    """Take commodity and corridor from the container's latest move, even when it has none
-    (readings without their own commodity then go unjudged). A move on another train
-    starts a new trip, which closes the old trip's CUMULATIVE at its last reading."""
-    if train_id is None or train_id == state.train_id:
-        return replace(state, commodity=commodity, corridor=corridor), []
-    ledger = _Ledger(state, state.commodity, state.corridor)
-    if state.last_reading_at is not None:
-        ledger.close("CUMULATIVE", state.last_reading_at)
-    new_trip = replace(
+    """A move of the container at ``at``: take commodity and corridor from it, even when it
+    has none (readings without their own commodity then go unjudged), and put the container
+    on watch; a move that ``leaves`` ends the trip instead (:func:`leave`). A move not after
+    the last leave belongs to the ended trip and changes nothing."""
+    if state.left_at is not None and at is not None and at <= state.left_at:
+        return state, []
+    if leaves and at is not None:
+        return leave(state, at)
+    boarded = state.boarded_at
+    if train_id is not None and train_id != state.train_id:
+        boarded = at
+    moved = replace(
         state,
         commodity=commodity,
         corridor=corridor,
-        train_id=train_id,
-        trip_out_of_band_s=0.0,
-        trip_peak_deviation_c=0.0,
-        opened=tuple(ledger.opened),
+        train_id=train_id or state.train_id,
+        boarded_at=boarded,
+        watching=not leaves,
     )
-    return new_trip, ledger.decisions
+    return moved, []
+
+
+def leave(state: ContainerState, at: datetime) -> tuple[ContainerState, list[Decision]]:
+    """The container leaves watch at ``at``: every exception still open closes then (not
+    before it started), and the trip's excursion, power run and totals are forgotten."""
+    ledger = _Ledger(state, state.commodity, state.corridor)
+    for opened in list(ledger.opened):
+        ledger.close(opened.kind, max(at, opened.started_at))
+    left = ContainerState(
+        equipment_reference=state.equipment_reference,
+        commodity=state.commodity,
+        corridor=state.corridor,
+        last_reading_at=state.last_reading_at,
+        last_commodity=state.last_commodity,
+        last_corridor=state.last_corridor,
+        left_at=at,
+    )
+    return left, ledger.decisions
 
 
 def step(
@@ -279,6 +323,8 @@ def step(
     at = reading.reading_time
     if state.last_reading_at is not None and at <= state.last_reading_at:
         return state, []
+    if state.left_at is not None and at <= state.left_at:
+        return state, []  # a reading of a trip that has ended
     state, decisions = check_silence(state, at, rules)
     commodity = reading.commodity or state.commodity
     corridor = reading.corridor or state.corridor
@@ -297,6 +343,10 @@ def step(
         commodity=state.commodity,
         corridor=state.corridor,
         train_id=state.train_id,
+        boarded_at=state.boarded_at,
+        watching=True,
+        reported=True,
+        left_at=state.left_at,
         last_reading_at=at,
         last_commodity=commodity,
         last_corridor=corridor,
@@ -314,13 +364,13 @@ def _track_power(
 ) -> datetime | None:
     """The first reading of the current run of power-off readings; None while powered."""
     at = reading.reading_time
+    threshold = timedelta(minutes=rules.power_off_minutes)
+    if since is not None and at - since >= threshold and ledger.find("POWER_OFF") is None:
+        ledger.open("POWER_OFF", since)  # off from ``since`` until this reading at least
     if reading.power_on:
         ledger.close("POWER_OFF", at)
         return None
     since = at if since is None else since
-    off_long_enough = at - since >= timedelta(minutes=rules.power_off_minutes)
-    if off_long_enough and ledger.find("POWER_OFF") is None:
-        ledger.open("POWER_OFF", since)
     return since
 
 
@@ -369,6 +419,13 @@ def _track_excursion(
     rules: ExceptionRules,
 ) -> Excursion | None:
     """The excursion after a reading at ``at`` on ``side`` of the band (None: in band)."""
+    threshold = timedelta(minutes=rules.excursion_minutes)
+    if excursion is not None and side != excursion.side:
+        # In band or across it: the excursion lasted (sample and hold) until its first
+        # in-band reading, this one if it has none yet.
+        lasted_until = excursion.back_in_band_at or at
+        if lasted_until - excursion.started_at >= threshold and ledger.find(excursion.side) is None:
+            ledger.open(excursion.side, excursion.started_at, excursion.peak_deviation_c)
     if excursion is not None:
         back = excursion.back_in_band_at
         settled = back is not None and at - back >= timedelta(minutes=rules.hysteresis_minutes)
@@ -386,7 +443,7 @@ def _track_excursion(
         peak = max(deviation, excursion.peak_deviation_c)
         excursion = Excursion(side, excursion.started_at, peak)
         ledger.raise_peak(side, peak)
-    lasted = at - excursion.started_at >= timedelta(minutes=rules.excursion_minutes)
+    lasted = at - excursion.started_at >= threshold
     if lasted and ledger.find(side) is None:
         ledger.open(side, excursion.started_at, excursion.peak_deviation_c)
     return excursion

@@ -14,10 +14,15 @@ readings advance the horizon: a move that runs ahead of the readings waits in it
 until they pass it. A move older than the horizon is applied to the settled state at once
 and the recent items folded again; a reading older than the horizon is *late*.
 
-Decisions come out as soon as a reading shows them; since the lateness (10 min by
-default) is shorter than every rule's threshold, a late reading can still move a start
-that has not fired yet, but not one that has. Each decision is emitted once: the track
-remembers which exception ids it has opened and closed.
+Decisions come from the settled state only: what is older than the newest reading minus
+the lateness is final (a later reading older than that is late), so a reading that comes
+out of order within the lateness can never move a start, split one exception into two,
+or retract a page: every delivery order gives the decisions, and the ids, of the in-order
+stream. The price is that a page comes up to the allowed lateness (10 min of event time by
+default) after the reading that shows it. A move that leaves watch settles the track up to
+itself at once, so exceptions close when the container leaves; a reading not after it
+belongs to the ended trip and is late. Each decision is emitted once: the track remembers
+which exception ids it has opened and closed.
 
 Crash safety: the track also keeps the offset of the last message applied from each
 input topic; a message at or below it (redelivered after a restart, because the offset
@@ -142,19 +147,28 @@ class ReeferTrack:
             self.settled, self.current, self.recent, self.opened_ids, self.closed_ids, offsets
         )
 
+    def closing(self, exception_id: str) -> ReeferTrack:
+        """The track remembering ``exception_id`` as closed elsewhere (a live gap), so it
+        never emits it again."""
+        closed = (*self.closed_ids, exception_id)[-_REMEMBERED_CLOSES:]
+        opened = self.opened_ids - {exception_id}
+        return replace(self, opened_ids=opened, closed_ids=closed)
+
     @property
     def train_id(self) -> str | None:
-        """The train of the container's current trip."""
+        """The train the container last moved on."""
         return self.current.train_id
 
-    def watched(self, now: datetime, lookback: timedelta) -> bool:
-        """Whether the container is on watch at ``now``: it reported within ``lookback``
-        and its newest move (if after its newest reading) did not take it away."""
-        newest = self.newest_reading
-        if newest is None or newest < now - lookback:
-            return False
-        moves = [m for m in self.recent if isinstance(m, Move) and m.at >= newest]
-        return not (moves and moves[-1].leaves)
+    @property
+    def boarded_at(self) -> datetime | None:
+        """When the container moved onto :attr:`train_id`."""
+        return self.current.boarded_at
+
+    @property
+    def watched(self) -> bool:
+        """Whether the container is on watch and has reported on this trip (so that its
+        silence can be a gap)."""
+        return self.current.watching and self.current.reported
 
     @property
     def newest_reading(self) -> datetime | None:
@@ -183,6 +197,8 @@ def _apply_move(state: ContainerState, move: Move) -> tuple[ContainerState, list
         commodity=move.commodity or state.commodity,
         corridor=move.corridor or state.corridor,
         train_id=move.train_id,
+        at=move.at,
+        leaves=move.leaves,
     )
 
 
@@ -195,16 +211,27 @@ def observe(
 ) -> tuple[ReeferTrack, list[Decision], Verdict]:
     """Take one reading: ``duplicate`` if a recent reading has its event id or its time,
     ``late`` if it is older than the newest reading minus ``lateness`` (everything settled
-    is), else ``applied`` with the decisions it brings."""
+    is) or not after the container last left watch, else ``applied`` with the decisions it
+    brings."""
     at = reading.reading_time
     readings = [r for r in track.recent if isinstance(r, ReeferReading)]
     if any(r.reading_time == at or r.event_id == reading.event_id for r in readings):
         return track, [], "duplicate"
-    newest = track.newest_reading
-    if newest is not None and at < newest - lateness:
+    if late_by(track, at, lateness) is not None:
         return track, [], "late"
     track, decisions = _insert(track, reading, lateness, rules, profiles)
     return track, decisions, "applied"
+
+
+def late_by(track: ReeferTrack, at: datetime, lateness: timedelta) -> datetime | None:
+    """The time a reading at ``at`` comes too late after (the newest reading minus the
+    lateness, or the container's last leave), or None if it is in time."""
+    newest, left = track.newest_reading, track.settled.left_at
+    if left is not None and at <= left:
+        return left
+    if newest is not None and at < newest - lateness:
+        return newest - lateness
+    return None
 
 
 def move(
@@ -220,8 +247,8 @@ def move(
     newest = track.newest_reading
     if newest is not None and event.at < newest - lateness:
         settled, decisions = _apply_move(track.settled, event)
-        current, later = _fold(settled, track.recent, rules, profiles)
-        return _emit_once(replace(track, settled=settled, current=current), decisions + later)
+        current, _ = _fold(settled, track.recent, rules, profiles)
+        return _emit_once(replace(track, settled=settled, current=current), decisions)
     return _insert(track, event, lateness, rules, profiles)
 
 
@@ -233,22 +260,26 @@ def _insert(
     profiles: Mapping[str, CommodityProfile],
 ) -> tuple[ReeferTrack, list[Decision]]:
     """Put ``item`` in its place and fold it in (with the recent items after it, if it came
-    out of order), settle what is older than the newest reading minus the lateness, and
-    keep the decisions not emitted before."""
+    out of order), settle what is older than the newest reading minus the lateness (and
+    everything up to a move that leaves watch), and keep the settled decisions not emitted
+    before."""
     times = [_time(entry) for entry in track.recent]
     index = bisect.bisect(times, _time(item))
     recent = (*track.recent[:index], item, *track.recent[index:])
     if index == len(track.recent):
-        current, decisions = _fold(track.current, (item,), rules, profiles)
+        current, _ = _fold(track.current, (item,), rules, profiles)
     else:
-        current, decisions = _fold(track.settled, recent, rules, profiles)
+        current, _ = _fold(track.settled, recent, rules, profiles)
     newest = current.last_reading_at
     horizon = None if newest is None else newest - lateness
     keep = next(
         (i for i, entry in enumerate(recent) if horizon is None or _time(entry) >= horizon),
         len(recent),
     )
-    settled, _ = _fold(track.settled, recent[:keep], rules, profiles)
+    leaving = [i for i, entry in enumerate(recent) if isinstance(entry, Move) and entry.leaves]
+    if leaving:
+        keep = max(keep, leaving[-1] + 1)
+    settled, decisions = _fold(track.settled, recent[:keep], rules, profiles)
     updated = ReeferTrack(
         settled, current, recent[keep:], track.opened_ids, track.closed_ids, track.offsets
     )
@@ -270,6 +301,25 @@ def _emit_once(track: ReeferTrack, decisions: list[Decision]) -> tuple[ReeferTra
             closed = [*closed, exception_id][-_REMEMBERED_CLOSES:]
             fresh.append(decision)
     return replace(track, opened_ids=frozenset(opened), closed_ids=tuple(closed)), fresh
+
+
+def arrived(
+    track: ReeferTrack,
+    train_id: str,
+    at: datetime,
+    lateness: timedelta,
+    rules: ExceptionRules,
+    profiles: Mapping[str, CommodityProfile],
+) -> tuple[ReeferTrack, list[Decision]]:
+    """The container's outbound train arrived at the far end at ``at``: if the container
+    rode it (moved onto it before ``at``) and is still on watch, it leaves watch then."""
+    state = track.current
+    if not state.watching or state.train_id != train_id:
+        return track, []
+    if state.boarded_at is None or state.boarded_at > at:
+        return track, []
+    event = Move(f"arrival:{train_id}:{at.isoformat()}", at, None, None, None, leaves=True)
+    return move(track, event, lateness, rules, profiles)
 
 
 def silence(

@@ -1,23 +1,18 @@
 """When a reefer is on the port's watch: the rules the live silence check and the
-container moves share.
+container moves share (domain reference §4, "watch and trip").
 
 A reefer leaves watch when it gates out at the home location or is discharged anywhere
-else (the corridor's far end), and when the outbound train it rides has arrived at the far
-end. A reefer silent for longer than :data:`WATCH_LOOKBACK` is taken to be off watch
-(unplugged, delivered) rather than in a telemetry gap: the live check looks back no
-further.
+else (the corridor's far end), and when the outbound train it rides arrives at the far
+end. A unit silent on watch stays on watch (and its gap stays open, paged) until it reports
+again or leaves: there is no lookback after which silence stops counting.
 """
 
 from __future__ import annotations
 
-from collections.abc import Container
-from datetime import datetime, timedelta
-from typing import Final
+from datetime import datetime
+from typing import Final, Protocol
 
 from streams.domain.reefer import ReeferTrack
-
-WATCH_LOOKBACK: Final = timedelta(hours=6)
-"""How far back the live silence check looks for a reefer's newest reading."""
 
 _LEAVING_MOVES: Final = frozenset({("GTOT", True), ("DISC", False)})
 """(event type, at the home location) of the moves after which a reefer is off watch."""
@@ -28,10 +23,24 @@ def leaves_watch(event_type: str, at_home: bool) -> bool:
     return (event_type, at_home) in _LEAVING_MOVES
 
 
-def silence_watched(track: ReeferTrack, now: datetime, arrived_trains: Container[bytes]) -> bool:
-    """Whether the live check judges the silence of ``track`` at ``now``: the reefer is on
-    watch (see :meth:`ReeferTrack.watched`) and its train has not arrived at the far end."""
-    if not track.watched(now, WATCH_LOOKBACK):
-        return False
-    train = track.train_id
-    return not (train and train.encode() in arrived_trains)
+class Arrivals(Protocol):
+    """Outbound train id -> arrival time at the far end (ISO 8601), as stored."""
+
+    def get(self, key: bytes) -> bytes | None: ...
+
+
+def train_arrival(track: ReeferTrack, arrivals: Arrivals) -> datetime | None:
+    """When the outbound train the container rides arrived at the far end (the latest
+    arrival of its train number, if after the container moved onto it), or None."""
+    train, boarded = track.train_id, track.boarded_at
+    if train is None or boarded is None:
+        return None
+    stored = arrivals.get(train.encode())
+    arrived = None if stored is None else datetime.fromisoformat(stored.decode())
+    return arrived if arrived is not None and arrived >= boarded else None
+
+
+def silence_watched(track: ReeferTrack, arrivals: Arrivals) -> bool:
+    """Whether the live check judges the silence of ``track``: the reefer is on watch, has
+    reported on this trip, and the train it rides has not arrived at the far end."""
+    return track.watched and train_arrival(track, arrivals) is None

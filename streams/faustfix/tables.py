@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import faust
+from aiokafka.partitioner import murmur2
 
 from streams.agents.ports import Received
 
@@ -56,21 +57,31 @@ class FaustTable:
         return values
 
     def put(self, owner: Received, key: bytes, value: bytes | None) -> None:
-        as_current(owner)
         partition = owner.message.partition
-        data = self.table.data
         if value is None:
-            if key in data:
-                del data[key]
-            sent = self.table.send_changelog(partition, key, None, value_serializer="raw")
-        else:
-            data[key] = value
-            sent = self.table.send_changelog(partition, key, value)
+            self.delete_in(partition, key)
+            return
+        as_current(owner)
+        self.table.data[key] = value
+        self._deliveries.append(self.table.send_changelog(partition, key, value))
+
+    def delete_in(self, partition: int, key: bytes) -> None:
+        data = self.table.data
+        if key in data:
+            del data[key]
+        sent = self.table.send_changelog(partition, key, None, value_serializer="raw")
         self._deliveries.append(sent)
 
     async def delivered(self) -> None:
         deliveries, self._deliveries = self._deliveries, []
         await asyncio.gather(*deliveries)
+
+
+def key_partition(key: bytes, partitions: int) -> int:
+    """The partition Kafka's default partitioner (murmur2, as faust's and kafka-python's
+    producers use) gives ``key`` among ``partitions``."""
+    hashed: int = murmur2(key)
+    return (hashed & 0x7FFFFFFF) % partitions
 
 
 class FaustOutbox:

@@ -232,10 +232,14 @@ def test_movements_count_moves_and_page_an_excursion_once() -> None:
 def test_movements_keep_an_open_exception_in_its_table_until_it_closes() -> None:
     h, reefer = Harness(), Topic("reefer")
     readings = excursion(reefer, minutes=60)
-    run(h.movements.handle(readings[:10]))  # out of band from minute 10 to 45
+    # Out of band from minute 10: 30 minutes at minute 40, settled (final) once a reading
+    # more than 10 minutes later (the allowed lateness) has come.
+    run(h.movements.handle(readings[:10]))  # minutes 0 to 45
+    assert h.open_exceptions.data == {}
+    run(h.movements.handle(readings[10:12]))  # minutes 50 and 55
     [opened] = h.open_exceptions.data.values()
     assert b'"HIGH"' in opened
-    run(h.movements.handle(readings[10:]))
+    run(h.movements.handle(readings[12:]))
     assert h.open_exceptions.data == {}
 
 

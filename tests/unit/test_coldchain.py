@@ -111,8 +111,16 @@ def feed(
 
 CASES = {
     "a 29-minute excursion opens nothing": (
-        [*series(0, 25, 10.0), reading(29, 10.0), *series(34, 49, 6.0)],
+        [*series(0, 25, 10.0), *series(29, 49, 6.0)],
         [],
+    ),
+    "out of band 0-25 and in band at 30 is a 30-minute excursion (sample and hold)": (
+        [*series(0, 25, 10.0), *series(30, 40, 6.0)],
+        [(30, "Open", "HIGH", 0, None, 1.0), (40, "Close", "HIGH", 0, 30, 1.0)],
+    ),
+    "across the band at 30 after 0-25 out of band is a 30-minute excursion too": (
+        [*series(0, 25, 3.0, commodity="kiwifruit"), reading(30, -2.0, commodity="kiwifruit")],
+        [(30, "Open", "HIGH", 0, None, 1.0), (30, "Close", "HIGH", 0, 30, 1.0)],
     ),
     "a 30-minute excursion opens HIGH, and 10 minutes back in band close it": (
         [*series(0, 25, 10.0), reading(30, 11.5), *series(35, 45, 6.0)],
@@ -164,9 +172,13 @@ CASES = {
         ],
         [(125, "Open", "CUMULATIVE", 125, None, 2.0)],
     ),
-    "power off for 10 minutes opens nothing": (
-        [*series(0, 10, 6.0, power_on=False), reading(15, 6.0)],
+    "power off for 14 minutes opens nothing": (
+        [*series(0, 10, 6.0, power_on=False), reading(14, 6.0)],
         [],
+    ),
+    "off 0-10 and on at 15 is 15 minutes off (sample and hold)": (
+        [*series(0, 10, 6.0, power_on=False), reading(15, 6.0)],
+        [(15, "Open", "POWER_OFF", 0, None, None), (15, "Close", "POWER_OFF", 0, 15, None)],
     ),
     "power off for 15 minutes opens POWER_OFF until power comes back": (
         [*series(0, 15, 6.0, power_on=False), reading(20, 6.0)],
@@ -275,10 +287,9 @@ def test_a_readings_own_commodity_comes_before_the_moves(
     assert feed(readings, state)[1] == expected
 
 
-def test_a_new_train_ends_the_trip_and_its_cumulative() -> None:
-    """CUMULATIVE stays open for the trip, closes at its last reading when the container
-    moves on another train, and the new trip counts from zero."""
-    trip = [
+def _cumulative_trip() -> list[ReeferReading]:
+    """Out of band 20 + 20 + 20 + 25 minutes: CUMULATIVE opens at 125."""
+    return [
         *series(0, 15, 10.0),
         *series(20, 35, 6.0),
         *series(40, 55, 10.0),
@@ -287,19 +298,51 @@ def test_a_new_train_ends_the_trip_and_its_cumulative() -> None:
         *series(100, 115, 6.0),
         *series(120, 140, 10.0),
     ]
+
+
+def test_a_trip_is_dwell_and_journey_together() -> None:
+    """Out of band 50 minutes at the port and 25 on the train is one trip's 75 minutes: a
+    move onto a train starts no trip (domain §4, watch and trip)."""
+    dwell = [*series(0, 45, 10.0), *series(50, 60, 6.0)]  # 50 minutes out of band
+    journey = [*series(65, 85, 10.0), *series(90, 100, 6.0)]  # 25 more
     state, _ = with_context(
-        ContainerState(BOX), commodity="citrus", corridor="HHW-QZH", train_id="X1"
+        ContainerState(BOX), commodity="citrus", corridor="HHW-QZH", train_id=None, at=at(-5)
     )
-    state, rows = feed(trip, state)
-    assert rows == [(125, "Open", "CUMULATIVE", 125, None, 2.0)]
-    assert with_context(state, commodity="citrus", corridor="HHW-QZH", train_id=None)[1] == []
-    assert with_context(state, commodity="citrus", corridor="HHW-QZH", train_id="X1")[1] == []
-    state, decisions = with_context(state, commodity="citrus", corridor="HHW-QZH", train_id="X2")
-    assert [row(at(140), decision) for decision in decisions] == [
-        (140, "Close", "CUMULATIVE", 125, 140, 2.0)
+    state, rows = feed(dwell, state)
+    state, _ = with_context(state, commodity="citrus", corridor="HHW-QZH", train_id="X1", at=at(62))
+    state, more = feed(journey, state)
+    assert [r[1:3] for r in rows + more if r[2] == "CUMULATIVE"] == [("Open", "CUMULATIVE")]
+
+
+def test_leaving_watch_closes_every_open_exception_and_ends_the_trip() -> None:
+    """Gate out closes the open HIGH and CUMULATIVE at the move's time; the next trip
+    counts from zero, and no gap is judged across the absence."""
+    trip = [*_cumulative_trip(), reading(145, 10.0), reading(150, 10.0, setpoint_c=12.0)]
+    state, rows = feed(trip)
+    assert {r[2] for r in rows if r[1] == "Open"} == {"CUMULATIVE", "HIGH", "SETPOINT_MISMATCH"}
+    state, decisions = with_context(
+        state, commodity="citrus", corridor="HHW-QZH", train_id=None, at=at(155), leaves=True
+    )
+    assert sorted(row(at(155), d) for d in decisions) == [
+        (155, "Close", "CUMULATIVE", 125, 155, 2.0),
+        (155, "Close", "HIGH", 120, 155, 1.0),
+        (155, "Close", "SETPOINT_MISMATCH", 150, 155, 3.0),
     ]
-    assert (state.trip_out_of_band_s, state.train_id) == (0.0, "X2")
-    assert feed([*series(145, 160, 6.0), *series(165, 185, 10.0)], state)[1] == []
+    assert open_exceptions(state) == [] and not state.watching
+    # Readings of the ended trip change nothing; three days later a new trip starts afresh.
+    assert step(state, reading(154, 20.0), RULES, PROFILES) == (state, [])
+    back = 3 * 24 * 60
+    assert feed(series(back, back + 25, 10.0), state)[1] == []
+
+
+def test_a_silent_unit_is_no_gap_once_it_has_left() -> None:
+    state, _ = feed([reading(0, 6.0), reading(5, 6.0)])
+    assert check_silence(state, at(60), RULES)[1] != []
+    left, closed = with_context(
+        state, commodity="citrus", corridor="HHW-QZH", train_id=None, at=at(10), leaves=True
+    )
+    assert closed == []
+    assert check_silence(left, at(60), RULES) == (left, [])
 
 
 @pytest.mark.parametrize("minute", [10, 5])
