@@ -163,6 +163,7 @@ def create_monitor(
         reread,
         arrivals,
         watch.watermarks,
+        watch.partition_of,
     )
     handlers = {
         "trains": trains.handle,
@@ -189,9 +190,7 @@ def create_monitor(
     report = HealthReport(worker, counters, states, sinks, metrics, lag)
     app.timer(float(INTERVAL_S))(report)
     app.timer(60.0)(AlertResender(open_exceptions, book, pager, reference))
-    silence = SilenceCheck(
-        tracks, arrivals, open_exceptions, metrics, pager, reference, lateness, watch
-    )
+    silence = SilenceCheck(movements, tracks, arrivals, metrics, pager, reference, watch)
     app.timer(settings.silence_check_s)(silence)
 
     @app.page("/status")

@@ -11,9 +11,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Literal
 
 from lugang.contract import ColdChainException
@@ -72,26 +72,30 @@ class LiveGaps:
 
 
 class Watermarks:
-    """Per partition of the input topics, the newest reading time this worker has read: the
-    event time the live silence check judges that partition's reefers against, so a
-    consumer that lags behind does not take the lag for silence."""
+    """Per partition of the input topics, the newest reading time this worker has read, and
+    when it read it: the event time the live silence check judges that partition's reefers
+    against, so a consumer that lags behind does not take the lag for silence."""
 
-    def __init__(self) -> None:
-        self._newest: dict[int, datetime] = {}
+    def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._clock = clock
+        self._newest: dict[int, tuple[datetime, datetime]] = {}  # (event time, read at)
 
     def saw(self, partition: int, at: datetime) -> None:
         newest = self._newest.get(partition)
-        if newest is None or at > newest:
-            self._newest[partition] = at
+        if newest is None or at > newest[0]:
+            self._newest[partition] = (at, self._clock())
 
     def now(self, partition: int, wall: datetime, caught_up: bool) -> datetime | None:
-        """The event time of ``partition`` at wall-clock time ``wall``: the wall clock once
-        the worker has read everything on it (silence is then real), else the newest
-        reading it has read (None: none yet)."""
-        if caught_up:
-            return wall
+        """The event time of ``partition`` at wall-clock time ``wall`` (None: nothing read
+        there yet). Behind, it is the newest reading read; once everything on the partition
+        is read, event time goes on as the wall clock does from then, so a unit silent on a
+        quiet partition is still found silent, and a recording replayed from the past is
+        not all silent at once."""
         newest = self._newest.get(partition)
-        return None if newest is None else min(newest, wall)
+        if newest is None:
+            return None
+        at, read_at = newest
+        return at + (wall - read_at) if caught_up else at
 
 
 Figure = Literal["events", "dead_letters"]

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Protocol
 
 from lugang.contract import TOPIC_KINDS, ColdChainException
 from lugang.reference import Reference
 from streams.agents.ports import Table
-from streams.domain.coldchain import Close
-from streams.domain.reefer import ReeferTrack, arrived, silence
+from streams.domain.reefer import ReeferTrack, silence
 from streams.domain.status import compute_status
-from streams.domain.watch import train_arrival
+from streams.domain.watch import silence_watched
 from streams.pager import Pager
 from streams.schema import points
 from streams.schema.health import SinkHealth, TopicHealth, health_samples
@@ -22,6 +21,12 @@ from streams.sinks.base import SinkHealth as SinkCounters
 from streams.state import AgentStates, DayBook, PipelineCounters, Watermarks
 
 Clock = Callable[[], datetime]
+
+
+class Timed(Protocol):
+    """The movements agent's timed work (:meth:`MovementsAgent.tick`)."""
+
+    async def tick(self, event_times: Mapping[int, datetime | None]) -> None: ...
 
 
 class PartitionWatch(Protocol):
@@ -67,88 +72,51 @@ class AlertResender:
 
 
 class SilenceCheck:
-    """Live, for each reefer of this worker's partitions: opens the TELEMETRY_GAP of one
-    silent on watch (judged against its partition's event time, see
-    :class:`~streams.state.Watermarks`), and closes what is still open on one whose
-    outbound train has arrived at the far end (its data may never say so: units are
-    unplugged there). On replay, the next reading finds the gap from event time."""
+    """Live, on the reefers of this worker's partitions, against each partition's event
+    time (:class:`~streams.state.Watermarks`: consumer lag is not silence): the movements
+    agent's timed work (containers whose train has arrived leave watch, a silent unit's
+    last readings are settled), then the TELEMETRY_GAP of each unit silent on watch, paged
+    until it reports again or leaves. On replay, the next reading finds the gap from event
+    time."""
 
     def __init__(
         self,
+        movements: Timed,
         tracks: Table,
         arrivals: Table,
-        open_exceptions: Table,
         metrics: MetricSink,
         pager: Pager,
         reference: Reference,
-        lateness: timedelta,
         watch: PartitionWatch,
         clock: Clock = _utc_now,
     ) -> None:
+        self.movements = movements
         self.tracks = tracks
         self.arrivals = arrivals
-        self.open_exceptions = open_exceptions
         self.metrics = metrics
         self.pager = pager
         self.reference = reference
-        self.lateness = lateness
         self.watch = watch
         self.clock = clock
 
     async def __call__(self) -> None:
         wall = self.clock()
         caught_up = await self.watch.caught_up()
-        found: list[ColdChainException] = []
-        closed: list[tuple[int, ColdChainException]] = []
-        for key, value in self.tracks.items():
-            partition = self.watch.partition_of(key)
-            if partition not in caught_up:
-                continue  # not a partition of this worker (a standby copy)
-            track = ReeferTrack.from_json(value)
-            arrival = train_arrival(track, self.arrivals)
-            if arrival is not None:
-                closed += [(partition, e) for e in self._arrived(track, arrival)]
-            elif track.watched:
-                now = self.watch.watermarks.now(partition, wall, caught_up[partition])
-                if now is not None:
-                    rules, profiles = self.reference.exception_rules, self.reference.commodities
-                    found += [d.exception for d in silence(track, now, rules, profiles)]
-        for partition, exception in closed:
-            self.open_exceptions.delete_in(partition, exception.exception_id.encode())
-            self.pager.live_gaps.discard(exception.exception_id)
-        self.pager.live_gaps.add(found)
-        changed = [e for _, e in closed] + found
-        await self.metrics.write([points.exception_sample(e) for e in changed])
-        await self.metrics.flush()
-        await self.open_exceptions.delivered()
-        await self.pager.page(changed)
-
-    def _arrived(self, track: ReeferTrack, arrival: datetime) -> list[ColdChainException]:
-        """What the container's leaving watch at its train's arrival closes, of what is
-        still open (the agent closes the same, with the same ids, when the container's next
-        event comes)."""
-        train = track.train_id
-        if train is None:
-            return []
+        times = {p: self.watch.watermarks.now(p, wall, read) for p, read in caught_up.items()}
+        await self.movements.tick(times)
         rules, profiles = self.reference.exception_rules, self.reference.commodities
-        _, decisions = arrived(track, train, arrival, self.lateness, rules, profiles)
-        closes = [
-            d.exception
-            for d in decisions
-            if isinstance(d, Close) and d.exception.exception_id.encode() in self.open_exceptions
-        ]
-        for gap in self.pager.live_gaps.of(track.current.equipment_reference):
-            ended = max(arrival, gap.started_at)
-            closes.append(
-                gap.model_copy(
-                    update={
-                        "ended_at": ended,
-                        "duration_s": (ended - gap.started_at).total_seconds(),
-                        "status": "CLOSED",
-                    }
-                )
-            )
-        return closes
+        found: list[ColdChainException] = []
+        for key, value in self.tracks.items():
+            now = times.get(self.watch.partition_of(key))
+            if now is None:
+                continue  # another worker's partition, or nothing read there yet
+            track = ReeferTrack.from_json(value)
+            if silence_watched(track, self.arrivals):
+                found += [d.exception for d in silence(track, now, rules, profiles)]
+        self.pager.live_gaps.add(found)
+        await self.metrics.write([points.exception_sample(e) for e in found])
+        await self.metrics.flush()
+        await self.pager.page(found)
 
 
 class HealthReport:

@@ -16,20 +16,21 @@ commit guard reads it again (it never reached an agent).
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from lugang.contract import ContainerEvent, Event, ReeferReading, size_type
 from lugang.reference import Reference
 from streams.agents.facts import send_facts
 from streams.agents.intake import Intake
-from streams.agents.ports import Message, Outbox, Received, Table
+from streams.agents.ports import Message, Outbox, Received, Table, timer_owner
 from streams.decoded import Decoded
 from streams.domain.coldchain import Close, Decision
 from streams.domain.counts import Fact, fact_of
-from streams.domain.reefer import Move, ReeferTrack, arrived, move, observe
+from streams.domain.reefer import Move, ReeferTrack, arrived, flush, move, observe
 from streams.domain.watch import leaves_watch, train_arrival
 from streams.pager import Pager
 from streams.schema import points
@@ -78,6 +79,7 @@ class MovementsAgent:
         rereads: Rereads = lambda topic, partition, offset: False,
         arrivals: Table | None = None,
         watermarks: Watermarks | None = None,
+        partition_of: Callable[[bytes], int] = lambda key: 0,
     ) -> None:
         self.intake = intake
         self.reference = reference
@@ -90,6 +92,8 @@ class MovementsAgent:
         self.rereads = rereads
         self.arrivals = arrivals  # outbound train id -> arrival time at the far end (ISO)
         self.watermarks = watermarks or Watermarks()
+        self.partition_of = partition_of  # the input partition of a container key
+        self._lock = asyncio.Lock()  # a batch and the timer's work never interleave
         self.decoded = Decoded(ReeferTrack.from_json, limit=20_000)
 
     async def handle(self, batch: Sequence[Received]) -> None:
@@ -97,9 +101,51 @@ class MovementsAgent:
         by_container: dict[bytes, list[Received]] = defaultdict(list)
         for received in batch:
             by_container[received.message.key or b""].append(received)
-        out = _Outputs()
-        for key, events in by_container.items():
-            self._follow(key, events, out)
+        async with self._lock:
+            out = _Outputs()
+            for key, events in by_container.items():
+                self._follow(key, events, out)
+            await self._deliver(out)
+
+    async def tick(self, event_times: Mapping[int, datetime | None]) -> None:
+        """The live timer's work on the tracks of this worker's partitions (``event_times``:
+        each partition and the event time reached there, None: not known yet): a container
+        whose outbound train has arrived at the far end leaves watch (units are unplugged
+        there, so no reading would say so), and a silent unit's last readings are settled
+        once its partition is the allowed lateness past them (so what they show is paged)."""
+        async with self._lock:
+            out = _Outputs()
+            for key, value in list(self.tracks.items()):
+                partition = self.partition_of(key)
+                if partition not in event_times:
+                    continue  # not a partition of this worker (a standby copy)
+                owner = timer_owner(partition, key)
+                track = self.decoded.get(key, value)
+                timed = self._timed(track, event_times[partition], out, owner)
+                if timed is not track:
+                    out.tracks[key] = (owner, timed)
+            await self._deliver(out)
+
+    def _timed(
+        self, track: ReeferTrack, now: datetime | None, out: _Outputs, owner: Received
+    ) -> ReeferTrack:
+        rules, profiles = self.reference.exception_rules, self.reference.commodities
+        arrival = None if self.arrivals is None else train_arrival(track, self.arrivals)
+        made: list[Decision] = []
+        if arrival is not None and track.train_id is not None and track.current.watching:
+            track, made = arrived(track, track.train_id, arrival, self.lateness, rules, profiles)
+        elif now is not None and track.recent and self._silent_past_lateness(track, now):
+            track, made = flush(track, rules, profiles)
+        out.decisions += made
+        out.owners += [owner] * len(made)
+        return self._end_live_gaps(track, out, owner)
+
+    def _silent_past_lateness(self, track: ReeferTrack, now: datetime) -> bool:
+        newest = track.newest_reading
+        return newest is not None and now - newest > self.lateness
+
+    async def _deliver(self, out: _Outputs) -> None:
+        """Deliver what a batch (or the timer) caused, then write the changed tracks."""
         out.samples += [points.exception_sample(d.exception) for d in out.decisions]
         await self.metrics.write(out.samples)
         await self.metrics.flush()

@@ -8,6 +8,7 @@ with dictionaries and lists (``tests/fakes.py``), so every agent runs without a 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Protocol
 
 
@@ -76,3 +77,23 @@ class Outbox(Protocol):
 
     async def delivered(self) -> None:
         """Return once Kafka has every message sent since the last call."""
+
+
+@dataclass(frozen=True)
+class _TimerMessage:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+
+
+@dataclass(frozen=True)
+class _TimerEvent:
+    message: _TimerMessage
+
+
+def timer_owner(partition: int, key: bytes) -> Received:
+    """A stand-in event for a timer's table write of ``key`` in ``partition`` (a table
+    writes to the partition of the event it is handed)."""
+    return _TimerEvent(_TimerMessage("timer", partition, -1, key, None))

@@ -92,6 +92,8 @@ class ReeferTrack:
     opened_ids: frozenset[str] = frozenset()
     closed_ids: tuple[str, ...] = ()
     offsets: Mapping[str, int] = field(default_factory=dict)
+    final_until: AwareDatetime | None = None
+    """Readings up to this time are final (settled by :func:`flush`): a later one is late."""
 
     @classmethod
     def new(cls, equipment_reference: str) -> ReeferTrack:
@@ -112,6 +114,7 @@ class ReeferTrack:
                 "opened": sorted(self.opened_ids),
                 "closed": list(self.closed_ids),
                 "offsets": dict(self.offsets),
+                "final": None if self.final_until is None else self.final_until.isoformat(),
             }
         )
 
@@ -133,6 +136,7 @@ class ReeferTrack:
             opened_ids=frozenset(raw["opened"]),
             closed_ids=tuple(raw["closed"]),
             offsets=raw["offsets"],
+            final_until=None if raw.get("final") is None else datetime.fromisoformat(raw["final"]),
         )
 
     def seen(self, topic: str, offset: int) -> bool:
@@ -143,9 +147,7 @@ class ReeferTrack:
         """The track having applied ``offset`` of ``topic`` (a message read again after
         later ones, see :mod:`streams.faustfix.commits`, does not lower the offset seen)."""
         offsets = {**self.offsets, topic: max(offset, self.offsets.get(topic, -1))}
-        return ReeferTrack(
-            self.settled, self.current, self.recent, self.opened_ids, self.closed_ids, offsets
-        )
+        return replace(self, offsets=offsets)
 
     def closing(self, exception_id: str) -> ReeferTrack:
         """The track remembering ``exception_id`` as closed elsewhere (a live gap), so it
@@ -229,6 +231,8 @@ def late_by(track: ReeferTrack, at: datetime, lateness: timedelta) -> datetime |
     newest, left = track.newest_reading, track.settled.left_at
     if left is not None and at <= left:
         return left
+    if track.final_until is not None and at <= track.final_until:
+        return track.final_until
     if newest is not None and at < newest - lateness:
         return newest - lateness
     return None
@@ -280,9 +284,24 @@ def _insert(
     if leaving:
         keep = max(keep, leaving[-1] + 1)
     settled, decisions = _fold(track.settled, recent[:keep], rules, profiles)
-    updated = ReeferTrack(
-        settled, current, recent[keep:], track.opened_ids, track.closed_ids, track.offsets
-    )
+    updated = replace(track, settled=settled, current=current, recent=recent[keep:])
+    return _emit_once(updated, decisions)
+
+
+def flush(
+    track: ReeferTrack,
+    rules: ExceptionRules,
+    profiles: Mapping[str, CommodityProfile],
+) -> tuple[ReeferTrack, list[Decision]]:
+    """Settle every recent item now (the container's partition has gone the allowed
+    lateness past its newest reading, and no reading came): what its last readings show is
+    decided, and a reading up to its newest that still comes is late."""
+    if not track.recent:
+        return track, []
+    settled, decisions = _fold(track.settled, track.recent, rules, profiles)
+    newest = track.newest_reading
+    final = track.final_until if newest is None else max(newest, track.final_until or newest)
+    updated = replace(track, settled=settled, current=settled, recent=(), final_until=final)
     return _emit_once(updated, decisions)
 
 
