@@ -112,7 +112,7 @@ class MovementsAgent:
         each partition and the event time reached there, None: not known yet): a container
         whose outbound train has arrived at the far end leaves watch (units are unplugged
         there, so no reading would say so), and a silent unit's last readings are settled
-        once its partition is the allowed lateness past them (so what they show is paged)."""
+        once its silence is a gap (so what they show is paged)."""
         async with self._lock:
             out = _Outputs()
             for key, value in list(self.tracks.items()):
@@ -134,15 +134,20 @@ class MovementsAgent:
         made: list[Decision] = []
         if arrival is not None and track.train_id is not None and track.current.watching:
             track, made = arrived(track, track.train_id, arrival, self.lateness, rules, profiles)
-        elif now is not None and track.recent and self._silent_past_lateness(track, now):
-            track, made = flush(track, rules, profiles)
+        if now is not None and track.recent and self._silent_for_a_gap(track, now):
+            track, flushed = flush(track, rules, profiles)
+            made += flushed
         out.decisions += made
         out.owners += [owner] * len(made)
         return self._end_live_gaps(track, out, owner)
 
-    def _silent_past_lateness(self, track: ReeferTrack, now: datetime) -> bool:
+    def _silent_for_a_gap(self, track: ReeferTrack, now: datetime) -> bool:
+        """Whether the unit has been silent long enough for a gap (a delay shorter than
+        that, or readings of one container behind others of its partition, is no reason
+        to call its last readings final)."""
         newest = track.newest_reading
-        return newest is not None and now - newest > self.lateness
+        gap = timedelta(minutes=self.reference.exception_rules.telemetry_gap_minutes)
+        return newest is not None and now - newest > max(self.lateness, gap)
 
     async def _deliver(self, out: _Outputs) -> None:
         """Deliver what a batch (or the timer) caused, then write the changed tracks."""

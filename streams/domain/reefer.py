@@ -19,10 +19,12 @@ the lateness is final (a later reading older than that is late), so a reading th
 out of order within the lateness can never move a start, split one exception into two,
 or retract a page: every delivery order gives the decisions, and the ids, of the in-order
 stream. The price is that a page comes up to the allowed lateness (10 min of event time by
-default) after the reading that shows it. A move that leaves watch settles the track up to
-itself at once, so exceptions close when the container leaves; a reading not after it
-belongs to the ended trip and is late. Each decision is emitted once: the track remembers
-which exception ids it has opened and closed.
+default) after the reading that shows it. A unit that falls silent (it left watch, or it
+is in a gap) has its last readings, and the moves after them, settled by :func:`flush`
+once the live timer finds it silent for the telemetry-gap time: exceptions then close at
+the time the container left, and a reading that still comes up to then is late. Each
+decision is emitted once: the track remembers which exception ids it has opened and
+closed.
 
 Crash safety: the track also keeps the offset of the last message applied from each
 input topic; a message at or below it (redelivered after a restart, because the offset
@@ -264,9 +266,8 @@ def _insert(
     profiles: Mapping[str, CommodityProfile],
 ) -> tuple[ReeferTrack, list[Decision]]:
     """Put ``item`` in its place and fold it in (with the recent items after it, if it came
-    out of order), settle what is older than the newest reading minus the lateness (and
-    everything up to a move that leaves watch), and keep the settled decisions not emitted
-    before."""
+    out of order), settle what is older than the newest reading minus the lateness, and
+    keep the settled decisions not emitted before."""
     times = [_time(entry) for entry in track.recent]
     index = bisect.bisect(times, _time(item))
     recent = (*track.recent[:index], item, *track.recent[index:])
@@ -280,9 +281,6 @@ def _insert(
         (i for i, entry in enumerate(recent) if horizon is None or _time(entry) >= horizon),
         len(recent),
     )
-    leaving = [i for i, entry in enumerate(recent) if isinstance(entry, Move) and entry.leaves]
-    if leaving:
-        keep = max(keep, leaving[-1] + 1)
     settled, decisions = _fold(track.settled, recent[:keep], rules, profiles)
     updated = replace(track, settled=settled, current=current, recent=recent[keep:])
     return _emit_once(updated, decisions)

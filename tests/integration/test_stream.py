@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from importlib import resources
 import signal
 import threading
 from collections import Counter
@@ -22,9 +23,9 @@ from lugang.contract import (
 )
 from lugang.reference import default_reference
 from producers.records import Record, read_recording, write_recording
-from streams.domain.reefer import Move, ReeferTrack, arrived, flush, move, observe
+from streams.domain.reefer import Move, ReeferTrack, arrived, flush, move, observe, silence
 from streams.domain.transit import plan_train
-from streams.domain.watch import leaves_watch, train_arrival
+from streams.domain.watch import leaves_watch, silence_watched, train_arrival
 from streams.faustfix.tables import key_partition
 from tests.integration.servers import WebhookReceiver, run_script
 from tests.integration.workers import (
@@ -120,7 +121,10 @@ def test_duplicated_and_shuffled_events_give_the_same_totals_and_exceptions(
     replay(pipeline, shuffled)
     expect_week_totals(worker, pipeline)
     want = exceptions_of(DATA / "week.jsonl")
-    wait_for(lambda: stored_exceptions(pipeline) == want, 60, f"the exceptions {want}")
+    try:
+        wait_for(lambda: stored_exceptions(pipeline) == want, 60, f"the exceptions {want}")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; stored {stored_exceptions(pipeline)}") from None
 
 
 def drain(webhook: WebhookReceiver) -> list[dict[str, Any]]:
@@ -156,7 +160,7 @@ def test_an_excursion_fires_and_resolves_and_29_minutes_fire_nothing(
     heard: list[dict[str, Any]] = []
 
     def resolved() -> bool:
-        heard.extend(a for a in drain(webhook) if a["labels"]["container"] in CONTAINERS)
+        heard.extend(a for a in drain(webhook) if a["labels"].get("container") in CONTAINERS)
         return any(a["status"] == "resolved" for a in heard)
 
     wait_for(resolved, 30, "the resolved notification")
@@ -180,11 +184,13 @@ def exceptions_of(recording: Path, partitions: int = 4) -> dict[str, str]:
     """Exception id -> final status, from the cold-chain tracks run in-process as the worker
     runs them: moves that leave watch, and at the end what the live timer does once the
     replay is read (containers whose train arrived leave watch; a unit silent for more than
-    the lateness behind its partition's newest reading is settled)."""
+    the telemetry-gap time behind its partition's newest reading is settled, and its gap
+    opens)."""
     reference = default_reference()
     home = reference.home.location
     lateness = timedelta(minutes=10)
     rules, profiles = reference.exception_rules, reference.commodities
+    gap = timedelta(minutes=rules.telemetry_gap_minutes)
     tracks: dict[str, ReeferTrack] = {}
     arrivals: dict[bytes, bytes] = {}
     newest: dict[int, datetime] = {}
@@ -223,9 +229,12 @@ def exceptions_of(recording: Path, partitions: int = 4) -> dict[str, str]:
         now = newest.get(key_partition(key.encode(), partitions))
         decisions = []
         if arrival is not None and track.train_id and track.current.watching:
-            _, decisions = arrived(track, track.train_id, arrival, lateness, rules, profiles)
-        elif now is not None and track.newest_reading and now - track.newest_reading > lateness:
-            _, decisions = flush(track, rules, profiles)
+            track, decisions = arrived(track, track.train_id, arrival, lateness, rules, profiles)
+        if now is not None and track.newest_reading and now - track.newest_reading > gap:
+            track, flushed = flush(track, rules, profiles)
+            decisions += flushed
+            if silence_watched(track, arrivals):
+                decisions += silence(track, now, rules, profiles)
         final.update((d.exception.exception_id, d.exception.status) for d in decisions)
     return final
 
@@ -287,13 +296,17 @@ def test_every_point_arrives_when_influxdb_stops_during_a_replay(
 
 
 def test_a_silent_reefer_pages_while_silent_and_resolves_when_it_reports(
-    pipeline: WorkerConfig, worker: Worker, webhook: WebhookReceiver, tmp_path: Path
+    pipeline: WorkerConfig, webhook: WebhookReceiver, tmp_path: Path
 ) -> None:
-    """Live: 35 minutes without a reading opens a TELEMETRY_GAP from the timer, before any
-    new reading; the next reading closes it."""
+    """Live: a unit on watch that stops reporting gets a TELEMETRY_GAP from the timer,
+    judged against its partition's event time (here with a 1-minute gap rule, so the test
+    does not wait 30), before any new reading; the next reading closes it."""
+    packaged = resources.files("lugang").joinpath("reference.toml").read_text(encoding="utf-8")
+    quick = tmp_path / "reference.toml"
+    quick.write_text(packaged.replace("telemetry_gap_minutes = 30", "telemetry_gap_minutes = 1"))
     container = "MSKU9070323"
     now = datetime.now(UTC).replace(microsecond=0)
-    start = now - timedelta(minutes=60)
+    start = now - timedelta(minutes=5)
     load = {
         "event_id": "live-load", "event_type": "LOAD", "equipment_reference": container,
         "iso_equipment_code": "45R1", "empty_indicator": "LADEN", "train_id": "LIVE1",
@@ -309,12 +322,10 @@ def test_a_silent_reefer_pages_while_silent_and_resolves_when_it_reports(
         }  # fmt: skip
         return Record.of_json("reefer", container, value, int(at.timestamp() * 1000))
 
-    before = [reading(n, start + timedelta(minutes=5 * n)) for n in range(6)]  # to now-35 min
+    before = [reading(n, start + timedelta(seconds=30 * n)) for n in range(11)]  # to now
     recording = tmp_path / "live.jsonl"
     with recording.open("wb") as out:
         write_recording([Record.of_json("containers", container, load, 0), *before], out)
-    replay(pipeline, recording)
-
     app = f"{pipeline.prefix}app"
     heard: list[dict[str, Any]] = []
 
@@ -322,11 +333,13 @@ def test_a_silent_reefer_pages_while_silent_and_resolves_when_it_reports(
         heard.extend(a for a in drain(webhook) if a["labels"].get("lugang") == app)
         return any(a["labels"]["kind"] == "TELEMETRY_GAP" and a["status"] == status for a in heard)
 
-    wait_for(lambda: gap("firing"), 30, "the live TELEMETRY_GAP page")
-    with recording.open("wb") as out:
-        write_recording([reading(99, datetime.now(UTC))], out)
-    replay(pipeline, recording)
-    wait_for(lambda: gap("resolved"), 30, "the TELEMETRY_GAP resolved")
-    last_reading = start + timedelta(minutes=25)  # the gap starts at the last reading
+    with running_worker(pipeline, tmp_path / "worker", "--reference", str(quick)):
+        replay(pipeline, recording)
+        wait_for(lambda: gap("firing"), 150, "the live TELEMETRY_GAP page")
+        with recording.open("wb") as out:
+            write_recording([reading(99, datetime.now(UTC))], out)
+        replay(pipeline, recording)
+        wait_for(lambda: gap("resolved"), 30, "the TELEMETRY_GAP resolved")
+    last_reading = start + timedelta(seconds=300)  # the gap starts at the last reading
     ids = {a["labels"]["exception_id"] for a in heard}
     assert ids == {exception_id(container, "TELEMETRY_GAP", last_reading)}

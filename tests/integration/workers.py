@@ -49,13 +49,13 @@ class WorkerConfig:
 class Worker:
     """One ``lugang worker`` subprocess with its own data folder, web port and log."""
 
-    def __init__(self, config: WorkerConfig, folder: Path) -> None:
+    def __init__(self, config: WorkerConfig, folder: Path, *options: str) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.log = folder / "worker.log"
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "entrypoints.cli", "worker", "--loglevel", "info"],
+                [sys.executable, "-m", "entrypoints.cli", "worker", "--loglevel", "info", *options],
                 env=config.env(folder / "data", self.port),
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -98,8 +98,8 @@ class Worker:
 
 
 @contextmanager
-def running_worker(config: WorkerConfig, folder: Path) -> Iterator[Worker]:
-    worker = Worker(config, folder)
+def running_worker(config: WorkerConfig, folder: Path, *options: str) -> Iterator[Worker]:
+    worker = Worker(config, folder, *options)
     try:
         yield worker
     finally:

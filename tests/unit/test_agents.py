@@ -22,7 +22,7 @@ from streams.agents.trains import TrainsAgent
 from streams.domain.counts import DayTotals
 from streams.pager import Pager
 from streams.schema import points
-from streams.state import DayBook, LiveGaps, PipelineCounters
+from streams.state import DayBook, LiveGaps, PipelineCounters, Watermarks
 from tests.fakes import (
     FakeAlertSink,
     FakeEvent,
@@ -106,6 +106,8 @@ class Harness:
         self.tracks, self.open_exceptions = MemoryTable(), MemoryTable()
         self.days = MemoryTable()
         self.live_gaps = LiveGaps()
+        self.wall = [NOW]  # the wall clock of the live checks, moved by the tests
+        self.watermarks = Watermarks(clock=lambda: self.wall[0])
         self.trains = TrainsAgent(
             self.intake(), REF, self.departures, self.arrivals, self.facts, self.metrics
         )
@@ -119,6 +121,8 @@ class Harness:
             self.facts,
             self.metrics,
             pager,
+            arrivals=self.arrivals,
+            watermarks=self.watermarks,
         )
         self.book = DayBook(self.days)
         self.day_agent = DaysAgent(self.intake(), REF, self.book, self.metrics, clock=lambda: NOW)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lugang.contract import ContainerEvent, ReeferReading, parse_event
 from lugang.reference import default_reference
@@ -147,3 +150,70 @@ def test_a_message_read_again_after_later_ones_keeps_the_offset_seen() -> None:
     track = ReeferTrack.new("x").at_offset("reefer", 149).at_offset("reefer", 148)
     assert track.seen("reefer", 149)
     assert not track.seen("reefer", 150)
+
+
+# --- Out-of-order delivery within the lateness never splits an exception (domain §4). ---
+
+
+def _reading(
+    n: int, minute: float, supply_c: float, setpoint_c: float, power_on: bool
+) -> ReeferReading:
+    return ReeferReading(
+        event_id=f"r{n}",
+        equipment_reference="MSKU9070323",
+        reading_time=START + timedelta(minutes=minute),
+        setpoint_c=setpoint_c,
+        supply_air_c=supply_c,
+        power_on=power_on,
+        commodity="citrus",
+        corridor="HHW-QZH",
+    )
+
+
+START = datetime(2026, 3, 15, 8, 0, tzinfo=timezone(timedelta(hours=8)))
+
+
+@st.composite
+def streams_and_deliveries(draw: st.DrawFn) -> tuple[list[ReeferReading], list[ReeferReading]]:
+    """Readings at irregular times with temperatures, setpoints and power on both sides of
+    the citrus rules, and a delivery order that moves each by less than the lateness."""
+    minute = 0.0
+    stream = []
+    for n in range(draw(st.integers(1, 60))):
+        minute += draw(st.sampled_from([1, 4, 5, 5, 5, 6, 9, 31]))
+        stream.append(
+            _reading(
+                n,
+                minute,
+                draw(st.sampled_from([1.0, 6.0, 6.0, 10.0, 12.0])),
+                draw(st.sampled_from([6.0, 6.0, 6.0, 12.0])),
+                draw(st.sampled_from([True, True, True, False])),
+            )
+        )
+    delays = [draw(st.floats(0, 9.9)) for _ in stream]
+    order = sorted(
+        range(len(stream)), key=lambda i: (stream[i].reading_time + timedelta(minutes=delays[i]), i)
+    )
+    return stream, [stream[i] for i in order]
+
+
+@settings(deadline=None, max_examples=150)
+@given(streams_and_deliveries())
+def test_any_delivery_order_within_the_lateness_gives_the_in_order_exceptions(
+    case: tuple[list[ReeferReading], list[ReeferReading]],
+) -> None:
+    in_order, delivered = case
+    expected, _ = run(in_order)
+    got, verdicts = run(delivered)
+    assert "late" not in verdicts
+    assert sorted(got) == sorted(expected)
+
+
+def test_a_late_reading_cannot_move_the_start_of_a_setpoint_mismatch() -> None:
+    """Issue 9 #2: the 08:05 reading first, then the 08:00 one (5 minutes late, inside the
+    lateness): one SETPOINT_MISMATCH, from 08:00, as in order."""
+    bad = [_reading(n, 5 * n, 6.0, 12.0, True) for n in range(0, 6)]
+    shuffled = [bad[1], bad[0], *bad[2:]]
+    in_order, _ = run(bad)
+    assert run(shuffled)[0] == in_order
+    assert in_order[-1] == ("Open", "MSKU9070323:SETPOINT_MISMATCH:2026-03-15T00:00:00+00:00")
