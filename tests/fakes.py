@@ -11,23 +11,12 @@ from typing import Any
 import orjson
 
 from lugang.contract import DeadLetter
-from streams.agents.ports import Received
+from streams.agents.ports import PlainEvent, PlainMessage, Received
 from streams.schema.alerts import Alert
 from streams.schema.points import Sample
 
-
-@dataclass(frozen=True)
-class FakeMessage:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-
-
-@dataclass(frozen=True)
-class FakeEvent:
-    message: FakeMessage
+FakeMessage = PlainMessage
+FakeEvent = PlainEvent
 
 
 class Topic:

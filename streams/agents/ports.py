@@ -80,7 +80,9 @@ class Outbox(Protocol):
 
 
 @dataclass(frozen=True)
-class _TimerMessage:
+class PlainMessage:
+    """A message made here rather than read from Kafka (a timer's stand-in, a test's)."""
+
     topic: str
     partition: int
     offset: int
@@ -89,11 +91,13 @@ class _TimerMessage:
 
 
 @dataclass(frozen=True)
-class _TimerEvent:
-    message: _TimerMessage
+class PlainEvent:
+    """An event carrying a :class:`PlainMessage`."""
+
+    message: PlainMessage
 
 
 def timer_owner(partition: int, key: bytes) -> Received:
     """A stand-in event for a timer's table write of ``key`` in ``partition`` (a table
     writes to the partition of the event it is handed)."""
-    return _TimerEvent(_TimerMessage("timer", partition, -1, key, None))
+    return PlainEvent(PlainMessage("timer", partition, -1, key, None))
