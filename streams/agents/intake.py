@@ -130,6 +130,11 @@ class Intake:
         self._counters.found(kind, finding)
         self._queued.append((message.key, dead_letter(message, reason, self._clock())))
 
+    def found(self, kind: str, finding: Finding) -> None:
+        """Count a data-quality finding of an event of topic ``kind`` that was processed
+        (not dead-lettered), e.g. an arrival no departure pairs with."""
+        self._counters.found(kind, finding)
+
     def duplicate(self, kind: str, times: int = 1) -> None:
         """Count events of topic ``kind`` dropped quietly as seen before."""
         self._counters.found(kind, "duplicate", times)

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import orjson
+
 from lugang.contract import TrainEvent
 from lugang.reference import Reference
 from streams.agents.facts import send_facts
@@ -42,7 +44,7 @@ class TrainsAgent:
     ) -> None:
         self.intake = intake
         self.reference = reference
-        self.departures = departures  # outbound train id -> departure time (ISO)
+        self.departures = departures  # outbound train id -> departures of a week (JSON)
         self.arrivals = arrivals  # outbound train id -> arrival time (ISO): reefers leave watch
         self.facts = facts
         self.metrics = metrics
@@ -63,18 +65,30 @@ class TrainsAgent:
 
     def _apply(self, received: Received, train: TrainEvent, out: _Outputs) -> None:
         key = train.train_id.encode()
-        stored = self.departures.get(key, received)
-        departed = None if stored is None else datetime.fromisoformat(stored.decode())
+        departed = _departures(self.departures.get(key, received))
         plan = plan_train(train, departed, self.reference)
         sample = None if plan.transit is None else _transit_sample(plan.transit)
         if plan.fact is not None:
             out.facts.append(plan.fact)
-        if plan.departure is not None:
-            self.departures.put(received, key, plan.departure.isoformat().encode())
+        if plan.finding is not None:
+            self.intake.found("trains", plan.finding)
+        if plan.departures is not None:
+            stored = orjson.dumps([d.isoformat() for d in plan.departures])
+            self.departures.put(received, key, stored)
         if plan.arrival is not None:
             self.arrivals.put(received, key, plan.arrival.isoformat().encode())
         if sample is not None:
             out.samples.append(sample)
+
+
+def _departures(stored: bytes | None) -> list[datetime]:
+    """The departures stored for a train number: a JSON list of ISO times (a single ISO
+    time, as workers before the pairing window stored it, is read too)."""
+    if stored is None:
+        return []
+    if stored.startswith(b"["):
+        return [datetime.fromisoformat(d) for d in orjson.loads(stored)]
+    return [datetime.fromisoformat(stored.decode())]
 
 
 def _transit_sample(transit: Transit) -> points.Sample:

@@ -1,6 +1,8 @@
-"""The per-event error policy and a dying agent, on the real Kafka, InfluxDB and
-Alertmanager: a poison event in the middle of a batch costs only itself, and a worker
-whose agent dies exits non-zero instead of going on silently."""
+"""Unhappy input and a dying agent, on the real Kafka, InfluxDB and Alertmanager: an
+arrival dated before its departure (it once crashed the trains agent, issue 8) is a
+data-quality finding in the middle of a batch that is otherwise counted, and a worker
+whose agent dies exits non-zero instead of going on silently. (The per-event policy for an
+event the domain code raises on is checked in process, tests/unit/test_agents.py.)"""
 
 from __future__ import annotations
 
@@ -10,10 +12,9 @@ from typing import Any
 
 from kafka import KafkaProducer
 
-from lugang.contract import DeadLetter
 from streams.supervision import EXIT_AGENT_DIED
 from tests.integration.kafka_read import read_topic
-from tests.integration.workers import Worker, WorkerConfig, wait_for
+from tests.integration.workers import Worker, WorkerConfig, influx_rows, wait_for
 
 
 def train(event_id: str, train_id: str, kind: str, at: str, **changes: Any) -> dict[str, Any]:
@@ -43,11 +44,13 @@ def produce(pipeline: WorkerConfig, topic: str, events: list[dict[str, Any]]) ->
         producer.close()
 
 
-def test_a_poison_arrival_is_dead_lettered_and_every_other_event_of_its_batch_counted(
+def test_an_arrival_before_its_departure_is_a_finding_and_every_other_event_counted(
     pipeline: WorkerConfig, worker: Worker
 ) -> None:
     """An arrival dated before its departure made the trains agent raise: faust logged a
-    crash, acknowledged the whole batch, and every run of it read 0."""
+    crash, acknowledged the whole batch, and every run of it read 0 (issue 8); then it was
+    dead-lettered as ``internal`` (issue 8's policy). Now it gives no transit time, is
+    counted as an ``orphan_arrival`` finding, and nothing is dead-lettered."""
     events = [
         train("d1", "X9001", "DEPA", "2026-03-15T09:20:00+08:00"),
         train("d2", "X9002", "DEPA", "2026-03-15T10:20:00+08:00"),
@@ -63,17 +66,16 @@ def test_a_poison_arrival_is_dead_lettered_and_every_other_event_of_its_batch_co
 
     wait_for(lambda: runs() == 4, 60, "4 train runs on 2026-03-15")
 
-    def letters() -> list[DeadLetter]:
-        return [
-            DeadLetter.model_validate_json(value)
-            for _, value in read_topic(pipeline.bootstrap, pipeline.prefix + "deadletter")
-        ]
+    def orphans() -> list[dict[str, Any]]:
+        return influx_rows(
+            pipeline.influx_url,
+            pipeline.influx_bucket,
+            'SELECT "count" FROM pipeline_quality WHERE "finding" = \'orphan_arrival\'',
+        )
 
-    [letter] = wait_for(letters, 30, "the poison event in the dead-letter topic")
-    assert letter.reason.startswith("internal: ValueError: train X9001: arrived")
-    assert letter.topic == pipeline.prefix + "trains"
-    assert letter.offset is not None and letter.partition is not None
-    assert json.loads(letter.value.data)["event_id"] == "bad"
+    [finding] = wait_for(orphans, 60, "the orphan arrival in the data-quality view")
+    assert finding["count"] == 1
+    assert read_topic(pipeline.bootstrap, pipeline.prefix + "deadletter") == []
     health = worker.status("2026-03-15")
     assert health["today"]["train_runs"] == 4
 

@@ -201,7 +201,7 @@ def exceptions_of(recording: Path, partitions: int = 4) -> dict[str, str]:
         except InvalidEvent:
             continue
         if isinstance(event, TrainEvent):
-            plan = plan_train(event, None, reference)
+            plan = plan_train(event, [], reference)
             if plan.arrival is not None:
                 arrivals[event.train_id.encode()] = plan.arrival.isoformat().encode()
             continue

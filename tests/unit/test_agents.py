@@ -156,9 +156,9 @@ def test_trains_count_runs_and_measure_transit() -> None:
     assert h.departures.pending == 0 and h.facts.undelivered == 0
 
 
-def test_a_poison_train_event_is_dead_lettered_and_the_rest_of_its_batch_counted() -> None:
-    """An arrival dated before its departure made the domain raise: it once crashed the
-    agent and acknowledged the whole batch unprocessed."""
+def test_an_arrival_before_its_departure_is_counted_as_a_finding_and_the_batch_goes_on() -> None:
+    """Issue 9 #6: it once crashed the agent (issue 8) and then was dead-lettered as
+    ``internal``; now it is an ``orphan_arrival`` finding, never an error."""
     h, topic = Harness(), Topic("trains", partition=3)
     batch = [
         topic.event("X9001", depa("d1", "X9001", "2026-03-15T09:20:00+08:00")),
@@ -169,12 +169,37 @@ def test_a_poison_train_event_is_dead_lettered_and_the_rest_of_its_batch_counted
     ]
     run(h.trains.handle(batch))
     assert h.sent_facts() == ["d1", "d2", "d3"]
-    [letter] = h.dead_letters.dead_letters()
-    assert letter.reason.startswith("internal: ValueError: train X9001: arrived")
-    assert (letter.topic, letter.partition, letter.offset) == ("trains", 3, 2)
-    assert letter.value.data == batch[2].message.value.decode()  # type: ignore[union-attr]
-    assert h.counters.take()["trains", "dead_letters"] == 1
+    assert h.dead_letters.dead_letters() == []
+    assert h.counters.take_findings()["trains", "orphan_arrival"] == 1
     assert len(h.metrics.measurement(points.TRANSIT)) == 1  # the good arrival's
+
+
+def test_a_train_event_the_domain_raises_on_is_dead_lettered_and_the_batch_counted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The per-event policy (issue 8) for the trains agent: an event whose planning raises
+    costs only itself."""
+    from streams.agents import trains
+    from streams.domain.transit import plan_train as real
+
+    def plan(train: Any, departures: Any, reference: Any) -> Any:
+        if train.event_id == "bad":
+            raise ValueError("a bug")
+        return real(train, departures, reference)
+
+    monkeypatch.setattr(trains, "plan_train", plan)
+    h, topic = Harness(), Topic("trains", partition=3)
+    batch = [
+        topic.event("X9001", depa("d1", "X9001", "2026-03-15T09:20:00+08:00")),
+        topic.event("X9002", depa("bad", "X9002", "2026-03-15T10:00:00+08:00")),
+        topic.event("X9003", depa("d3", "X9003", "2026-03-15T11:00:00+08:00")),
+    ]
+    run(h.trains.handle(batch))
+    assert h.sent_facts() == ["d1", "d3"]
+    [letter] = h.dead_letters.dead_letters()
+    assert letter.reason == "internal: ValueError: a bug"
+    assert (letter.topic, letter.partition, letter.offset) == ("trains", 3, 1)
+    assert h.counters.take()["trains", "dead_letters"] == 1
 
 
 def test_trains_dead_letter_a_contract_failure_with_its_reason() -> None:

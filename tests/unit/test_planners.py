@@ -90,17 +90,36 @@ def summary(plan: TrainPlan) -> dict[str, Any]:
     ],
 )
 def test_plan_train(event: TrainEvent, departed: datetime | None, expected: dict[str, Any]) -> None:
-    assert summary(plan_train(event, departed, REF)) == expected
+    assert summary(plan_train(event, [] if departed is None else [departed], REF)) == expected
 
 
-def test_an_arrival_before_its_departure_raises() -> None:
-    """The agent's per-event policy dead-letters it (tests/unit/test_agents.py)."""
-    with pytest.raises(ValueError, match="before departing"):
-        plan_train(train("ARRI", "CNQZH", "OUTBOUND"), T0 + timedelta(hours=1), REF)
+def test_an_arrival_before_its_departure_is_a_finding_not_an_error() -> None:
+    """Issue 9 #6: it raised inside the trains agent; now it gives no transit time and is an
+    ``orphan_arrival`` finding, and is still remembered (the train's reefers leave watch)."""
+    plan = plan_train(train("ARRI", "CNQZH", "OUTBOUND"), [T0 + timedelta(hours=1)], REF)
+    assert (plan.transit, plan.finding, plan.arrival) == (None, "orphan_arrival", T0)
+
+
+def test_an_arrival_pairs_with_the_latest_departure_before_it_within_a_week() -> None:
+    """A timetabled number departs every day: an arrival pairs with the latest departure
+    before it (yesterday's), not with the newest (today's, which left after it arrived)."""
+    daily = [T0 - timedelta(days=n) for n in range(3, -1, -1)]  # 3 days ago .. today
+    arrival = train("ARRI", "CNQZH", "OUTBOUND", (T0 - timedelta(hours=18)).isoformat())
+    plan = plan_train(arrival, daily, REF)
+    assert plan.transit is not None and plan.transit.departed_at == T0 - timedelta(days=1)
+    assert plan.finding is None
+    week_late = train("ARRI", "CNQZH", "OUTBOUND", (T0 + timedelta(days=8)).isoformat())
+    assert plan_train(week_late, daily, REF).finding == "orphan_arrival"
+
+
+def test_departures_of_a_week_are_remembered() -> None:
+    old = [T0 - timedelta(days=9), T0 - timedelta(days=6), T0 - timedelta(days=1)]
+    plan = plan_train(train("DEPA", "HHW", "OUTBOUND"), old, REF)
+    assert plan.departures == (T0 - timedelta(days=6), T0 - timedelta(days=1), T0)
 
 
 def test_the_transit_carries_the_corridor_benchmark() -> None:
-    plan = plan_train(train("ARRI", "CNQZH", "OUTBOUND"), T0 - timedelta(hours=31), REF)
+    plan = plan_train(train("ARRI", "CNQZH", "OUTBOUND"), [T0 - timedelta(hours=31)], REF)
     assert plan.transit == Transit("X9001", "HHW-QZH", T0 - timedelta(hours=31), T0, 30.0)
 
 
