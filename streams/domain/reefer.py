@@ -53,6 +53,7 @@ from streams.domain.coldchain import (
     step,
     with_context,
 )
+from streams.domain.seen import SeenTimes
 
 Verdict = Literal["applied", "duplicate", "late"]
 
@@ -96,6 +97,8 @@ class ReeferTrack:
     offsets: Mapping[str, int] = field(default_factory=dict)
     final_until: AwareDatetime | None = None
     """Readings up to this time are final (settled by :func:`flush`): a later one is late."""
+    taken: SeenTimes = field(default_factory=SeenTimes)
+    """Times of the readings taken (applied or late), to know a duplicate however late."""
 
     @classmethod
     def new(cls, equipment_reference: str) -> ReeferTrack:
@@ -117,6 +120,7 @@ class ReeferTrack:
                 "closed": list(self.closed_ids),
                 "offsets": dict(self.offsets),
                 "final": None if self.final_until is None else self.final_until.isoformat(),
+                "taken": self.taken.to_list(),
             }
         )
 
@@ -139,6 +143,7 @@ class ReeferTrack:
             closed_ids=tuple(raw["closed"]),
             offsets=raw["offsets"],
             final_until=None if raw.get("final") is None else datetime.fromisoformat(raw["final"]),
+            taken=SeenTimes.from_list(raw.get("taken", [])),
         )
 
     def seen(self, topic: str, offset: int) -> bool:
@@ -213,17 +218,20 @@ def observe(
     rules: ExceptionRules,
     profiles: Mapping[str, CommodityProfile],
 ) -> tuple[ReeferTrack, list[Decision], Verdict]:
-    """Take one reading: ``duplicate`` if a recent reading has its event id or its time,
-    ``late`` if it is older than the newest reading minus ``lateness`` (everything settled
-    is) or not after the container last left watch, else ``applied`` with the decisions it
-    brings."""
+    """Take one reading: ``duplicate`` if a recent reading has its event id or its time, or
+    if the track took a reading at its time before, however long ago; ``late`` if it is
+    older than the newest reading minus ``lateness`` (everything settled is) or not after
+    the container last left watch; else ``applied`` with the decisions it brings."""
     at = reading.reading_time
     readings = [r for r in track.recent if isinstance(r, ReeferReading)]
     if any(r.reading_time == at or r.event_id == reading.event_id for r in readings):
         return track, [], "duplicate"
+    if at in track.taken:
+        return track, [], "duplicate"
+    taken = replace(track, taken=track.taken.add(at))
     if late_by(track, at, lateness) is not None:
-        return track, [], "late"
-    track, decisions = _insert(track, reading, lateness, rules, profiles)
+        return taken, [], "late"
+    track, decisions = _insert(taken, reading, lateness, rules, profiles)
     return track, decisions, "applied"
 
 

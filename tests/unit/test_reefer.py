@@ -93,9 +93,12 @@ def test_a_simulated_week_gives_the_same_decisions_shuffled_and_after_round_trip
 
 def test_a_reading_older_than_the_lateness_is_late() -> None:
     stream = readings("coldchain.jsonl")["TGHU1000018"]
-    old = stream[2]
+    shifted = stream[2].reading_time + timedelta(minutes=1)
+    old = stream[2].model_copy(update={"event_id": "new", "reading_time": shifted})
     _, verdicts = run([*stream[:6], old])
     assert verdicts[-1] == "late"
+    _, verdicts = run([*stream[:6], stream[2]])
+    assert verdicts[-1] == "duplicate"  # taken before: a duplicate, however late
     _, verdicts = run([*stream[:4], stream[3].model_copy(update={"event_id": "again"})])
     assert verdicts[-1] == "duplicate"  # same time, another id
 
@@ -217,3 +220,15 @@ def test_a_late_reading_cannot_move_the_start_of_a_setpoint_mismatch() -> None:
     in_order, _ = run(bad)
     assert run(shuffled)[0] == in_order
     assert in_order[-1] == ("Open", "MSKU9070323:SETPOINT_MISMATCH:2026-03-15T00:00:00+00:00")
+
+
+def test_a_reading_seen_before_is_a_duplicate_however_late() -> None:
+    """Issue 9 #7: replaying a recording into a running monitor sent every reading older
+    than the lateness to the dead-letter topic as late; a reading taken before, however
+    late it comes again, is a duplicate, and only a genuinely new old reading is late."""
+    stream = [_reading(n, 5 * n, 6.0, 6.0, True) for n in range(40)]
+    _, verdicts = run([*stream, *stream])
+    assert verdicts[40:] == ["duplicate"] * 40
+    new_but_old = _reading(99, 12, 6.0, 6.0, True)  # minute 12: never taken
+    assert run([*stream, new_but_old])[1][-1] == "late"
+    assert run([*stream, new_but_old, new_but_old])[1][-2:] == ["late", "duplicate"]
