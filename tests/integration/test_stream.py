@@ -16,6 +16,7 @@ from typing import Any
 from entrypoints.cli import main
 from lugang.contract import (
     ContainerEvent,
+    DeadLetter,
     InvalidEvent,
     TrainEvent,
     exception_id,
@@ -27,6 +28,7 @@ from streams.domain.reefer import Move, ReeferTrack, arrived, flush, move, obser
 from streams.domain.transit import plan_train
 from streams.domain.watch import leaves_watch, silence_watched, train_arrival
 from streams.faustfix.tables import key_partition
+from tests.integration.kafka_read import read_topic
 from tests.integration.servers import WebhookReceiver, run_script
 from tests.integration.workers import (
     Worker,
@@ -41,6 +43,8 @@ CONTAINERS = {"CAIU2000022", "TGHU1000018"}  # the reefers of coldchain.jsonl
 WEEK = json.loads((DATA / "week.expected.json").read_text())
 WEEK_RUNS = sum(sum(d["train_runs"].values()) for d in WEEK["days"].values())
 WEEK_TEU = sum(sum(d["teu"].values()) for d in WEEK["days"].values())
+WEEK_REEFER_SENT = 4675
+"""Readings of the week the replayer sends (the rest break the contract)."""
 
 
 def replay(pipeline: WorkerConfig, recording: Path, speed: str = "max") -> None:
@@ -125,6 +129,65 @@ def test_duplicated_and_shuffled_events_give_the_same_totals_and_exceptions(
         wait_for(lambda: stored_exceptions(pipeline) == want, 60, f"the exceptions {want}")
     except AssertionError as exc:
         raise AssertionError(f"{exc}; stored {stored_exceptions(pipeline)}") from None
+
+
+def dead_letters(pipeline: WorkerConfig) -> list[DeadLetter]:
+    topic = pipeline.prefix + "deadletter"
+    return [DeadLetter.model_validate_json(v) for _, v in read_topic(pipeline.bootstrap, topic)]
+
+
+REEFER_DUPLICATES = (
+    'SELECT sum("count") FROM pipeline_quality '
+    "WHERE \"topic\" = 'reefer' AND \"finding\" = 'duplicate'"
+)
+
+
+def reefer_duplicates(pipeline: WorkerConfig) -> int:
+    """Readings dropped quietly as duplicates so far (data-quality view, all workers)."""
+    rows = influx_rows(pipeline.influx_url, pipeline.influx_bucket, REEFER_DUPLICATES)
+    return int(rows[0]["sum"]) if rows else 0
+
+
+def test_replaying_a_recording_twice_changes_nothing(
+    pipeline: WorkerConfig, worker: Worker, webhook: WebhookReceiver
+) -> None:
+    """Domain §5 (issue 9): the week replayed a second time into the same running worker
+    changes no total, opens no exception, pages nothing new, and dead-letters nothing but
+    the malformed records again (the replayer's; every reading of it is a duplicate, the
+    one that was late the first time included)."""
+    app = f"{pipeline.prefix}app"
+    replay(pipeline, DATA / "week.jsonl")
+    expect_week_totals(worker, pipeline)
+    want = exceptions_of(DATA / "week.jsonl")
+    wait_for(lambda: stored_exceptions(pipeline) == want, 60, f"the exceptions {want}")
+    first_letters = dead_letters(pipeline)
+    duplicates = reefer_duplicates(pipeline)
+    heard = drain(webhook)
+
+    second = datetime.now(UTC)
+    replay(pipeline, DATA / "week.jsonl")
+    wait_for(
+        lambda: reefer_duplicates(pipeline) >= duplicates + WEEK_REEFER_SENT,
+        90,
+        "every reading of the second replay counted as a duplicate",
+    )
+    expect_week_totals(worker, pipeline)
+    assert stored_exceptions(pipeline) == want
+    again = [letter for letter in dead_letters(pipeline) if letter.dead_lettered_at >= second]
+    assert len(again) == len(first_letters) - worker_letters(first_letters)
+    assert all(letter.source is not None for letter in again), [a.reason for a in again]
+    firing_before = {a["labels"].get("exception_id") for a in heard if a["status"] == "firing"}
+    firing_after = {
+        a["labels"].get("exception_id")
+        for a in drain(webhook)
+        if a["labels"].get("lugang") == app and a["status"] == "firing"
+    }
+    assert firing_after <= firing_before | {e for e, s in want.items() if s == "OPEN"}
+
+
+def worker_letters(letters: list[DeadLetter]) -> int:
+    """How many of ``letters`` the worker sent (the replayer's carry a ``source``)."""
+    return sum(letter.source is None for letter in letters)
 
 
 def drain(webhook: WebhookReceiver) -> list[dict[str, Any]]:
