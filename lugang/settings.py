@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -47,6 +48,16 @@ class Settings(BaseSettings):
     )
     web_host: str = Field(default="127.0.0.1", description="address of the worker's web server")
     web_port: int = Field(default=6066, description="port of the worker's /status web server")
+    earliest_event_time: date = Field(
+        default=date(2000, 1, 1),
+        description="events before this day (UTC) are dead-lettered with reason time: ...",
+    )
+    event_time_ahead_h: float = Field(
+        default=24,
+        gt=0,
+        description="events more than this many hours ahead of the worker's clock are "
+        "dead-lettered with reason time: ...",
+    )
     allowed_lateness_minutes: float = Field(
         default=10, gt=0, description="how late a reefer reading may arrive and still be judged"
     )

@@ -22,7 +22,7 @@ idempotent, so nothing is counted twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import faust
@@ -34,7 +34,7 @@ from lugang.topics import TopicNames
 from streams import faustfix
 from streams.agents.days import DaysAgent
 from streams.agents.facts import DAY_FACTS
-from streams.agents.intake import Intake
+from streams.agents.intake import Intake, TimeWindow
 from streams.agents.movements import MovementsAgent
 from streams.agents.trains import TrainsAgent
 from streams.faustfix.commits import reread
@@ -142,9 +142,12 @@ def create_monitor(
 
     # Each agent gets outboxes of its own: an outbox's delivered() awaits the messages sent
     # through it, and one agent must never return with another's still in flight.
+    earliest = datetime.combine(settings.earliest_event_time, time(0), tzinfo=UTC)
+    window = TimeWindow(earliest, timedelta(hours=settings.event_time_ahead_h))
+
     def intake() -> Intake:
         outbox = FaustOutbox(dead_letter_topic)
-        return Intake(settings.topic_prefix, reference, outbox, counters)
+        return Intake(settings.topic_prefix, reference, outbox, counters, window=window)
 
     lateness = timedelta(minutes=settings.allowed_lateness_minutes)
     trains = TrainsAgent(

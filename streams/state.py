@@ -101,9 +101,10 @@ class Watermarks:
 Figure = Literal["events", "dead_letters"]
 
 
-Finding = Literal["contract", "key", "late", "internal", "duplicate", "orphan_arrival"]
+Finding = Literal["contract", "key", "time", "late", "internal", "duplicate", "orphan_arrival"]
 """What the data-quality view counts per topic: dead letters by their reason's class
-(the contract broken, a key that is not the entity id, a late reading, an event the
+(the contract broken, a key that is not the entity id, an implausible event time, a late
+reading, an event the
 worker's own code failed on), duplicates dropped quietly, and arrivals no departure pairs
 with (``orphan_arrival``: counted, not dead-lettered)."""
 

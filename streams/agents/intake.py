@@ -3,7 +3,9 @@ happens to one it cannot process.
 
 - A message that breaks the event contract goes to the dead-letter topic with the
   contract's reason; one whose Kafka key is not its entity id (null keys included) with
-  reason ``key: …``, because its order against its entity's other events is lost.
+  reason ``key: …``, because its order against its entity's other events is lost; one whose
+  event time lies outside the plausible window (:class:`TimeWindow`) with reason
+  ``time: …`` (a year-9999 train once killed the days agent).
 - An exception raised by the domain code for one event (a bug, or an input the rules do not
   foresee) dead-letters that event with reason ``internal: <type>: <message>``, its topic,
   partition and offset, is logged with its traceback, and the batch goes on: the state the
@@ -19,7 +21,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import ParamSpec, TypeVar
 
 from lugang.contract import DeadLetter, Event, InvalidEvent, RawBytes, TrainEvent, parse_event
@@ -65,6 +68,28 @@ def dead_letter(message: Message, reason: str, at: datetime) -> bytes:
     return letter.model_dump_json().encode()
 
 
+@dataclass(frozen=True)
+class TimeWindow:
+    """The event times the worker takes: from ``earliest`` to ``ahead`` past its clock."""
+
+    earliest: datetime = datetime(2000, 1, 1, tzinfo=UTC)
+    ahead: timedelta = timedelta(days=1)
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    def problem(self, at: datetime) -> str | None:
+        """Why an event at ``at`` is not plausible, or None."""
+        if at < self.earliest:
+            return f"time: {at.isoformat()} is before {self.earliest.date().isoformat()}"
+        try:
+            latest = self.clock() + self.ahead
+        except OverflowError:  # a window reaching past year 9999
+            latest = datetime.max.replace(tzinfo=UTC)
+        if at > latest:
+            hours = self.ahead / timedelta(hours=1)
+            return f"time: {at.isoformat()} is more than {hours:g} h ahead of the worker's clock"
+        return None
+
+
 class Intake:
     """Decodes an agent's messages and applies the per-event error policy."""
 
@@ -75,12 +100,14 @@ class Intake:
         dead_letters: Outbox,
         counters: PipelineCounters,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        window: TimeWindow | None = None,
     ) -> None:
         self._prefix = topic_prefix
         self._reference = reference
         self._dead_letters = dead_letters
         self._counters = counters
         self._clock = clock
+        self._window = window or TimeWindow()
         self._queued: list[tuple[bytes | None, bytes]] = []
 
     def kind(self, topic: str) -> str:
@@ -97,9 +124,19 @@ class Intake:
         except InvalidEvent as exc:
             self.reject(received, exc.reason, "contract")
             return None
+        except Exception as exc:  # the policy: a value the contract's code fails on
+            log.exception(
+                "%s[%d] offset %d: decoding failed", kind, message.partition, message.offset
+            )
+            self.reject(received, internal_reason(exc), "internal")
+            return None
         problem = key_problem(message.key, event)
         if problem is not None:
             self.reject(received, problem, "key")
+            return None
+        problem = self._window.problem(event.occurred_at)
+        if problem is not None:
+            self.reject(received, problem, "time")
             return None
         return event
 

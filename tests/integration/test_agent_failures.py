@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from kafka import KafkaProducer
 
 from streams.supervision import EXIT_AGENT_DIED
@@ -80,10 +81,34 @@ def test_an_arrival_before_its_departure_is_a_finding_and_every_other_event_coun
     assert health["today"]["train_runs"] == 4
 
 
-def test_a_worker_whose_agent_dies_exits_non_zero(pipeline: WorkerConfig, tmp_path: Path) -> None:
-    """A train in the year 9999 is valid by the contract, but InfluxDB refuses its day
-    points: the days agent dies outside the per-event path. The worker must not go on
-    serving /status as if all were well."""
+def test_a_train_in_the_year_9999_is_dead_lettered_and_counting_goes_on(
+    pipeline: WorkerConfig, worker: Worker
+) -> None:
+    """It once killed the days agent (InfluxDB refuses its day points): an event time more
+    than a day ahead of the worker's clock is dead-lettered with reason ``time: …``."""
+    produce(
+        pipeline,
+        "trains",
+        [
+            train("far", "X9999", "DEPA", "9999-06-01T10:00:00+08:00"),
+            train("d1", "X9001", "DEPA", "2026-03-15T09:20:00+08:00"),
+        ],
+    )
+    wait_for(lambda: worker.status("2026-03-15")["today"]["train_runs"] == 1, 60, "the run")
+    letters = wait_for(
+        lambda: read_topic(pipeline.bootstrap, pipeline.prefix + "deadletter"), 30, "a letter"
+    )
+    assert [json.loads(value)["reason"].split(":")[0] for _, value in letters] == ["time"]
+    assert worker.process.poll() is None
+
+
+def test_a_worker_whose_agent_dies_exits_non_zero(
+    pipeline: WorkerConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the plausible window opened past the year 9999, a train then is valid, but
+    InfluxDB refuses its day points: the days agent dies outside the per-event path. The
+    worker must not go on serving /status as if all were well."""
+    monkeypatch.setenv("LUGANG_EVENT_TIME_AHEAD_H", "100000000")
     worker = Worker(pipeline, tmp_path / "dying")
     try:
         produce(pipeline, "trains", [train("far", "X9999", "DEPA", "9999-06-01T10:00:00+08:00")])

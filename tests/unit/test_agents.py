@@ -430,3 +430,36 @@ def test_findings_count_dead_letters_by_reason_and_duplicates_per_topic() -> Non
         ("reefer", "contract"): 1,
         ("trains", "duplicate"): 1,
     }
+
+
+def test_implausible_event_times_are_dead_lettered_and_the_batch_counted() -> None:
+    """Issue 10 #4: a train at 9999-12-31T23:30-08:00 (past year 9999 in UTC) raised
+    ``OverflowError`` in ``local_day`` and killed the agent; event times before 2000 or
+    more than a day ahead of the worker's clock are dead-lettered with reason ``time: …``."""
+    h, topic = Harness(), Topic("trains")
+    batch = [
+        topic.event("X9001", depa("far", "X9001", "9999-12-31T23:30:00-08:00")),
+        topic.event("X9002", depa("old", "X9002", "1999-12-31T09:20:00+08:00")),
+        topic.event("X9003", depa("d3", "X9003", "2026-03-15T11:00:00+08:00")),
+    ]
+    run(h.trains.handle(batch))
+    assert h.sent_facts() == ["d3"]
+    reasons = [letter.reason for letter in h.dead_letters.dead_letters()]
+    assert [r.split(":")[0] for r in reasons] == ["time", "time"]
+    assert "ahead of the worker's clock" in reasons[0] and "before 2000-01-01" in reasons[1]
+    assert h.counters.take_findings()["trains", "time"] == 2
+
+
+def test_a_value_the_contract_code_fails_on_is_dead_lettered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from streams.agents import intake
+
+    def broken(kind: str, value: bytes, reference: Any) -> Any:
+        raise OverflowError("date value out of range")
+
+    monkeypatch.setattr(intake, "parse_event", broken)
+    h, topic = Harness(), Topic("trains")
+    run(h.trains.handle([topic.event("X9001", depa("d1", "X9001", "2026-03-15T09:20:00+08:00"))]))
+    [letter] = h.dead_letters.dead_letters()
+    assert letter.reason == "internal: OverflowError: date value out of range"
