@@ -17,6 +17,7 @@ or discharge at the far end are ``OUTBOUND``, the other two are ``INBOUND``.
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated, Final, Literal, Self
 
+import orjson
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -375,21 +377,47 @@ def parse_event(topic_kind: str, value: bytes, reference: Reference | None = Non
         raise InvalidEvent(describe_validation_error(exc)) from None
 
 
+RAW_BYTES_LIMIT: Final = 400_000
+"""Most characters a dead letter's value (or key) takes in its JSON: Kafka refuses a message
+over ``message.max.bytes`` (1 MB by default), and a dead letter the broker refuses would stop
+the agent that sends it."""
+
+
 class RawBytes(_Contract):
-    """Bytes kept exactly: valid UTF-8 as text, anything else base64-encoded."""
+    """Bytes kept exactly: valid UTF-8 as text, anything else (or text whose JSON escapes
+    would make it too long) base64-encoded. Bytes too long even so keep a prefix, with the
+    original ``size`` and ``sha256``: the original stays in its topic, at the dead letter's
+    partition and offset."""
 
     encoding: Literal["utf-8", "base64"]
     data: str
+    truncated: bool = False
+    size: int | None = None
+    """Length of the original bytes, when ``truncated``."""
+    sha256: str | None = None
+    """SHA-256 of the original bytes (hex), when ``truncated``."""
 
     @classmethod
-    def of(cls, raw: bytes) -> Self:
+    def of(cls, raw: bytes, limit: int = RAW_BYTES_LIMIT) -> Self:
         try:
-            return cls(encoding="utf-8", data=raw.decode("utf-8"))
+            text = raw.decode("utf-8")
         except UnicodeDecodeError:
+            text = None
+        if text is not None and len(orjson.dumps(text)) <= limit:
+            return cls(encoding="utf-8", data=text)
+        if len(raw) * 4 // 3 + 4 <= limit:
             return cls(encoding="base64", data=base64.b64encode(raw).decode("ascii"))
+        prefix = raw[: limit * 3 // 4]
+        return cls(
+            encoding="base64",
+            data=base64.b64encode(prefix).decode("ascii"),
+            truncated=True,
+            size=len(raw),
+            sha256=hashlib.sha256(raw).hexdigest(),
+        )
 
     def to_bytes(self) -> bytes:
-        """The original bytes."""
+        """The original bytes (their prefix, when ``truncated``)."""
         return (
             self.data.encode("utf-8") if self.encoding == "utf-8" else base64.b64decode(self.data)
         )

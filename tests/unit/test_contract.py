@@ -474,3 +474,34 @@ def test_iso6346_wrong_check_digit_is_rejected(
         parse_event("containers", container(equipment_reference=number + wrong))
     assert caught.value.reason.startswith("equipment_reference: ISO 6346 check digit")
     assert f"should be {right}, not {wrong}" in caught.value.reason
+
+
+def test_a_huge_value_makes_a_dead_letter_kafka_takes() -> None:
+    """Issue 10 #4: a 900 kB value of control characters (5.4 MB JSON-escaped) or of random
+    bytes made a dead letter the broker refused, and the agent died. A value too long keeps
+    a prefix, its size and SHA-256; the original stays in its topic."""
+    import hashlib
+    import random
+
+    from lugang.contract import RAW_BYTES_LIMIT, DeadLetter, RawBytes
+
+    for raw in (b"\x01" * 900_000, random.Random(1).randbytes(900_000), b"\x02" * 100_000):
+        letter = DeadLetter(
+            value=RawBytes.of(raw),
+            key=RawBytes.of(b"TTNU1000003"),
+            reason="x",
+            topic="reefer",
+            partition=0,
+            offset=7,
+            dead_lettered_at=datetime(2026, 3, 15, tzinfo=UTC),
+        )
+        size = len(letter.model_dump_json())
+        assert size < 2 * RAW_BYTES_LIMIT < 1_000_000
+        value = letter.value
+        if value.truncated:
+            assert value.size == len(raw)
+            assert value.sha256 == hashlib.sha256(raw).hexdigest()
+            assert raw.startswith(value.to_bytes())
+        else:
+            assert value.to_bytes() == raw
+    assert RawBytes.of(b'{"ok": 1}') == RawBytes(encoding="utf-8", data='{"ok": 1}')
