@@ -169,7 +169,10 @@ def _show(
                 response = requests.get(status_url, params=query, timeout=5)
                 body: dict[str, Any] = response.json()
                 clock = moment.strftime("%Y-%m-%d %H:%M")
-                live.update(render_board(body, clock, progress.sent, reference))
+                if response.status_code == 503:
+                    live.update(f"waiting for the worker: {body.get('reason', 'not ready')}")
+                else:
+                    live.update(render_board(body, clock, progress.sent, reference))
             except requests.RequestException as exc:
                 live.update(f"waiting for the worker: {exc}")
             if progress.error:

@@ -62,7 +62,10 @@ class Settings(BaseSettings):
         default=10, gt=0, description="how late a reefer reading may arrive and still be judged"
     )
     session_timeout_s: float = Field(
-        default=60, gt=0, description="Kafka consumer-group session timeout of a worker"
+        default=20,
+        gt=0,
+        description="Kafka consumer-group session timeout of a worker: a killed worker's "
+        "partitions move after this",
     )
     silence_check_s: float = Field(
         default=60, gt=0, description="how often a worker looks for silent reefers (seconds)"

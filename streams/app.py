@@ -38,14 +38,14 @@ from streams.agents.intake import Intake, TimeWindow
 from streams.agents.movements import MovementsAgent
 from streams.agents.trains import TrainsAgent
 from streams.faustfix.commits import reread
-from streams.faustfix.tables import FaustOutbox, FaustTable, key_partition
+from streams.faustfix.tables import FaustOutbox, FaustTable, key_partition, tables_recovered
 from streams.pager import Pager
 from streams.schema.health import INTERVAL_S
 from streams.sinks.base import AlertSink, MetricSink
 from streams.state import AgentStates, DayBook, LiveGaps, PipelineCounters, Watermarks
 from streams.supervision import OnCrash, stop_this_process, supervised
 from streams.timers import AlertResender, HealthReport, SilenceCheck, lag_by_kind
-from streams.web import health_body, status_body
+from streams.web import health_body, ready_body, status_body
 
 __all__ = ["DAY_FACTS", "Monitor", "create_monitor"]
 
@@ -196,10 +196,26 @@ def create_monitor(
     silence = SilenceCheck(movements, tracks, arrivals, metrics, pager, reference, watch)
     app.timer(settings.silence_check_s)(silence)
 
+    def not_ready() -> str | None:
+        """Why this worker cannot answer for its tables yet (None: it can)."""
+        if not tables_recovered(app):
+            return "recovering its tables from their changelogs"
+        if app.rebalancing:
+            return "rebalancing: its consumer group is assigning partitions"
+        return None
+
     @app.page("/status")
     async def status_page(view: View, request: Request) -> Response:
+        reason = not_ready()
+        if reason is not None:
+            return view.json(ready_body(reason), status=503)
         query = dict(request.query)
         return view.json(status_body(query, reference, book, open_exceptions, live_gaps))
+
+    @app.page("/ready")
+    async def ready_page(view: View, request: Request) -> Response:
+        reason = not_ready()
+        return view.json(ready_body(reason), status=200 if reason is None else 503)
 
     @app.page("/health")
     async def health_page(view: View, request: Request) -> Response:

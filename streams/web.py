@@ -1,5 +1,6 @@
-"""The worker's web pages: ``/status`` (figures against the plan, open exceptions) and
-``/health`` (whether every agent runs)."""
+"""The worker's web pages: ``/status`` (figures against the plan, open exceptions; 503
+until the worker is ready), ``/ready`` (whether it has recovered its tables and joined its
+group) and ``/health`` (whether every agent runs)."""
 
 from __future__ import annotations
 
@@ -43,3 +44,9 @@ def health_body(agents: AgentStates) -> tuple[int, dict[str, Any]]:
         for name, state in agents.all().items()
     }
     return (200 if agents.healthy else 503), {"healthy": agents.healthy, "agents": states}
+
+
+def ready_body(reason: str | None) -> dict[str, Any]:
+    """The ``/ready`` answer (and ``/status``'s while not ready): why the worker cannot
+    answer for its tables yet, if it cannot."""
+    return {"ready": True} if reason is None else {"ready": False, "reason": reason}

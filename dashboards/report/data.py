@@ -78,6 +78,9 @@ def read_status(worker_url: str, as_of: date) -> dict[str, Any]:
     url = f"{worker_url.rstrip('/')}/status"
     try:
         response = requests.get(url, params={"date": as_of.isoformat()}, timeout=10)
+        if response.status_code == 503:
+            reason = response.json().get("reason", "not ready")
+            raise ReportError(f"the worker at {worker_url} is not ready yet ({reason}); try again")
         response.raise_for_status()
         body: dict[str, Any] = response.json()
     except (requests.RequestException, ValueError) as exc:

@@ -15,29 +15,23 @@ from lugang.settings import Settings
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
     """Print the figures of a day from a worker's /status, or write the HTML report."""
+    from dashboards.report.data import ReportError, read_status
+
     reference = bootstrap.reference(args.reference)
     if args.html is not None:
         from dashboards.report.command import html_report_command
-        from dashboards.report.data import ReportError
 
         try:
             token = settings.influx_token.get_secret_value()
             return html_report_command(args, reference, token)
         except ReportError as exc:
             raise CommandError(str(exc)) from None
-    import requests
-
     from dashboards.text_report import render_text
 
-    url = f"{args.url.rstrip('/')}/status"
     try:
-        response = requests.get(url, params={"date": args.date.isoformat()}, timeout=10)
-        response.raise_for_status()
-    except requests.RequestException as exc:
-        raise CommandError(
-            f"cannot read {url}: {exc}; is a worker running? (lugang worker)"
-        ) from None
-    body = response.json()
+        body = read_status(args.url, args.date)
+    except ReportError as exc:
+        raise CommandError(str(exc)) from None
     text = render_text(body, reference)
     print(json.dumps(body, ensure_ascii=False, indent=2) if args.json else text)
     return 0

@@ -97,3 +97,9 @@ class FaustOutbox:
     async def delivered(self) -> None:
         deliveries, self._deliveries = self._deliveries, []
         await asyncio.gather(*deliveries)
+
+
+def tables_recovered(app: Any) -> bool:
+    """Whether faust has recovered the app's tables from their changelogs (its recovery
+    service's ``completed`` event, which the App's typing does not show)."""
+    return bool(app.tables.recovery.completed.is_set())

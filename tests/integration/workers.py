@@ -81,8 +81,15 @@ class Worker:
                 time.sleep(0.3)
         raise AssertionError(f"worker not ready in {timeout} s:\n{self.log_tail()}")
 
-    def status(self, day: str) -> dict[str, Any]:
-        response = requests.get(f"{self.url}/status", params={"date": day}, timeout=5)
+    def status(self, day: str, ready_within: float = 60) -> dict[str, Any]:
+        """The worker's /status of ``day``, once it is ready (a rebalance makes it answer
+        503 for a moment)."""
+        deadline = time.monotonic() + ready_within
+        while True:
+            response = requests.get(f"{self.url}/status", params={"date": day}, timeout=5)
+            if response.status_code != 503 or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
         response.raise_for_status()
         body: dict[str, Any] = response.json()
         return body
