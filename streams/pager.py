@@ -42,10 +42,22 @@ class Pager:
         daily_service: Sequence[DailyServiceStatus] = (),
         day: date | None = None,
     ) -> None:
-        """Fire (or resolve) the alerts of ``exceptions`` and of ``daily_service`` on ``day``."""
+        """Fire (or resolve) the alerts of ``exceptions`` and of ``daily_service`` on ``day``.
+
+        An exception opened and closed in the same call (seen already over, e.g. in a
+        catch-up) is paged once as such rather than fired and resolved at once, which
+        Alertmanager would notify to nobody."""
         now = self.clock()
         tz = self.reference.home.tz
-        alerts = [exception_alert(exc, now, tz) for exc in exceptions]
+        exceptions = list(exceptions)
+        opened = {exc.exception_id for exc in exceptions if exc.status == "OPEN"}
+        closed = {exc.exception_id for exc in exceptions if exc.status == "CLOSED"}
+        seen_closed = opened & closed
+        alerts = [
+            exception_alert(exc, now, tz, seen_closed=exc.exception_id in seen_closed)
+            for exc in exceptions
+            if exc.exception_id not in seen_closed or exc.status == "CLOSED"
+        ]
         if day is not None:
             alerts += [daily_service_alert(s.group, day, s.warning, now) for s in daily_service]
         await self.fire(alerts)

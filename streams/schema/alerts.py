@@ -47,13 +47,23 @@ class Alert:
         return alert
 
 
+SEEN_CLOSED_FOR: Final = timedelta(minutes=10)
+"""How long the page of an exception first seen already closed stays firing."""
+
+
 def exception_alert(
     exc: ColdChainException,
     now: datetime,
     tz: tzinfo,
     resend_window: timedelta = RESEND_WINDOW,
+    seen_closed: bool = False,
 ) -> Alert:
     """The page for a cold-chain exception; its labels identify the exception.
+
+    ``seen_closed``: the worker saw the exception open and close at once (a catch-up after
+    an outage or a restart). Its ``ColdChainException`` page would reach Alertmanager only
+    resolved, which notifies nobody; it is paged instead as ``ColdChainExceptionSeenClosed``,
+    firing for :data:`SEEN_CLOSED_FOR`, so on-call hears of it once, with start, end and peak.
 
     Open, it stays active until ``now + resend_window`` (counted from its start if that is
     later, e.g. a replayed recording dated ahead of the clock: Alertmanager refuses an
@@ -78,6 +88,8 @@ def exception_alert(
         f"Reefer {exc.equipment_reference} ({commodity}) {english} "
         f"since {local(exc.started_at)}{peak} / {chinese}"
     )
+    if seen_closed and exc.ended_at is not None:
+        summary = f"Already over when seen, ended {local(exc.ended_at)}: {summary}"
     description = (
         f"{english} ({chinese}) of reefer {exc.equipment_reference} carrying {commodity} "
         f"on corridor {corridor}, since {local(exc.started_at)}"
@@ -86,7 +98,7 @@ def exception_alert(
         description += f", ended {local(exc.ended_at)} ({(exc.duration_s or 0) / 60:.0f} min)"
     description += f". Exception {exc.exception_id}."
     labels = {
-        "alertname": "ColdChainException",
+        "alertname": "ColdChainExceptionSeenClosed" if seen_closed else "ColdChainException",
         "kind": exc.kind,
         "corridor": corridor,
         "commodity": commodity,
@@ -94,7 +106,12 @@ def exception_alert(
         "exception_id": exc.exception_id,
         "severity": "page",
     }
-    ends_at = max(now, exc.started_at) + resend_window if exc.ended_at is None else exc.ended_at
+    if seen_closed:
+        ends_at = max(now, exc.started_at) + SEEN_CLOSED_FOR
+    elif exc.ended_at is None:
+        ends_at = max(now, exc.started_at) + resend_window
+    else:
+        ends_at = exc.ended_at
     annotations = {"summary": summary, "description": description}
     return Alert(labels, annotations, exc.started_at, ends_at)
 
