@@ -193,7 +193,7 @@ def create_monitor(
     report = HealthReport(worker, counters, states, sinks, metrics, lag)
     app.timer(float(INTERVAL_S))(report)
     app.timer(60.0)(AlertResender(open_exceptions, book, pager, reference))
-    silence = SilenceCheck(movements, tracks, arrivals, metrics, pager, reference, watch)
+    silence = SilenceCheck(movements, metrics, pager, watch)
     app.timer(settings.silence_check_s)(silence)
 
     def not_ready() -> str | None:

@@ -56,16 +56,24 @@ class LiveGaps:
 
     def __init__(self) -> None:
         self._gaps: dict[str, ColdChainException] = {}
+        self._by_container: dict[str, set[str]] = {}  # container -> ids (looked up per batch)
 
     def add(self, gaps: Iterable[ColdChainException]) -> None:
-        self._gaps.update((gap.exception_id, gap) for gap in gaps)
+        for gap in gaps:
+            self._gaps[gap.exception_id] = gap
+            self._by_container.setdefault(gap.equipment_reference, set()).add(gap.exception_id)
 
     def discard(self, exception_id: str) -> None:
-        self._gaps.pop(exception_id, None)
+        gap = self._gaps.pop(exception_id, None)
+        if gap is not None:
+            ids = self._by_container[gap.equipment_reference]
+            ids.discard(exception_id)
+            if not ids:
+                del self._by_container[gap.equipment_reference]
 
     def of(self, equipment_reference: str) -> list[ColdChainException]:
         """The live gaps of one container."""
-        return [g for g in self._gaps.values() if g.equipment_reference == equipment_reference]
+        return [self._gaps[i] for i in self._by_container.get(equipment_reference, ())]
 
     def all(self) -> list[ColdChainException]:
         return list(self._gaps.values())

@@ -10,9 +10,7 @@ from typing import Protocol
 from lugang.contract import TOPIC_KINDS, ColdChainException
 from lugang.reference import Reference
 from streams.agents.ports import Table
-from streams.domain.reefer import ReeferTrack, silence
 from streams.domain.status import compute_status
-from streams.domain.watch import silence_watched
 from streams.pager import Pager
 from streams.schema import points
 from streams.schema.health import SinkHealth, TopicHealth, health_samples
@@ -26,16 +24,15 @@ Clock = Callable[[], datetime]
 class Timed(Protocol):
     """The movements agent's timed work (:meth:`MovementsAgent.tick`)."""
 
-    async def tick(self, event_times: Mapping[int, datetime | None]) -> None: ...
+    async def tick(
+        self, event_times: Mapping[int, datetime | None]
+    ) -> list[ColdChainException]: ...
 
 
 class PartitionWatch(Protocol):
     """Which input partitions this worker reads, and how far it has read them."""
 
     watermarks: Watermarks
-
-    def partition_of(self, key: bytes) -> int:
-        """The input partition of a container key."""
 
     async def caught_up(self) -> dict[int, bool]:
         """Each input partition this worker is assigned: whether it has read all of it."""
@@ -75,27 +72,21 @@ class SilenceCheck:
     """Live, on the reefers of this worker's partitions, against each partition's event
     time (:class:`~streams.state.Watermarks`: consumer lag is not silence): the movements
     agent's timed work (containers whose train has arrived leave watch, a silent unit's
-    last readings are settled), then the TELEMETRY_GAP of each unit silent on watch, paged
-    until it reports again or leaves. On replay, the next reading finds the gap from event
-    time."""
+    last readings are settled), then the TELEMETRY_GAP of each unit silent on watch that it
+    finds, paged until the unit reports again or leaves. On replay, the next reading finds
+    the gap from event time."""
 
     def __init__(
         self,
         movements: Timed,
-        tracks: Table,
-        arrivals: Table,
         metrics: MetricSink,
         pager: Pager,
-        reference: Reference,
         watch: PartitionWatch,
         clock: Clock = _utc_now,
     ) -> None:
         self.movements = movements
-        self.tracks = tracks
-        self.arrivals = arrivals
         self.metrics = metrics
         self.pager = pager
-        self.reference = reference
         self.watch = watch
         self.clock = clock
 
@@ -103,16 +94,7 @@ class SilenceCheck:
         wall = self.clock()
         caught_up = await self.watch.caught_up()
         times = {p: self.watch.watermarks.now(p, wall, read) for p, read in caught_up.items()}
-        await self.movements.tick(times)
-        rules, profiles = self.reference.exception_rules, self.reference.commodities
-        found: list[ColdChainException] = []
-        for key, value in self.tracks.items():
-            now = times.get(self.watch.partition_of(key))
-            if now is None:
-                continue  # another worker's partition, or nothing read there yet
-            track = ReeferTrack.from_json(value)
-            if silence_watched(track, self.arrivals):
-                found += [d.exception for d in silence(track, now, rules, profiles)]
+        found = await self.movements.tick(times)
         self.pager.live_gaps.add(found)
         await self.metrics.write([points.exception_sample(e) for e in found])
         await self.metrics.flush()

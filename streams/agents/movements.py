@@ -22,16 +22,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from lugang.contract import ContainerEvent, Event, ReeferReading, size_type
+from lugang.contract import ColdChainException, ContainerEvent, Event, ReeferReading, size_type
 from lugang.reference import Reference
 from streams.agents.facts import send_facts
 from streams.agents.intake import Intake
 from streams.agents.ports import Message, Outbox, Received, Table, timer_owner
 from streams.decoded import Decoded
-from streams.domain.coldchain import Close, Decision
+from streams.domain.coldchain import Close, Decision, closed
 from streams.domain.counts import Fact, fact_of
-from streams.domain.reefer import Move, ReeferTrack, arrived, flush, move, observe
-from streams.domain.watch import leaves_watch, train_arrival
+from streams.domain.reefer import Move, ReeferTrack, arrived, flush, move, observe, silence
+from streams.domain.watch import Arrivals, leaves_watch, silence_watched, train_arrival
 from streams.pager import Pager
 from streams.schema import points
 from streams.sinks.base import MetricSink
@@ -90,7 +90,8 @@ class MovementsAgent:
         self.metrics = metrics
         self.pager = pager
         self.rereads = rereads
-        self.arrivals = arrivals  # outbound train id -> arrival time at the far end (ISO)
+        # outbound train id -> arrival time at the far end (ISO); none known without a table
+        self.arrivals: Arrivals = {} if arrivals is None else arrivals
         self.watermarks = watermarks or Watermarks()
         self.partition_of = partition_of  # the input partition of a container key
         self._lock = asyncio.Lock()  # a batch and the timer's work never interleave
@@ -107,12 +108,16 @@ class MovementsAgent:
                 self._follow(key, events, out)
             await self._deliver(out)
 
-    async def tick(self, event_times: Mapping[int, datetime | None]) -> None:
+    async def tick(self, event_times: Mapping[int, datetime | None]) -> list[ColdChainException]:
         """The live timer's work on the tracks of this worker's partitions (``event_times``:
         each partition and the event time reached there, None: not known yet): a container
         whose outbound train has arrived at the far end leaves watch (units are unplugged
-        there, so no reading would say so), and a silent unit's last readings are settled
-        once its silence is a gap (so what they show is paged)."""
+        there, so no reading would say so), a silent unit's last readings are settled once
+        its silence is a gap (so what they show is paged); return the TELEMETRY_GAPs of the
+        units silent on watch (not kept in the tracks: found again, with the same ids, until
+        a reading comes)."""
+        rules, profiles = self.reference.exception_rules, self.reference.commodities
+        gaps: list[ColdChainException] = []
         async with self._lock:
             out = _Outputs()
             for key, value in list(self.tracks.items()):
@@ -121,24 +126,25 @@ class MovementsAgent:
                     continue  # not a partition of this worker (a standby copy)
                 owner = timer_owner(partition, key)
                 track = self.decoded.get(key, value)
-                timed = self._timed(track, event_times[partition], out, owner)
+                now = event_times[partition]
+                timed = self._timed(track, now, out, owner)
                 if timed is not track:
                     out.tracks[key] = (owner, timed)
+                if now is not None and silence_watched(timed, self.arrivals):
+                    gaps += [d.exception for d in silence(timed, now, rules, profiles)]
             await self._deliver(out)
+        return gaps
 
     def _timed(
         self, track: ReeferTrack, now: datetime | None, out: _Outputs, owner: Received
     ) -> ReeferTrack:
-        rules, profiles = self.reference.exception_rules, self.reference.commodities
-        arrival = None if self.arrivals is None else train_arrival(track, self.arrivals)
-        made: list[Decision] = []
-        if arrival is not None and track.train_id is not None and track.current.watching:
-            track, made = arrived(track, track.train_id, arrival, self.lateness, rules, profiles)
+        if track.current.watching:
+            track = self._leave_at_arrival(track, None, out, owner)
         if now is not None and track.recent and self._silent_for_a_gap(track, now):
+            rules, profiles = self.reference.exception_rules, self.reference.commodities
             track, flushed = flush(track, rules, profiles)
-            made += flushed
-        out.decisions += made
-        out.owners += [owner] * len(made)
+            out.decisions += flushed
+            out.owners += [owner] * len(flushed)
         return self._end_live_gaps(track, out, owner)
 
     def _silent_for_a_gap(self, track: ReeferTrack, now: datetime) -> bool:
@@ -177,7 +183,7 @@ class MovementsAgent:
             if isinstance(event, ReeferReading):
                 self.watermarks.saw(message.partition, event.reading_time)
             if track is not None and event is not None:
-                track = self._arrival_before(track, event, out, events[0])
+                track = self._leave_at_arrival(track, event.occurred_at, out, events[0])
             step = self.intake.attempt(received, self._step, key, track, event, message)
             if step is None:
                 continue  # dead-lettered; the track stays as it was
@@ -197,14 +203,16 @@ class MovementsAgent:
         if track is not None and track is not loaded:
             out.tracks[key] = (events[0], track)
 
-    def _arrival_before(
-        self, track: ReeferTrack, event: Event, out: _Outputs, owner: Received
+    def _leave_at_arrival(
+        self, track: ReeferTrack, before: datetime | None, out: _Outputs, owner: Received
     ) -> ReeferTrack:
-        """The track after its outbound train's arrival at the far end, once an event after
-        the arrival shows the container's data have caught up with it."""
-        arrival = None if self.arrivals is None else train_arrival(track, self.arrivals)
-        at = event.reading_time if isinstance(event, ReeferReading) else event.event_time
-        if arrival is None or track.train_id is None or at <= arrival:
+        """The track after its outbound train's arrival at the far end, if the train has
+        arrived (and, given ``before``, the arrival comes before that event time: an event
+        after it shows the container's data have caught up with it)."""
+        arrival = train_arrival(track, self.arrivals)
+        if arrival is None or track.train_id is None:
+            return track
+        if before is not None and before <= arrival:
             return track
         rules, profiles = self.reference.exception_rules, self.reference.commodities
         track, made = arrived(track, track.train_id, arrival, self.lateness, rules, profiles)
@@ -218,25 +226,21 @@ class MovementsAgent:
         took for a gap), or the container left watch. The track remembers each as closed,
         so the gap its readings settle later is not paged again."""
         state = track.current
-        for gap in self.pager.live_gaps.of(state.equipment_reference):
-            after = [r for r in track.recent if isinstance(r, ReeferReading)]
-            readings = [r.reading_time for r in after if r.reading_time > gap.started_at]
+        gaps = self.pager.live_gaps.of(state.equipment_reference)
+        if not gaps:
+            return track
+        recent = [r.reading_time for r in track.recent if isinstance(r, ReeferReading)]
+        for gap in gaps:
+            after = [t for t in recent if t > gap.started_at]
             last = state.last_reading_at
-            if not readings and last is not None and last > gap.started_at:
-                readings = [last]
-            ended = min(readings) if readings else (None if state.watching else state.left_at)
+            if not after and last is not None and last > gap.started_at:
+                after = [last]
+            ended = min(after) if after else (None if state.watching else state.left_at)
             if ended is None:
                 continue
-            closed = gap.model_copy(
-                update={
-                    "ended_at": ended,
-                    "duration_s": (ended - gap.started_at).total_seconds(),
-                    "status": "CLOSED",
-                }
-            )
             self.pager.live_gaps.discard(gap.exception_id)
             track = track.closing(gap.exception_id)
-            out.decisions.append(Close(closed))
+            out.decisions.append(Close(closed(gap, ended)))
             out.owners.append(owner)
         return track
 

@@ -191,6 +191,13 @@ def _exception(
     )
 
 
+def closed(exception: ColdChainException, ended_at: datetime) -> ColdChainException:
+    """``exception`` closed at ``ended_at`` (e.g. a live gap the data disprove)."""
+    duration_s = (ended_at - exception.started_at).total_seconds()
+    update = {"ended_at": ended_at, "duration_s": duration_s, "status": "CLOSED"}
+    return exception.model_copy(update=update)
+
+
 def open_exceptions(state: ContainerState) -> list[ColdChainException]:
     """The container's open exceptions, e.g. to re-send active alerts to Alertmanager."""
     return [_exception(state.equipment_reference, opened) for opened in state.opened]

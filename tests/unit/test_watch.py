@@ -11,7 +11,7 @@ from streams.domain.watch import leaves_watch
 from streams.state import Watermarks
 from streams.timers import SilenceCheck
 from tests.fakes import Topic
-from tests.unit.test_agents import NOW, REF, Harness, arri, load, reading, run
+from tests.unit.test_agents import NOW, Harness, arri, load, reading, run
 
 BOX = "MSKU9070323"
 START = datetime.fromisoformat("2026-03-15T08:00:00+08:00")
@@ -25,24 +25,12 @@ class OnePartition:
         self.watermarks = watermarks
         self.read = caught_up
 
-    def partition_of(self, key: bytes) -> int:
-        return 0
-
     async def caught_up(self) -> dict[int, bool]:
         return {0: self.read}
 
 
 def check(h: Harness, watch: OnePartition) -> SilenceCheck:
-    return SilenceCheck(
-        h.movements,
-        h.tracks,
-        h.arrivals,
-        h.metrics,
-        h.movements.pager,
-        REF,
-        watch,
-        clock=lambda: h.wall[0],
-    )
+    return SilenceCheck(h.movements, h.metrics, h.movements.pager, watch, clock=lambda: h.wall[0])
 
 
 def report(h: Harness, minutes: range, supply: float = 6.0) -> None:
