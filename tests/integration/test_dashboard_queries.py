@@ -19,7 +19,8 @@ from dashboards import build, coldchain, influx_reader
 from dashboards.queries import PanelQuery, dashboard_queries, rule_queries
 from lugang.reference import default_reference
 from producers.records import read_recording
-from tests.integration.test_stream import exceptions_of, replay
+from tests.in_process import exceptions_of
+from tests.integration.test_stream import replay
 from tests.integration.workers import (
     Worker,
     WorkerConfig,

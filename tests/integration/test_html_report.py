@@ -20,7 +20,8 @@ from lugang.reference import default_reference
 from lugang.settings import Settings
 from producers.records import read_recording
 from tests.charts import charts, linked_urls, marks
-from tests.integration.test_stream import DATA, WEEK, WEEK_RUNS, WEEK_TEU, exceptions_of, replay
+from tests.in_process import exceptions_of
+from tests.integration.test_stream import DATA, WEEK, WEEK_RUNS, WEEK_TEU, replay
 from tests.integration.workers import Worker, WorkerConfig, wait_for
 from tests.png import read_png
 

@@ -17,19 +17,13 @@ import pytest
 
 from entrypoints.cli import main
 from lugang.contract import (
-    ContainerEvent,
     DeadLetter,
     InvalidEvent,
-    TrainEvent,
     exception_id,
     parse_event,
 )
-from lugang.reference import default_reference
 from producers.records import Record, read_recording, write_recording
-from streams.domain.reefer import Move, ReeferTrack, arrived, flush, move, observe, silence
-from streams.domain.transit import plan_train
-from streams.domain.watch import leaves_watch, silence_watched, train_arrival
-from streams.faustfix.tables import key_partition
+from tests.in_process import exceptions_of
 from tests.integration.kafka_read import read_topic
 from tests.integration.servers import WebhookReceiver, run_script
 from tests.integration.workers import (
@@ -261,67 +255,6 @@ def stored_exceptions(pipeline: WorkerConfig) -> dict[str, str]:
         "SELECT status FROM coldchain_exception GROUP BY exception_id",
     )
     return {r["exception_id"]: r["status"] for r in rows}
-
-
-def exceptions_of(recording: Path, partitions: int = 4) -> dict[str, str]:
-    """Exception id -> final status, from the cold-chain tracks run in-process as the worker
-    runs them: moves that leave watch, and at the end what the live timer does once the
-    replay is read (containers whose train arrived leave watch; a unit silent for more than
-    the telemetry-gap time behind its partition's newest reading is settled, and its gap
-    opens)."""
-    reference = default_reference()
-    home = reference.home.location
-    lateness = timedelta(minutes=10)
-    rules, profiles = reference.exception_rules, reference.commodities
-    gap = timedelta(minutes=rules.telemetry_gap_minutes)
-    tracks: dict[str, ReeferTrack] = {}
-    arrivals: dict[bytes, bytes] = {}
-    newest: dict[int, datetime] = {}
-    final: dict[str, str] = {}
-    for record in read_recording(recording):
-        try:
-            event = parse_event(record.topic, record.value)
-        except InvalidEvent:
-            continue
-        if record.key != event.entity_key:
-            continue  # dead-lettered (key: ...)
-        if isinstance(event, TrainEvent):
-            plan = plan_train(event, [], reference)
-            if plan.arrival is not None:
-                arrivals[event.train_id.encode()] = plan.arrival.isoformat().encode()
-            continue
-        key = event.equipment_reference
-        track = tracks.get(key) or ReeferTrack.new(key)
-        if isinstance(event, ContainerEvent):
-            leaves = leaves_watch(event.event_type, event.location == home)
-            moved = Move(
-                event.event_id,
-                event.event_time,
-                event.commodity,
-                event.corridor,
-                event.train_id,
-                leaves=leaves,
-            )
-            track, decisions = move(track, moved, lateness, rules, profiles)
-        else:
-            partition = key_partition(key.encode(), partitions)
-            newest[partition] = max(newest.get(partition, event.reading_time), event.reading_time)
-            track, decisions, _ = observe(track, event, lateness, rules, profiles)
-        tracks[key] = track
-        final.update((d.exception.exception_id, d.exception.status) for d in decisions)
-    for key, track in tracks.items():
-        arrival = train_arrival(track, arrivals)
-        now = newest.get(key_partition(key.encode(), partitions))
-        decisions = []
-        if arrival is not None and track.train_id and track.current.watching:
-            track, decisions = arrived(track, track.train_id, arrival, lateness, rules, profiles)
-        if now is not None and track.newest_reading and now - track.newest_reading > gap:
-            track, flushed = flush(track, rules, profiles)
-            decisions += flushed
-            if silence_watched(track, arrivals):
-                decisions += silence(track, now, rules, profiles)
-        final.update((d.exception.exception_id, d.exception.status) for d in decisions)
-    return final
 
 
 def test_a_worker_killed_mid_replay_and_restarted_counts_everything_once(

@@ -5,38 +5,19 @@ and data-quality findings of ``tests/data/unhappy.expected.json``."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-from producers.records import read_recording
-from streams.faustfix.tables import key_partition
 from streams.schema import points
-from tests.fakes import Topic
-from tests.unit.test_agents import Harness, run
+from tests.in_process import replay_in_process
+from tests.unit.test_agents import Harness
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 EXPECTED = json.loads((DATA / "unhappy.expected.json").read_text())
 
 
 def replayed() -> Harness:
-    h = Harness()
-    h.movements.partition_of = lambda key: key_partition(key, 4)
-    topics = {name: Topic(name) for name in ("trains", "containers", "reefer")}
-    for record in read_recording(DATA / "unhappy.jsonl"):
-        event = topics[record.topic].event(record.key, record.value)
-        handler = h.trains if record.topic == "trains" else h.movements
-        run(handler.handle([event]))
-    run(h.count_days())
-    newest: dict[int, datetime] = {}
-    for key, value in h.tracks.data.items():
-        track = h.movements.decoded.get(key, value)
-        if track.newest_reading is not None:
-            partition = key_partition(key, 4)
-            newest[partition] = max(
-                newest.get(partition, track.newest_reading), track.newest_reading
-            )
-    run(h.movements.tick(newest))
-    return h
+    return replay_in_process(DATA / "unhappy.jsonl")[0]
 
 
 def test_the_unhappy_recording_gives_the_hand_checked_exceptions() -> None:
