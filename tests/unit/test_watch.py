@@ -124,3 +124,21 @@ def test_exceptions_open_when_the_outbound_train_arrives_close_then() -> None:
     assert f"{BOX}:HIGH:2026-03-15T00:00:00+00:00" in closed
     [track] = h.tracks.data.values()
     assert b'"watching":true' not in track
+
+
+def test_a_new_reading_of_an_ended_trip_is_dead_lettered_as_late() -> None:
+    """Once the gate out is settled, a reading dated before it (never taken) belongs to the
+    ended trip: dead-lettered with the reason that says so; one taken before is a duplicate."""
+    h = Harness()
+    report(h, range(0, 31, 5))
+    containers = Topic("containers")
+    gate_out = {**load("g1", BOX, "2026-03-15T08:35:00+08:00"), "event_type": "GTOT",
+                "train_id": None, "corridor": None, "direction": None}  # fmt: skip
+    run(h.movements.handle([containers.event(BOX, gate_out)]))
+    h.wall[0] = NOW + timedelta(minutes=31)  # silent for the gap time: settled
+    run(check(h, OnePartition(h.watermarks))())
+    report(h, range(30, 31))  # 08:30, taken before
+    report(h, range(32, 33))  # 08:32, new, before the gate out
+    [letter] = h.dead_letters.dead_letters()
+    assert letter.reason.startswith("late: reading_time 2026-03-15T08:32:00+08:00 is not after")
+    assert h.counters.take_findings()["reefer", "duplicate"] == 1
