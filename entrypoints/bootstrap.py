@@ -35,7 +35,7 @@ def reference(path: Path | None) -> Reference:
 
 def build_worker(settings: Settings, reference: Reference) -> Monitor:
     """Create the topics a worker needs and the monitor (faust app, tables, sinks)."""
-    from streams.app import DAY_FACTS, create_monitor
+    from streams.app import create_monitor
     from streams.sinks import build_sinks
 
     topics = TopicNames(settings.topic_prefix)
@@ -43,9 +43,10 @@ def build_worker(settings: Settings, reference: Reference) -> Monitor:
     ensure_topics(
         settings.kafka_bootstrap, [*topics.inputs, topics.dead_letter], settings.topic_partitions
     )
-    ensure_topics(settings.kafka_bootstrap, [topics.name(DAY_FACTS)], 1)
     metrics, alerts = build_sinks(settings)
     monitor = create_monitor(settings, reference, metrics, alerts)
+    for name, partitions in monitor.internal_topics().items():
+        ensure_topics(settings.kafka_bootstrap, [name], partitions)
     # faust creates missing changelog topics as it starts, and a partition assignment made
     # before the broker lists one leaves that table out: a worker then waits forever for
     # its global tables to recover. So they are created first.

@@ -36,12 +36,15 @@ from streams.agents.days import DaysAgent
 from streams.agents.facts import DAY_FACTS
 from streams.agents.intake import Intake, TimeWindow
 from streams.agents.movements import MovementsAgent
+from streams.agents.paging import PagingAgent
+from streams.agents.relay import POINTS, PointsAgent, RelayedMetrics
 from streams.agents.trains import TrainsAgent
 from streams.faustfix.commits import reread
 from streams.faustfix.tables import FaustOutbox, FaustTable, key_partition, tables_recovered
 from streams.pager import Pager
 from streams.schema.health import INTERVAL_S
-from streams.sinks.base import AlertSink, MetricSink
+from streams.schema.pages import PAGES
+from streams.sinks.base import AlertSink, LineSink
 from streams.state import AgentStates, DayBook, LiveGaps, PipelineCounters, Watermarks
 from streams.supervision import OnCrash, stop_this_process, supervised
 from streams.timers import AlertResender, HealthReport, SilenceCheck, lag_by_kind
@@ -49,7 +52,7 @@ from streams.web import health_body, ready_body, status_body
 
 __all__ = ["DAY_FACTS", "Monitor", "create_monitor"]
 
-AGENTS = ("trains", "movements", "days")
+AGENTS = ("trains", "movements", "days", "points", "paging")
 _RAW: dict[str, Any] = {
     "key_type": bytes,
     "value_type": bytes,
@@ -68,6 +71,15 @@ class Monitor:
     book: DayBook
     open_exceptions: FaustTable
     agents: AgentStates
+    internal: list[Any]
+
+    def internal_topics(self) -> dict[str, int]:
+        """The topics the agents send each other (day facts, points, pages), with their
+        partition counts: created before the worker joins its group."""
+        return {
+            topic.get_topic_name(): topic.partitions or self.app.conf.topic_partitions
+            for topic in self.internal
+        }
 
     def changelog_topics(self) -> dict[str, int]:
         """The changelog topic of each table, with its partition count."""
@@ -119,82 +131,15 @@ def _faust_app(settings: Settings) -> faust.App:
     )
 
 
-def create_monitor(
-    settings: Settings,
+def _serve_pages(
+    app: faust.App,
     reference: Reference,
-    metrics: MetricSink,
-    alerts: AlertSink,
-    on_crash: OnCrash = stop_this_process,
-) -> Monitor:
-    """Build the faust app of a Lugang worker (``on_crash``: what an agent's death does)."""
-    faustfix.install()
-    app = _faust_app(settings)
-    names = TopicNames(settings.topic_prefix)
-    tracks = FaustTable(app.Table("reefer-tracks", **_RAW_TABLE))
-    departures = FaustTable(app.Table("departures", **_RAW_TABLE))
-    book = DayBook(FaustTable(app.GlobalTable("days", partitions=1, **_RAW_TABLE)))
-    open_exceptions = FaustTable(app.GlobalTable("open-exceptions", **_RAW_TABLE))
-    arrivals = FaustTable(app.GlobalTable("arrivals", **_RAW_TABLE))
-    facts_topic = app.topic(names.name(DAY_FACTS), partitions=1, **_RAW)
-    dead_letter_topic = app.topic(names.dead_letter, **_RAW)
-    counters, states, live_gaps = PipelineCounters(), AgentStates(AGENTS), LiveGaps()
-    pager = Pager(alerts, reference, live_gaps)
-
-    # Each agent gets outboxes of its own: an outbox's delivered() awaits the messages sent
-    # through it, and one agent must never return with another's still in flight.
-    earliest = datetime.combine(settings.earliest_event_time, time(0), tzinfo=UTC)
-    window = TimeWindow(earliest, timedelta(hours=settings.event_time_ahead_h))
-
-    def intake() -> Intake:
-        outbox = FaustOutbox(dead_letter_topic)
-        return Intake(settings.topic_prefix, reference, outbox, counters, window=window)
-
-    lateness = timedelta(minutes=settings.allowed_lateness_minutes)
-    trains = TrainsAgent(
-        intake(), reference, departures, arrivals, FaustOutbox(facts_topic), metrics
-    )
-    watch = _InputPartitions(app, names, settings.topic_partitions)
-    movements = MovementsAgent(
-        intake(),
-        reference,
-        lateness,
-        tracks,
-        open_exceptions,
-        FaustOutbox(facts_topic),
-        metrics,
-        pager,
-        reread,
-        arrivals,
-        watch.watermarks,
-        watch.partition_of,
-    )
-    handlers = {
-        "trains": trains.handle,
-        "movements": movements.handle,
-        "days": DaysAgent(intake(), reference, book, metrics).handle,
-    }
-    sources = {
-        "trains": app.topic(names.name("trains"), **_RAW),
-        "movements": app.topic(names.name("containers"), names.name("reefer"), **_RAW),
-        "days": facts_topic,
-    }
-    for name in AGENTS:
-        app.agent(sources[name], name=name)(supervised(name, handlers[name], states, on_crash))
-
-    async def lag() -> dict[str, int]:
-        positions = []
-        for tp in app.consumer.assignment():
-            position = await app.consumer.position(tp)
-            positions.append((names.kind(tp.topic), app.consumer.highwater(tp) - (position or 0)))
-        return lag_by_kind(positions)
-
-    worker = f"{settings.web_host}:{settings.web_port}"
-    sinks = {"influxdb": metrics, "alertmanager": alerts}
-    report = HealthReport(worker, counters, states, sinks, metrics, lag)
-    app.timer(float(INTERVAL_S))(report)
-    app.timer(60.0)(AlertResender(open_exceptions, book, pager, reference))
-    silence = SilenceCheck(movements, metrics, pager, watch)
-    app.timer(settings.silence_check_s)(silence)
+    book: DayBook,
+    open_exceptions: FaustTable,
+    live_gaps: LiveGaps,
+    states: AgentStates,
+) -> None:
+    """The worker's web pages: ``/status`` (the figures), ``/ready`` and ``/health``."""
 
     def not_ready() -> str | None:
         """Why this worker cannot answer for its tables yet (None: it can)."""
@@ -222,4 +167,103 @@ def create_monitor(
         code, body = health_body(states)
         return view.json(body, status=code)
 
-    return Monitor(app, names, book, open_exceptions, states)
+
+def create_monitor(
+    settings: Settings,
+    reference: Reference,
+    metrics: LineSink,
+    alerts: AlertSink,
+    on_crash: OnCrash = stop_this_process,
+) -> Monitor:
+    """Build the faust app of a Lugang worker (``on_crash``: what an agent's death does)."""
+    faustfix.install()
+    app = _faust_app(settings)
+    names = TopicNames(settings.topic_prefix)
+    tracks = FaustTable(app.Table("reefer-tracks", **_RAW_TABLE))
+    departures = FaustTable(app.Table("departures", **_RAW_TABLE))
+    book = DayBook(FaustTable(app.GlobalTable("days", partitions=1, **_RAW_TABLE)))
+    open_exceptions = FaustTable(app.GlobalTable("open-exceptions", **_RAW_TABLE))
+    arrivals = FaustTable(app.GlobalTable("arrivals", **_RAW_TABLE))
+    paged = FaustTable(app.Table("paged", partitions=1, **_RAW_TABLE))
+    facts_topic = app.topic(names.name(DAY_FACTS), partitions=1, **_RAW)
+    pages_topic = app.topic(names.name(PAGES), partitions=1, **_RAW)
+    points_topic = app.topic(names.name(POINTS), **_RAW)
+    dead_letter_topic = app.topic(names.dead_letter, **_RAW)
+    counters, states, live_gaps = PipelineCounters(), AgentStates(AGENTS), LiveGaps()
+
+    # Agents and timers send their points and pages to topics, read by the points and
+    # paging agents: an InfluxDB or Alertmanager outage stops only the agent that writes
+    # to it (streams.agents.relay, streams.agents.paging).
+    def relayed() -> RelayedMetrics:
+        return RelayedMetrics(FaustOutbox(points_topic))
+
+    def pager() -> Pager:
+        return Pager(FaustOutbox(pages_topic), live_gaps)
+
+    # Each agent gets outboxes of its own: an outbox's delivered() awaits the messages sent
+    # through it, and one agent must never return with another's still in flight.
+    earliest = datetime.combine(settings.earliest_event_time, time(0), tzinfo=UTC)
+    window = TimeWindow(earliest, timedelta(hours=settings.event_time_ahead_h))
+
+    def intake() -> Intake:
+        outbox = FaustOutbox(dead_letter_topic)
+        return Intake(settings.topic_prefix, reference, outbox, counters, window=window)
+
+    lateness = timedelta(minutes=settings.allowed_lateness_minutes)
+    trains = TrainsAgent(
+        intake(), reference, departures, arrivals, FaustOutbox(facts_topic), relayed()
+    )
+    watch = _InputPartitions(app, names, settings.topic_partitions)
+    movements = MovementsAgent(
+        intake(),
+        reference,
+        lateness,
+        tracks,
+        open_exceptions,
+        FaustOutbox(facts_topic),
+        relayed(),
+        pager(),
+        reread,
+        arrivals,
+        watch.watermarks,
+        watch.partition_of,
+    )
+    points = PointsAgent(metrics, points_topic.get_topic_name(), FaustOutbox(dead_letter_topic))
+    metrics.on_refused = points.refused
+    live_stale = timedelta(seconds=max(180.0, 3 * settings.silence_check_s))
+    handlers = {
+        "trains": trains.handle,
+        "movements": movements.handle,
+        "days": DaysAgent(intake(), reference, book, relayed()).handle,
+        "points": points.handle,
+        "paging": PagingAgent(alerts, paged, reference, live_stale).handle,
+    }
+    sources = {
+        "trains": app.topic(names.name("trains"), **_RAW),
+        "movements": app.topic(names.name("containers"), names.name("reefer"), **_RAW),
+        "days": facts_topic,
+        "points": points_topic,
+        "paging": pages_topic,
+    }
+    for name in AGENTS:
+        app.agent(sources[name], name=name)(supervised(name, handlers[name], states, on_crash))
+
+    async def lag() -> dict[str, int]:
+        positions = []
+        for tp in app.consumer.assignment():
+            position = await app.consumer.position(tp)
+            positions.append((names.kind(tp.topic), app.consumer.highwater(tp) - (position or 0)))
+        return lag_by_kind(positions)
+
+    worker = f"{settings.web_host}:{settings.web_port}"
+    sinks = {"influxdb": metrics, "alertmanager": alerts}
+    report = HealthReport(worker, counters, states, sinks, relayed(), lag)
+    app.timer(float(INTERVAL_S))(report)
+    app.timer(60.0, on_leader=True)(AlertResender(book, pager(), reference))
+    silence = SilenceCheck(movements, relayed(), pager(), watch)
+    app.timer(settings.silence_check_s)(silence)
+
+    _serve_pages(app, reference, book, open_exceptions, live_gaps, states)
+    return Monitor(
+        app, names, book, open_exceptions, states, [facts_topic, pages_topic, points_topic]
+    )

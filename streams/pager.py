@@ -1,69 +1,42 @@
-"""Pages cold-chain exceptions and 天天班 warnings through the alert sink."""
+"""Asks for pages: cold-chain exceptions and 天天班 warnings go to the ``pages`` topic.
+
+The paging agent (:mod:`streams.agents.paging`) reads that topic and talks to
+Alertmanager; the agents and timers only wait for Kafka to have their request, so an
+Alertmanager outage stops the paging agent alone, never the counting or the cold chain.
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Iterable, Sequence
+from datetime import date
 
 from lugang.contract import ColdChainException
-from lugang.reference import Reference
+from streams.agents.ports import Outbox
 from streams.domain.status import DailyServiceStatus
-from streams.schema.alerts import Alert, daily_service_alert, exception_alert
-from streams.sinks.base import AlertSink, SinkRejected
+from streams.schema.pages import DailyServiceWarning, PageRequest
 from streams.state import LiveGaps
-
-log = logging.getLogger(__name__)
 
 
 class Pager:
-    """Turns exceptions and warnings into alerts and fires them.
+    """Sends page requests through ``outbox`` (one per agent or timer: an outbox's
+    ``delivered()`` awaits every message sent through it, see ``streams.agents.ports``)."""
 
-    A batch Alertmanager refuses for good (a bug of ours: logged, and counted in the sink's
-    errors on the Pipeline health dashboard) must not stop the worker, which would stop the
-    counts and every later page with it.
-    """
-
-    def __init__(
-        self,
-        alerts: AlertSink,
-        reference: Reference,
-        live_gaps: LiveGaps,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self.alerts = alerts
-        self.reference = reference
+    def __init__(self, outbox: Outbox, live_gaps: LiveGaps) -> None:
+        self.outbox = outbox
         self.live_gaps = live_gaps
-        self.clock = clock
 
-    async def page(
-        self,
-        exceptions: Iterable[ColdChainException],
-        daily_service: Sequence[DailyServiceStatus] = (),
-        day: date | None = None,
-    ) -> None:
-        """Fire (or resolve) the alerts of ``exceptions`` and of ``daily_service`` on ``day``.
-
-        An exception opened and closed in the same call (seen already over, e.g. in a
-        catch-up) is paged once as such rather than fired and resolved at once, which
-        Alertmanager would notify to nobody."""
-        now = self.clock()
-        tz = self.reference.home.tz
+    async def page(self, exceptions: Iterable[ColdChainException], live: bool = False) -> None:
+        """Page (or resolve) ``exceptions``, as they stand now (``live``: the TELEMETRY_GAPs
+        the live silence check finds); return once Kafka has the request."""
         exceptions = list(exceptions)
-        opened = {exc.exception_id for exc in exceptions if exc.status == "OPEN"}
-        closed = {exc.exception_id for exc in exceptions if exc.status == "CLOSED"}
-        seen_closed = opened & closed
-        alerts = [
-            exception_alert(exc, now, tz, seen_closed=exc.exception_id in seen_closed)
-            for exc in exceptions
-            if exc.exception_id not in seen_closed or exc.status == "CLOSED"
-        ]
-        if day is not None:
-            alerts += [daily_service_alert(s.group, day, s.warning, now) for s in daily_service]
-        await self.fire(alerts)
+        if exceptions:
+            await self._send(PageRequest(exceptions=exceptions, live=live))
 
-    async def fire(self, alerts: list[Alert]) -> None:
-        try:
-            await self.alerts.fire(alerts)
-        except SinkRejected as exc:
-            log.error("alerts dropped: %s", exc)
+    async def resend(self, daily_service: Sequence[DailyServiceStatus], day: date) -> None:
+        """Ask for every firing alert to be sent again, and the 天天班 warnings of ``day``."""
+        warnings = [DailyServiceWarning(group=s.group, warning=s.warning) for s in daily_service]
+        await self._send(PageRequest(resend=True, daily_service=warnings, day=day))
+
+    async def _send(self, request: PageRequest) -> None:
+        await self.outbox.send(b"page", request.model_dump_json().encode())
+        await self.outbox.delivered()

@@ -2,12 +2,12 @@
 
 An agent takes its stream in batches and hands each to its handler; the batch is
 acknowledged only when the handler returned (``streams.faustfix.take``). A handler that
-raises (outside the per-event policy of ``streams.agents.intake``: a sink refusing for
-good, a bug in the batch's own code) stops the agent. A worker whose agent stopped must not
-look healthy while its partitions go unprocessed: the agent is marked stopped with the
-reason (``/health`` answers 503, the pipeline-health measurement says ``running = 0``)
-and the worker is stopped so that it exits non-zero; compose or systemd restart it, and
-the restart redoes the unacknowledged batch.
+raises (outside the per-event policy of ``streams.agents.intake``: a bug in the batch's
+own code, a table or topic Kafka cannot write) stops the agent. A worker whose agent
+stopped must not look healthy while its partitions go unprocessed: the agent is marked
+stopped with the reason (``/health`` answers 503, the pipeline-health measurement says
+``running = 0``) and the worker is stopped so that it exits non-zero; compose or systemd
+restart it, and the restart redoes the unacknowledged batch.
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ from typing import Protocol
 
 from lugang.contract import TOPIC_KINDS, ColdChainException
 from lugang.reference import Reference
-from streams.agents.ports import Table
 from streams.domain.status import compute_status
 from streams.pager import Pager
 from streams.schema import points
@@ -43,18 +42,17 @@ def _utc_now() -> datetime:
 
 
 class AlertResender:
-    """Re-sends firing alerts (Alertmanager resolves an alert it stops hearing about), and
-    raises or resolves today's 天天班 warnings."""
+    """Asks the paging agent to re-send the firing alerts (Alertmanager resolves an alert it
+    stops hearing about), and to raise or resolve today's 天天班 warnings. Run by the
+    group's leader only: the paging agent knows the firing alerts itself."""
 
     def __init__(
         self,
-        open_exceptions: Table,
         book: DayBook,
         pager: Pager,
         reference: Reference,
         clock: Clock = _utc_now,
     ) -> None:
-        self.open_exceptions = open_exceptions
         self.book = book
         self.pager = pager
         self.reference = reference
@@ -63,9 +61,8 @@ class AlertResender:
     async def __call__(self) -> None:
         now = self.clock()
         today = now.astimezone(self.reference.home.tz).date()
-        opened = [ColdChainException.model_validate_json(v) for v in self.open_exceptions.values()]
         status = compute_status(self.book.year(today.year), self.reference, today, now)
-        await self.pager.page(opened, status.daily_service, today)
+        await self.pager.resend(status.daily_service, today)
 
 
 class SilenceCheck:
@@ -98,7 +95,7 @@ class SilenceCheck:
         self.pager.live_gaps.add(found)
         await self.metrics.write([points.exception_sample(e) for e in found])
         await self.metrics.flush()
-        await self.pager.page(found)
+        await self.pager.page(found, live=True)
 
 
 class HealthReport:

@@ -4,7 +4,7 @@ tables, topics and sinks implementing the same Protocols (``streams.agents.ports
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,6 +90,26 @@ class MemoryOutbox:
 
     def dead_letters(self) -> list[DeadLetter]:
         return [DeadLetter.model_validate_json(value) for _, value in self.sent]
+
+
+class LoopbackOutbox:
+    """A topic read at once: :meth:`delivered` hands what was sent since the last call, as
+    events of one partition, to ``handle`` (an agent's), as Kafka and faust would."""
+
+    def __init__(self, name: str, handle: Callable[[Sequence[Received]], Awaitable[None]]) -> None:
+        self.topic = Topic(name)
+        self.handle = handle
+        self.sent: list[tuple[bytes | None, bytes]] = []
+        self._pending: list[FakeEvent] = []
+
+    async def send(self, key: bytes | None, value: bytes) -> None:
+        self.sent.append((key, value))
+        self._pending.append(self.topic.event(None if key is None else key.decode(), value))
+
+    async def delivered(self) -> None:
+        pending, self._pending = self._pending, []
+        if pending:
+            await self.handle(pending)
 
 
 @dataclass

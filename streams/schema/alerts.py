@@ -8,7 +8,7 @@ cold-chain exception (one ``exception_id`` label) never pages twice.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Final
 
@@ -23,17 +23,27 @@ RESEND_WINDOW: Final = timedelta(hours=1)
 @dataclass(frozen=True, slots=True)
 class Alert:
     """An alert as Alertmanager's ``POST /api/v2/alerts`` takes it. The labels identify
-    it; an ``ends_at`` in the past resolves it."""
+    it; an ``ends_at`` in the past resolves it. ``valid_for``: a firing alert's end is that
+    long after it is sent (:meth:`renewed`), however long delivery was retried."""
 
     labels: Mapping[str, str]
     annotations: Mapping[str, str]
     starts_at: datetime
     ends_at: datetime | None = None
+    valid_for: timedelta | None = None
 
     def __post_init__(self) -> None:
         for moment in (self.starts_at, self.ends_at):
             if moment is not None and moment.utcoffset() is None:
                 raise ValueError(f"alert {dict(self.labels)}: times need a UTC offset")
+
+    def renewed(self, now: datetime) -> Alert:
+        """The alert as sent at ``now``: a firing one (``valid_for``) ends that long after
+        ``now`` (or after its start, if later: Alertmanager refuses an alert that ends
+        before it starts)."""
+        if self.valid_for is None:
+            return self
+        return replace(self, ends_at=max(now, self.starts_at) + self.valid_for)
 
     def to_json(self) -> dict[str, object]:
         """The alert as Alertmanager's JSON (RFC 3339 times)."""
@@ -106,14 +116,14 @@ def exception_alert(
         "exception_id": exc.exception_id,
         "severity": "page",
     }
+    valid_for = None
     if seen_closed:
-        ends_at = max(now, exc.started_at) + SEEN_CLOSED_FOR
+        valid_for = SEEN_CLOSED_FOR
     elif exc.ended_at is None:
-        ends_at = max(now, exc.started_at) + resend_window
-    else:
-        ends_at = exc.ended_at
+        valid_for = resend_window
     annotations = {"summary": summary, "description": description}
-    return Alert(labels, annotations, exc.started_at, ends_at)
+    alert = Alert(labels, annotations, exc.started_at, exc.ended_at, valid_for)
+    return alert.renewed(now)
 
 
 def daily_service_alert(
@@ -139,4 +149,6 @@ def daily_service_alert(
             "by the warning hour; the day will count as missed if none departs."
         ),
     }
-    return Alert(labels, annotations, now, now + resend_window if warning else now)
+    if warning:
+        return Alert(labels, annotations, now, valid_for=resend_window).renewed(now)
+    return Alert(labels, annotations, now, now)

@@ -2,11 +2,13 @@
 
 Both sinks sit behind small Protocols (``MetricSink``, ``AlertSink``) and own their
 retries. A request that fails for a reason that may pass (connection refused or reset,
-timeout, HTTP 5xx, 408 or 429) is retried with exponential backoff and jitter until the
-server accepts it, so nothing is dropped while a server is down: the caller waits, which
-is the backpressure the stream needs. A request refused for good (any other 4xx) means
-our own points or alerts are wrong; it raises :class:`SinkRejected` with the server's
-message rather than retrying forever.
+timeout, HTTP 5xx, 401, 403, 404, 408 or 429) is retried with exponential backoff and
+jitter until the server accepts it, so nothing is dropped while a server is down: the
+caller waits, which is the backpressure the stream needs. A request refused for good (any
+other 4xx) means our own points or alerts are wrong: the InfluxDB sink isolates and
+records the refused points (they go to the dead-letter topic) and writes the rest; the
+Alertmanager sink raises :class:`SinkRejected` with the server's message rather than
+retrying forever.
 
 Sending again is safe because both writes are idempotent: a point with the same series
 and timestamp overwrites the earlier one (see ``streams.schema.points``), and an alert with the
@@ -26,7 +28,7 @@ from __future__ import annotations
 from lugang.settings import Settings
 from streams.schema.alerts import Alert
 from streams.sinks.alertmanager import AlertmanagerSink, NullAlertSink
-from streams.sinks.base import AlertSink, MetricSink, SinkRejected
+from streams.sinks.base import AlertSink, LineSink, MetricSink, SinkRejected
 from streams.sinks.influx import InfluxSink, NullMetricSink
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "AlertSink",
     "AlertmanagerSink",
     "InfluxSink",
+    "LineSink",
     "MetricSink",
     "NullAlertSink",
     "NullMetricSink",
@@ -42,9 +45,9 @@ __all__ = [
 ]
 
 
-def build_sinks(settings: Settings) -> tuple[MetricSink, AlertSink]:
+def build_sinks(settings: Settings) -> tuple[LineSink, AlertSink]:
     """The sinks the settings ask for; a Null sink where a server URL is unset."""
-    metrics: MetricSink = NullMetricSink()
+    metrics: LineSink = NullMetricSink()
     if settings.influx_url:
         metrics = InfluxSink(
             settings.influx_url,

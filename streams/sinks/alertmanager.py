@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from streams.schema.alerts import Alert
 from streams.sinks.http import Endpoint, EndpointCounters
@@ -30,10 +31,15 @@ class AlertmanagerSink(EndpointCounters):
         self.sent = 0
 
     async def fire(self, alerts: Sequence[Alert]) -> None:
-        """Deliver the alerts in one request (waiting as long as Alertmanager is down)."""
+        """Deliver the alerts in one request (waiting as long as Alertmanager is down; a
+        firing alert's end is counted from the attempt that delivers it)."""
         if not alerts:
             return
-        body = json.dumps([self._stamped(alert) for alert in alerts]).encode()
+
+        def body() -> bytes:
+            now = datetime.now(UTC)
+            return json.dumps([self._stamped(alert.renewed(now)) for alert in alerts]).encode()
+
         await self._endpoint.post(body, f"{len(alerts)} alerts")
         self.sent += len(alerts)
 

@@ -6,7 +6,7 @@ import asyncio
 import itertools
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Final
 
 import aiohttp
@@ -17,7 +17,10 @@ logger = logging.getLogger(__name__)
 
 REQUEST_TIMEOUT_S: Final = 10.0
 FIRST_BACKOFF_S: Final = 0.1
-_RETRYABLE_4XX: Final = frozenset({408, 429})
+_RETRYABLE_4XX: Final = frozenset({401, 403, 404, 408, 429})
+"""Refusals that say nothing of what was sent and may pass: a timeout or throttling, and a
+token, permission or database/bucket that an operator can fix (retried, logged, while the
+points and pages wait in Kafka), not a bad point to record or a bad alert."""
 
 
 def backoff(attempt: int, cap: float) -> float:
@@ -43,15 +46,17 @@ class Endpoint:
         self._max_backoff = max_backoff
         self._session: aiohttp.ClientSession | None = None
 
-    async def post(self, body: bytes, description: str) -> None:
-        """Post ``body`` until the server accepts it.
+    async def post(self, body: bytes | Callable[[], bytes], description: str) -> None:
+        """Post ``body`` until the server accepts it (a callable body is made anew for
+        each attempt: an alert's end is counted from when it is sent, not first tried).
 
         Raises:
             SinkRejected: the server refused it for good.
         """
         for attempt in itertools.count(1):
             try:
-                problem = await self._attempt(body, description)
+                data = body() if callable(body) else body
+                problem = await self._attempt(data, description)
             except (aiohttp.ClientError, TimeoutError) as exc:
                 problem = f"{type(exc).__name__}: {exc}"
             if problem is None:

@@ -217,7 +217,7 @@ def test_workers_share_partitions_and_use_only_lugang_settings(stack: dict[str, 
     assert len(data) == 1 and data[0]["type"] == "volume" and not data[0].get("source")
     assert not worker.get("ports")  # replicas would fight over a fixed host port
 
-    assert f"localhost:{settings.web_port}/health" in _command(worker["healthcheck"]["test"])
+    assert f"localhost:{settings.web_port}/ready" in _command(worker["healthcheck"]["test"])
     assert worker["depends_on"] == {
         name: {"condition": "service_healthy", "required": True}
         for name in ("kafka", "influxdb", "alertmanager")

@@ -1,5 +1,6 @@
 """The sinks against real servers: what InfluxSink writes reads back exactly with InfluxQL,
-and survives InfluxDB restarting mid-stream; AlertmanagerSink pages once per exception,
+a point InfluxDB refuses is handed over while the rest of its batch is stored, and writing
+survives InfluxDB restarting mid-stream; AlertmanagerSink pages once per exception,
 resolves, and waits for an Alertmanager that is not up yet."""
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from dashboards import influx_reader
 from entrypoints.embedded import free_port
 from lugang.contract import ColdChainException, exception_id
@@ -21,7 +20,7 @@ from streams.domain.counts import DayTotals, Fact
 from streams.schema import points
 from streams.schema.alerts import exception_alert
 from streams.schema.points import Sample
-from streams.sinks import AlertmanagerSink, InfluxSink, SinkRejected
+from streams.sinks import AlertmanagerSink, InfluxSink
 from tests.integration.servers import WebhookReceiver, run_script
 
 REF = default_reference()
@@ -148,33 +147,44 @@ def test_samples_read_back_exactly_and_rewrites_overwrite(
     ]
 
 
-def test_a_refused_batch_raises_sink_rejected(influx_url: str, influx_bucket: str) -> None:
-    """A field whose type conflicts with earlier writes is our bug: no retry, a clear error.
-    Met by the background flush, the refusal is raised by the next call, which still
-    delivers its own samples."""
+def test_a_refused_point_is_handed_over_and_the_rest_of_its_batch_stored(
+    influx_url: str, influx_bucket: str
+) -> None:
+    """A field whose type conflicts with earlier writes is refused by InfluxDB: the sink
+    isolates that point, hands it to ``on_refused`` with InfluxDB's message, stores every
+    other point of its batch and raises nothing."""
     at = datetime(2026, 3, 10, tzinfo=UTC)  # days 0-3 share a shard (a week, from Monday)
+    conflicting = 13
 
-    def sample(day: int, runs: float) -> Sample:
-        return Sample("m", {}, {"runs": runs}, at + timedelta(day))
+    def sample(n: int) -> Sample:
+        runs: float | str = "thirteen" if n == conflicting else float(n)
+        return Sample("m", {}, {"runs": runs}, at + timedelta(minutes=n))
+
+    recorded: list[tuple[str, str]] = []
+
+    async def on_refused(line: str, reason: str) -> None:
+        recorded.append((line, reason))
 
     async def scenario() -> InfluxSink:
-        sink = InfluxSink(influx_url, TOKEN, "-", influx_bucket, flush_interval=0.05)
-        await sink.write([sample(0, 1)])
+        sink = InfluxSink(influx_url, TOKEN, "-", influx_bucket, on_refused=on_refused)
+        await sink.write([sample(0)])
+        await sink.flush()  # "runs" is a float from now on
+        await sink.write([sample(n) for n in range(1, 40)])
         await sink.flush()
-        await sink.write([sample(1, 1.5)])
-        with pytest.raises(SinkRejected, match=r"HTTP 400.*field type conflict"):
-            await sink.flush()
-        await sink.write([sample(2, 2.5)])
-        await until(lambda: sink.errors == 2, "the background flush meets the refusal")
-        with pytest.raises(SinkRejected, match="field type conflict"):
-            await sink.write([sample(3, 3)])
         await sink.close()
         return sink
 
     sink = asyncio.run(scenario())
-    assert (sink.written, sink.errors, sink.retries) == (2, 2, 0)
+    assert [line for line, _ in recorded] == [sample(conflicting).to_line()]
+    reason = recorded[0][1]
+    assert reason.startswith("HTTP 400")
+    assert "field type conflict" in reason
+    assert (sink.written, sink.refused, sink.retries) == (39, 1, 0)
     database = influx_bucket.split("/")[0]
-    assert [row["runs"] for row in influxql(influx_url, database, "SELECT runs FROM m")] == [1, 3]
+    rows = influxql(influx_url, database, "SELECT runs FROM m")
+    assert [(row["time"], row["runs"]) for row in rows] == [
+        (int(sample(n).time.timestamp()) * 10**9, float(n)) for n in range(40) if n != conflicting
+    ]
 
 
 def test_every_point_arrives_when_influxdb_restarts_mid_stream(own_influx: dict[str, str]) -> None:

@@ -18,6 +18,7 @@ from streams.agents.days import DaysAgent
 from streams.agents.facts import FACTS
 from streams.agents.intake import Intake
 from streams.agents.movements import MovementsAgent
+from streams.agents.paging import PagingAgent
 from streams.agents.trains import TrainsAgent
 from streams.domain.counts import DayTotals
 from streams.pager import Pager
@@ -27,6 +28,7 @@ from tests.fakes import (
     FakeAlertSink,
     FakeEvent,
     FakeMetricSink,
+    LoopbackOutbox,
     MemoryOutbox,
     MemoryTable,
     Topic,
@@ -34,6 +36,7 @@ from tests.fakes import (
 
 REF = default_reference()
 NOW = datetime(2026, 3, 16, 12, 0, tzinfo=UTC)
+LIVE_STALE = timedelta(minutes=3)
 T = TypeVar("T")
 
 
@@ -111,7 +114,10 @@ class Harness:
         self.trains = TrainsAgent(
             self.intake(), REF, self.departures, self.arrivals, self.facts, self.metrics
         )
-        pager = Pager(self.alerts, REF, self.live_gaps, clock=lambda: NOW)
+        self.paged = MemoryTable()
+        paging = PagingAgent(self.alerts, self.paged, REF, LIVE_STALE, clock=lambda: self.wall[0])
+        self.pages = LoopbackOutbox("pages", paging.handle)
+        pager = Pager(self.pages, self.live_gaps)
         self.movements = MovementsAgent(
             self.intake(),
             REF,

@@ -1,13 +1,20 @@
 """The sinks' pure parts: alerts as Alertmanager takes them, backoff, and which sinks the
-settings choose. Retries against real (and absent) servers: tests/integration/test_sinks.py."""
+settings choose; and InfluxSink isolating the points InfluxDB refuses, against an
+in-process stand-in for InfluxDB's write endpoint. Retries against real (and absent)
+servers: tests/integration/test_sinks.py."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from lugang.contract import ColdChainException, exception_id
 from lugang.settings import Settings
@@ -144,3 +151,139 @@ def test_build_sinks_needs_no_event_loop() -> None:
     metrics, alerts = build_sinks(settings)
     assert isinstance(metrics, InfluxSink)
     assert isinstance(alerts, AlertmanagerSink)
+
+
+class FakeInflux:
+    """InfluxDB's write endpoint, in process: it refuses (HTTP 400) every line of the
+    measurement ``refused``. Like InfluxDB 1.x (``partial``) it keeps the other lines of a
+    batch it refuses, like 2.x it keeps none. It first answers 503 ``unavailable`` times."""
+
+    def __init__(self, partial: bool = True, unavailable: int = 0) -> None:
+        self.partial = partial
+        self.unavailable = unavailable
+        self.stored: list[str] = []
+        self.requests = 0
+
+    async def write(self, request: web.Request) -> web.Response:
+        self.requests += 1
+        if self.unavailable:
+            self.unavailable -= 1
+            return web.Response(status=503, text="busy")
+        lines = (await request.text()).split("\n")
+        refused = [line for line in lines if line.startswith("refused ")]
+        if self.partial or not refused:
+            self.stored += [line for line in lines if line not in refused]
+        if not refused:
+            return web.Response(status=204)
+        error = f"partial write: field type conflict: refused is string dropped={len(refused)}"
+        return web.json_response({"error": error}, status=400)
+
+    @asynccontextmanager
+    async def serving(self) -> AsyncIterator[str]:
+        """Serve on a free loopback port; yields the base URL."""
+        app = web.Application()
+        app.router.add_post("/api/v2/write", self.write)
+        async with TestServer(app, host="127.0.0.1") as server:
+            yield str(server.make_url("")).rstrip("/")
+
+
+WHEN = datetime(2026, 3, 15, tzinfo=UTC)
+
+
+def good(n: int) -> Sample:
+    return Sample("m", {}, {"v": n}, WHEN + timedelta(seconds=n))
+
+
+def bad(n: int) -> Sample:
+    return Sample("refused", {}, {"v": "text"}, WHEN + timedelta(seconds=n))
+
+
+def deliver(
+    influx: FakeInflux, samples: list[Sample], max_backoff: float = 30.0
+) -> tuple[InfluxSink, list[tuple[str, str]]]:
+    """Write ``samples`` through an InfluxSink, flush and close it; the sink and what it
+    handed to ``on_refused``."""
+    recorded: list[tuple[str, str]] = []
+
+    async def on_refused(line: str, reason: str) -> None:
+        recorded.append((line, reason))
+
+    async def scenario() -> InfluxSink:
+        async with influx.serving() as url:
+            sink = InfluxSink(url, "t", "o", "b", max_backoff=max_backoff, on_refused=on_refused)
+            await sink.write(samples)
+            await sink.flush()
+            await sink.close()
+            return sink
+
+    return asyncio.run(scenario()), recorded
+
+
+@pytest.mark.parametrize("partial", [True, False], ids=["1.x keeps the rest", "2.x keeps none"])
+def test_one_refused_line_among_many_is_recorded_and_the_rest_written(
+    partial: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """5,000 lines, one refused: bisecting finds it in 2·log2(5000) requests after the
+    first; every other line is stored, the refused one handed over with InfluxDB's reason."""
+    samples = [bad(n) if n == 3210 else good(n) for n in range(5000)]
+    influx = FakeInflux(partial=partial)
+    with caplog.at_level(logging.WARNING, logger="streams.sinks.influx"):
+        sink, recorded = deliver(influx, samples)
+    refused_line = samples[3210].to_line()
+    assert sorted(set(influx.stored)) == sorted(
+        s.to_line() for s in samples if s.measurement == "m"
+    )
+    assert recorded == [(refused_line, recorded[0][1])]
+    assert recorded[0][1].startswith("HTTP 400: ")
+    assert "field type conflict" in recorded[0][1]
+    assert (sink.written, sink.refused) == (4999, 1)
+    assert influx.requests <= 1 + 2 * 13  # 13 = ceil(log2(5000))
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1
+    assert recorded[0][1] in errors[0].getMessage()
+    assert refused_line in errors[0].getMessage()
+
+
+def test_a_batch_refused_line_by_line_is_all_recorded() -> None:
+    samples = [bad(n) for n in range(8)]
+    influx = FakeInflux()
+    sink, recorded = deliver(influx, samples)
+    assert [line for line, _ in recorded] == [s.to_line() for s in samples]
+    assert all("field type conflict" in reason for _, reason in recorded)
+    assert (sink.written, sink.refused, influx.stored) == (0, 8, [])
+    assert influx.requests == 2 * 8 - 1
+    assert sink.errors == influx.requests  # every request was refused
+
+
+def test_a_retryable_failure_then_success_delivers_everything() -> None:
+    samples = [good(n) for n in range(10)]
+    influx = FakeInflux(unavailable=2)
+    sink, recorded = deliver(influx, samples, max_backoff=0.01)
+    assert influx.stored == [s.to_line() for s in samples]
+    assert (sink.written, sink.refused, sink.retries, recorded) == (10, 0, 2, [])
+
+
+def test_a_refusal_met_by_the_background_flush_is_recorded_and_raises_nothing() -> None:
+    """The background flush isolates the refused line; later calls go on undisturbed."""
+    recorded: list[tuple[str, str]] = []
+
+    async def on_refused(line: str, reason: str) -> None:
+        recorded.append((line, reason))
+
+    async def scenario(influx: FakeInflux) -> InfluxSink:
+        async with influx.serving() as url:
+            sink = InfluxSink(url, "t", "o", "b", flush_interval=0.01, on_refused=on_refused)
+            await sink.write([good(0), bad(1), good(2)])
+            for _ in range(500):
+                if sink.refused:
+                    break
+                await asyncio.sleep(0.01)
+            await sink.write([good(3)])
+            await sink.close()
+            return sink
+
+    influx = FakeInflux(partial=False)
+    sink = asyncio.run(scenario(influx))
+    assert [line for line, _ in recorded] == [bad(1).to_line()]
+    assert (sink.written, sink.refused) == (3, 1)
+    assert set(influx.stored) == {good(n).to_line() for n in (0, 2, 3)}

@@ -58,8 +58,11 @@ def test_a_silent_unit_on_watch_keeps_paging_past_six_hours() -> None:
     h.wall[0] = NOW + timedelta(hours=7)  # event time: the last reading + 7 h
     run(check(h, watch)())
     h.wall[0] = NOW + timedelta(hours=72)
-    run(check(h, watch)())
+    run(check(h, watch)())  # found again: still firing, without a page of its own
+    assert gaps_paged(h) == [f"{BOX}:TELEMETRY_GAP:2026-03-15T00:30:00+00:00"]
+    run(h.movements.pager.resend([], h.wall[0].date()))  # the minute's re-send
     assert gaps_paged(h) == [f"{BOX}:TELEMETRY_GAP:2026-03-15T00:30:00+00:00"] * 2
+    assert (h.alerts.fired[-1].ends_at or NOW) > h.wall[0]
 
 
 def test_consumer_lag_is_not_silence() -> None:
