@@ -3,28 +3,46 @@ within the allowed lateness before the pure state machine (:mod:`streams.domain.
 judges them, exactly once.
 
 Readings (``reefer`` topic) and moves (``containers`` topic) come from two topics, and
-Kafka orders neither against the other, so the track orders them itself. It keeps a
-*settled* state — everything older than the newest reading minus the allowed lateness
-folded in — the *recent* readings and moves after it, in event-time order, and the
+Kafka orders neither against the other: the consumer may read one topic far ahead of the
+other (after a crash, catching up, faust read hours of ``reefer`` before the
+``containers`` messages of the same hours). So the track orders them itself. It keeps a
+*settled* state — everything before the *horizon* folded in — the *recent* readings and
+moves after it, in event-time order (at equal times a move before a reading), and the
 *current* state, the settled one with the recent items folded in. An item newer than every
 recent one is folded into the current state (one step: the usual case); one that arrives
-out of order (within the lateness) is put in its place and the recent items are folded
-again from the settled state, so the result equals that of an in-order stream. Only
-readings advance the horizon: a move that runs ahead of the readings waits in its place
-until they pass it. A move older than the horizon is applied to the settled state at once
-and the recent items folded again; a reading older than the horizon is *late*.
+out of order is put in its place and the recent items are folded again from the settled
+state, so the result equals that of an in-order stream.
 
-Decisions come from the settled state only: what is older than the newest reading minus
-the lateness is final (a later reading older than that is late), so a reading that comes
-out of order within the lateness can never move a start, split one exception into two,
-or retract a page: every delivery order gives the decisions, and the ids, of the in-order
-stream. The price is that a page comes up to the allowed lateness (10 min of event time by
-default) after the reading that shows it. A unit that falls silent (it left watch, or it
-is in a gap) has its last readings, and the moves after them, settled by :func:`flush`
-once the live timer finds it silent for the telemetry-gap time: exceptions then close at
-the time the container left, and a reading that still comes up to then is late. Each
-decision is emitted once: the track remembers which exception ids it has opened and
-closed.
+The horizon is the newest reading minus the allowed lateness, but never past ``known``:
+the event time up to which the moves of the container's partition are known (handed in by
+the caller, see :class:`streams.state.MovesKnown`; None: every move written so far has
+been read). A reading is held unsettled until the moves that may precede it have been
+read, so a move read long after the readings it precedes (catch-up) still gives them its
+commodity, corridor and train; :func:`settle` settles what a later ``known`` allows. Only
+readings (and ``known``) advance the horizon: a move that runs ahead of the readings waits
+in its place until they pass it. A move older than the horizon and than every recent item
+is applied to the settled state at once and the recent items folded again; a reading
+older than the newest reading minus the lateness is *late* (``known`` changes nothing
+there: it holds readings, it never turns one away).
+
+Decisions come from the settled state only: what is before the horizon is final (a later
+reading older than the newest one minus the lateness is late), so a reading that comes
+out of order within the lateness, or a move read after readings it precedes, can never
+move a start, split one exception into two, or retract a page: every delivery order gives
+the decisions, and the ids, of the in-order stream. The price is that a page comes up to
+the allowed lateness (10 min of event time by default) after the reading that shows it,
+and, while the ``containers`` partition is behind, when its moves have caught up. A unit
+that falls silent (it left watch, or it is in a gap) has its last readings, and the moves
+after them, settled by :func:`flush` (up to ``known``) once the live timer finds it silent
+for the telemetry-gap time: exceptions then close at the time the container left, and a
+reading that still comes up to then is late. Each decision is emitted once: the track
+remembers which exception ids it has opened and closed.
+
+Each call returns an :class:`Outcome`: the track, its decisions, and the readings whose
+InfluxDB point is due, each with the commodity and corridor it is judged by. A reading
+carrying both its own gets its point when it is applied; one lacking either gets it when it
+settles, with the context in force at its time, so no point depends on how the two topics
+were interleaved either.
 
 Crash safety: the track also keeps the offset of the last message applied from each
 input topic; a message at or below it (redelivered after a restart, because the offset
@@ -82,6 +100,30 @@ _MOVE_JSON = TypeAdapter(Move)
 
 def _time(item: Item) -> datetime:
     return item.reading_time if isinstance(item, ReeferReading) else item.at
+
+
+def _key(item: Item) -> tuple[datetime, int]:
+    """The order of the recent items: event time, and at equal times a move before a
+    reading (the reading is judged in the move's context; one at the time of a leave
+    belongs to the ended trip), whichever was read first."""
+    if isinstance(item, ReeferReading):
+        return item.reading_time, 1
+    return item.at, 0
+
+
+def _carries_context(reading: ReeferReading) -> bool:
+    """Whether the reading names its own commodity and corridor (its point needs no move)."""
+    return bool(reading.commodity and reading.corridor)
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """A reading with the commodity and corridor it is judged by: its own, else those of
+    the container's moves before it (None: unknown)."""
+
+    reading: ReeferReading
+    commodity: str | None
+    corridor: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,20 +226,41 @@ class ReeferTrack:
         return self.current.last_reading_at
 
 
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one call did to a track."""
+
+    track: ReeferTrack
+    decisions: list[Decision] = field(default_factory=list)
+    """The settled decisions not emitted before."""
+    readings: tuple[Judged, ...] = ()
+    """The readings whose point is due now: one carrying its own commodity and corridor
+    when :func:`observe` applies it, one lacking either when it settles (then with the
+    context in force at its time). Each applied reading is in one outcome only."""
+    verdict: Verdict = "applied"
+    """What :func:`observe` made of its reading (``applied`` for the other calls)."""
+
+
 def _fold(
     state: ContainerState,
     items: Sequence[Item],
     rules: ExceptionRules,
     profiles: Mapping[str, CommodityProfile],
-) -> tuple[ContainerState, list[Decision]]:
+) -> tuple[ContainerState, list[Decision], list[Judged]]:
+    """``state`` with ``items`` folded in, their decisions, and the readings among them
+    lacking their own commodity or corridor, with the context in force at their time."""
     decisions: list[Decision] = []
+    judged: list[Judged] = []
     for item in items:
         if isinstance(item, ReeferReading):
+            if not _carries_context(item):
+                commodity = item.commodity or state.commodity
+                judged.append(Judged(item, commodity, item.corridor or state.corridor))
             state, made = step(state, item, rules, profiles)
         else:
             state, made = _apply_move(state, item)
         decisions += made
-    return state, decisions
+    return state, decisions, judged
 
 
 def _apply_move(state: ContainerState, move: Move) -> tuple[ContainerState, list[Decision]]:

@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from kafka import KafkaProducer
+from kafka.admin import KafkaAdminClient, NewTopic
 
 from streams.supervision import EXIT_AGENT_DIED
 from tests.integration.kafka_read import read_topic
@@ -102,19 +102,25 @@ def test_a_train_in_the_year_9999_is_dead_lettered_and_counting_goes_on(
     assert worker.process.poll() is None
 
 
-def test_a_worker_whose_agent_dies_exits_non_zero(
-    pipeline: WorkerConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """With the plausible window opened past the year 9999, a train then is valid, but
-    InfluxDB refuses its day points: the days agent dies outside the per-event path. The
-    worker must not go on serving /status as if all were well."""
-    monkeypatch.setenv("LUGANG_EVENT_TIME_AHEAD_H", "100000000")
+def test_a_worker_whose_agent_dies_exits_non_zero(pipeline: WorkerConfig, tmp_path: Path) -> None:
+    """No input kills an agent now (issue 10), but Kafka can refuse what an agent must
+    write before it acknowledges its batch: here the dead-letter topic takes messages of at
+    most 200 bytes, so the dead letter of a malformed train cannot be written. The trains
+    agent dies outside the per-event path, and the worker must not go on serving /status as
+    if all were well."""
+    admin = KafkaAdminClient(bootstrap_servers=pipeline.bootstrap, client_id="lugang-tests")
+    try:
+        tiny = {"max.message.bytes": "200"}
+        topic = NewTopic(pipeline.prefix + "deadletter", 4, 1, topic_configs=tiny)
+        admin.create_topics([topic])
+    finally:
+        admin.close()
     worker = Worker(pipeline, tmp_path / "dying")
     try:
-        produce(pipeline, "trains", [train("far", "X9999", "DEPA", "9999-06-01T10:00:00+08:00")])
+        produce(pipeline, "trains", [train("bad", "X9999", "DEPA", "not a time")])
         worker.process.wait(timeout=120)
         assert worker.process.returncode == EXIT_AGENT_DIED, worker.log_tail()
         log = worker.log.read_text(errors="replace")
-        assert "agent days died" in log
+        assert "agent trains died" in log
     finally:
         worker.stop()
