@@ -26,6 +26,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import faust
+from faust.types import TP
 from faust.web import Request, Response, View
 
 from lugang.reference import Reference
@@ -39,13 +40,20 @@ from streams.agents.movements import MovementsAgent
 from streams.agents.paging import PagingAgent
 from streams.agents.relay import POINTS, PointsAgent, RelayedMetrics
 from streams.agents.trains import TrainsAgent
-from streams.faustfix.commits import reread
+from streams.faustfix.commits import committed_offset, reread
 from streams.faustfix.tables import FaustOutbox, FaustTable, key_partition, tables_recovered
 from streams.pager import Pager
 from streams.schema.health import INTERVAL_S
 from streams.schema.pages import PAGES
 from streams.sinks.base import AlertSink, LineSink
-from streams.state import AgentStates, DayBook, LiveGaps, PipelineCounters, Watermarks
+from streams.state import (
+    AgentStates,
+    DayBook,
+    LiveGaps,
+    MovesKnown,
+    PipelineCounters,
+    Watermarks,
+)
 from streams.supervision import OnCrash, stop_this_process, supervised
 from streams.timers import AlertResender, HealthReport, SilenceCheck, lag_by_kind
 from streams.web import health_body, ready_body, status_body
@@ -214,6 +222,15 @@ def create_monitor(
         intake(), reference, departures, arrivals, FaustOutbox(facts_topic), relayed()
     )
     watch = _InputPartitions(app, names, settings.topic_partitions)
+    containers_topic = names.name("containers")
+
+    def containers_highwater(partition: int) -> int | None:
+        tp = TP(containers_topic, partition)  # aiokafka asserts on an unassigned partition
+        return app.consumer.highwater(tp) if tp in app.consumer.assignment() else None
+
+    def containers_committed(partition: int) -> int | None:
+        return committed_offset(app.consumer, TP(containers_topic, partition))
+
     movements = MovementsAgent(
         intake(),
         reference,
@@ -227,6 +244,7 @@ def create_monitor(
         arrivals,
         watch.watermarks,
         watch.partition_of,
+        moves_known=MovesKnown(lateness, containers_highwater, containers_committed),
     )
     points = PointsAgent(metrics, points_topic.get_topic_name(), FaustOutbox(dead_letter_topic))
     metrics.on_refused = points.refused

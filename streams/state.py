@@ -3,6 +3,8 @@
 - :class:`DayBook`: the per-day totals (a global table every worker can read), decoded
   once;
 - :class:`LiveGaps`: TELEMETRY_GAPs the live silence check opened on this worker;
+- :class:`MovesKnown`: per input partition of ``containers``, the event time up to which
+  its moves have been read (cold-chain tracks hold readings a move may still precede);
 - :class:`PipelineCounters`: events and dead letters per input topic kind since the last
   health report;
 - :class:`AgentStates`: whether each agent runs, and why one stopped.
@@ -13,7 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from lugang.contract import ColdChainException
@@ -104,6 +106,71 @@ class Watermarks:
             return None
         at, read_at = newest
         return at + (wall - read_at) if caught_up else at
+
+
+NOTHING_KNOWN = datetime.min.replace(tzinfo=UTC)
+""":meth:`MovesKnown.until` of a partition that is behind and where no move was read yet:
+every reading is held."""
+
+
+class MovesKnown:
+    """Per input partition of ``containers``: the event time up to which the moves there
+    are known, the ``known`` of :mod:`streams.domain.reefer` (a track settles no reading a
+    move not yet read may precede).
+
+    Kafka orders ``containers`` and ``reefer`` not against each other, and a consumer that
+    catches up may read hours of readings before the moves of the same hours. A partition
+    whose every message has been read (its next offset to read is at its highwater) knows
+    all its moves: None, no cap. One that is behind knows its moves up to the newest event
+    time read there minus the allowed lateness (moves may come out of order within it), or
+    nothing (:data:`NOTHING_KNOWN`) when none was read.
+
+    ``highwater(partition)``: the offset the next message written there will get (None:
+    not known yet, taken as behind); without it every partition counts as caught up, which
+    is what the worker did before it had this. ``committed(partition)``: the offset the
+    group committed there (the next to read when the worker has read nothing there since it
+    took the partition; None: not known), so a partition that was read to its end before a
+    restart counts as caught up without a new move."""
+
+    def __init__(
+        self,
+        lateness: timedelta = timedelta(0),
+        highwater: Callable[[int], int | None] | None = None,
+        committed: Callable[[int], int | None] | None = None,
+    ) -> None:
+        self._lateness = lateness
+        self._highwater = highwater
+        self._committed = committed
+        self._next: dict[int, int] = {}  # partition -> next offset to read
+        self._newest: dict[int, datetime] = {}  # partition -> newest move time read
+
+    def read(self, partition: int, offset: int, at: datetime | None = None) -> None:
+        """The message at ``offset`` of ``containers`` partition ``partition`` is read (and
+        will be processed in this batch); ``at``: the event time of its move, None when it
+        decoded to none (dead-lettered, or skipped as applied before)."""
+        self._next[partition] = max(offset + 1, self._next.get(partition, 0))
+        newest = self._newest.get(partition)
+        if at is not None and (newest is None or at > newest):
+            self._newest[partition] = at
+
+    def caught_up(self, partition: int) -> bool:
+        """Whether every message written to the partition so far has been read."""
+        if self._highwater is None:
+            return True
+        highwater = self._highwater(partition)
+        if highwater is None:
+            return False
+        committed = None if self._committed is None else self._committed(partition)
+        read = max(self._next.get(partition, 0), committed or 0)
+        return read >= highwater
+
+    def until(self, partition: int) -> datetime | None:
+        """The event time up to which the partition's moves are known (None: all of them
+        written so far)."""
+        if self.caught_up(partition):
+            return None
+        newest = self._newest.get(partition)
+        return NOTHING_KNOWN if newest is None else newest - self._lateness
 
 
 Figure = Literal["events", "dead_letters"]

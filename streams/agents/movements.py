@@ -2,11 +2,23 @@
 container, so one container's moves and readings meet on one partition), counts container
 moves as day facts and runs each reefer's cold-chain track.
 
-Per batch: group the messages by container; for each, decode and fold its moves and
-readings into its track (:mod:`streams.domain.reefer`); then deliver (reading and exception
-points, the open-exceptions table and the pages, the counted moves, the dead letters), and
-only then write the tracks, which remember the offsets they applied: a crash in between
-makes a restart redo the batch, never skip it.
+Per batch: group the messages by container and decode them; then fold each container's
+moves and readings into its track (:mod:`streams.domain.reefer`); then deliver (reading and
+exception points, the open-exceptions table and the pages, the counted moves, the dead
+letters), and only then write the tracks, which remember the offsets they applied: a crash
+in between makes a restart redo the batch, never skip it.
+
+Kafka orders neither input topic against the other, and a consumer catching up after a
+crash can read ``reefer`` hours of event time ahead of ``containers``: the readings of a
+reefer would be settled before the gate in and load that give them their commodity (a
+pharma reefer at 16 °C went unpaged). So the tracks hold readings unsettled until the
+moves that may precede them are read: :class:`~streams.state.MovesKnown` tells, per
+partition, up to which event time its moves have been read (no cap once the partition is
+read to its end), and a container's own moves still ahead in the batch cap it further (the
+batch is processed container by container, so another container's later move may have been
+processed first). The live timer settles what that allows once the ``containers``
+partition has read further, even if no reading comes. A reading's point carries the
+commodity and corridor in force at its time, whichever topic was read first.
 
 A dry container gets no track: its moves are counted (facts are deduplicated by event id)
 and nothing else needs them; writing a track for each would be most of the worker's
@@ -30,12 +42,23 @@ from streams.agents.ports import Message, Outbox, Received, Table, timer_owner
 from streams.decoded import Decoded
 from streams.domain.coldchain import Close, Decision, closed
 from streams.domain.counts import Fact, fact_of
-from streams.domain.reefer import Move, ReeferTrack, arrived, flush, move, observe, silence
+from streams.domain.reefer import (
+    Judged,
+    Move,
+    Outcome,
+    ReeferTrack,
+    arrived,
+    flush,
+    move,
+    observe,
+    settle,
+    silence,
+)
 from streams.domain.watch import Arrivals, leaves_watch, silence_watched, train_arrival
 from streams.pager import Pager
 from streams.schema import points
 from streams.sinks.base import MetricSink
-from streams.state import Watermarks
+from streams.state import MovesKnown, Watermarks
 
 Rereads = Callable[[str, int, int], bool]
 """Whether the message at (topic, partition, offset) is read again by the commit guard."""
@@ -51,6 +74,17 @@ class _Outputs:
 
 
 @dataclass(slots=True)
+class _Read:
+    """One container's messages of a batch: its stored track and the messages to apply,
+    each with its event (None: dead-lettered)."""
+
+    key: bytes
+    owner: Received
+    track: ReeferTrack | None
+    events: list[tuple[Received, Event | None]]
+
+
+@dataclass(slots=True)
 class _Step:
     """What one message does: the container's track after it (None: a dry container, or
     nothing to track) and what it produced."""
@@ -58,7 +92,7 @@ class _Step:
     track: ReeferTrack | None
     fact: Fact | None = None
     decisions: tuple[Decision, ...] = ()
-    sample: points.Sample | None = None
+    samples: tuple[points.Sample, ...] = ()
     late: str | None = None
     duplicate: bool = False
 
@@ -80,6 +114,8 @@ class MovementsAgent:
         arrivals: Table | None = None,
         watermarks: Watermarks | None = None,
         partition_of: Callable[[bytes], int] = lambda key: 0,
+        *,
+        moves_known: MovesKnown | None = None,
     ) -> None:
         self.intake = intake
         self.reference = reference
@@ -94,6 +130,8 @@ class MovementsAgent:
         self.arrivals: Arrivals = {} if arrivals is None else arrivals
         self.watermarks = watermarks or Watermarks()
         self.partition_of = partition_of  # the input partition of a container key
+        # how far each containers partition is read (default: always read to its end)
+        self.moves_known = moves_known or MovesKnown(allowed_lateness)
         self._lock = asyncio.Lock()  # a batch and the timer's work never interleave
         self.decoded = Decoded(ReeferTrack.from_json, limit=20_000)
 
@@ -104,15 +142,21 @@ class MovementsAgent:
             by_container[received.message.key or b""].append(received)
         async with self._lock:
             out = _Outputs()
-            for key, events in by_container.items():
-                self._follow(key, events, out)
+            reads = [self._read(key, events) for key, events in by_container.items()]
+            # After the whole batch is read: a move of a later batch is at most the
+            # lateness older than the newest move read before it.
+            partitions = {received.message.partition for received in batch}
+            known = {p: self.moves_known.until(p) for p in partitions}
+            for read in reads:
+                self._follow(read, known, out)
             await self._deliver(out)
 
     async def tick(self, event_times: Mapping[int, datetime | None]) -> list[ColdChainException]:
         """The live timer's work on the tracks of this worker's partitions (``event_times``:
         each partition and the event time reached there, None: not known yet): a container
         whose outbound train has arrived at the far end leaves watch (units are unplugged
-        there, so no reading would say so), a silent unit's last readings are settled once
+        there, so no reading would say so), readings held for moves not yet read are settled
+        as far as the moves read since allow, a silent unit's last readings are settled once
         its silence is a gap (so what they show is paged); return the TELEMETRY_GAPs of the
         units silent on watch (not kept in the tracks: found again, with the same ids, until
         a reading comes)."""
@@ -120,6 +164,7 @@ class MovementsAgent:
         gaps: list[ColdChainException] = []
         async with self._lock:
             out = _Outputs()
+            known = {p: self.moves_known.until(p) for p in event_times}
             for key, value in list(self.tracks.items()):
                 partition = self.partition_of(key)
                 if partition not in event_times:
@@ -127,7 +172,7 @@ class MovementsAgent:
                 owner = timer_owner(partition, key)
                 track = self.decoded.get(key, value)
                 now = event_times[partition]
-                timed = self._timed(track, now, out, owner)
+                timed = self._timed(track, now, known[partition], out, owner)
                 if timed is not track:
                     out.tracks[key] = (owner, timed)
                 if now is not None and silence_watched(timed, self.arrivals):
@@ -136,16 +181,43 @@ class MovementsAgent:
         return gaps
 
     def _timed(
-        self, track: ReeferTrack, now: datetime | None, out: _Outputs, owner: Received
+        self,
+        track: ReeferTrack,
+        now: datetime | None,
+        known: datetime | None,
+        out: _Outputs,
+        owner: Received,
     ) -> ReeferTrack:
+        rules, profiles = self.reference.exception_rules, self.reference.commodities
         if track.current.watching:
-            track = self._leave_at_arrival(track, None, out, owner)
+            track = self._leave_at_arrival(track, None, known, out, owner)
+        if track.recent:
+            settled = settle(track, self.lateness, rules, profiles, known=known)
+            track = self._take(settled, out, owner)
         if now is not None and track.recent and self._silent_for_a_gap(track, now):
-            rules, profiles = self.reference.exception_rules, self.reference.commodities
-            track, flushed = flush(track, rules, profiles)
-            out.decisions += flushed
-            out.owners += [owner] * len(flushed)
+            track = self._take(flush(track, rules, profiles, known=known), out, owner)
         return self._end_live_gaps(track, out, owner)
+
+    def _take(self, outcome: Outcome, out: _Outputs, owner: Received) -> ReeferTrack:
+        """The track of ``outcome``, its decisions and reading points put in ``out``."""
+        out.decisions += outcome.decisions
+        out.owners += [owner] * len(outcome.decisions)
+        out.samples += self._points(outcome.readings)
+        return outcome.track
+
+    def _points(self, readings: Sequence[Judged]) -> list[points.Sample]:
+        """The points of readings, with the commodity and corridor each is judged by and
+        that commodity's band."""
+        profiles = self.reference.commodities
+        return [
+            points.reading_sample(
+                judged.reading,
+                judged.commodity,
+                profiles.get(judged.commodity) if judged.commodity else None,
+                judged.corridor,
+            )
+            for judged in readings
+        ]
 
     def _silent_for_a_gap(self, track: ReeferTrack, now: datetime) -> bool:
         """Whether the unit has been silent long enough for a gap (a delay shorter than
@@ -169,42 +241,65 @@ class MovementsAgent:
             self.decoded.remember(key, stored, track)
         await self.tracks.delivered()
 
-    def _follow(self, key: bytes, events: list[Received], out: _Outputs) -> None:
-        """One container's messages of a batch: its counted moves, its decisions, and its
-        track (kept in ``out.tracks`` when it changed)."""
+    def _read(self, key: bytes, events: list[Received]) -> _Read:
+        """Decode one container's messages of a batch (those its track applied before a
+        restart are skipped), telling :attr:`moves_known` of each ``containers`` one."""
         stored = self.tracks.get(key, events[0])
-        loaded = track = None if stored is None else self.decoded.get(key, stored)
+        track = None if stored is None else self.decoded.get(key, stored)
+        decoded: list[tuple[Received, Event | None]] = []
         for received in events:
             message = received.message
+            containers = self.intake.kind(message.topic) == "containers"
             applied = track is not None and track.seen(message.topic, message.offset)
             if applied and not self.rereads(message.topic, message.partition, message.offset):
+                if containers:
+                    self.moves_known.read(message.partition, message.offset)
                 continue
             event = self.intake.decode(received)
             if isinstance(event, ReeferReading):
                 self.watermarks.saw(message.partition, event.reading_time)
+            if containers:
+                at = event.event_time if isinstance(event, ContainerEvent) else None
+                self.moves_known.read(message.partition, message.offset, at)
+            decoded.append((received, event))
+        return _Read(key, events[0], track, decoded)
+
+    def _follow(self, read: _Read, known: Mapping[int, datetime | None], out: _Outputs) -> None:
+        """One container's messages of a batch: its counted moves, its decisions, and its
+        track (kept in ``out.tracks`` when it changed). ``known``: per partition, the event
+        time up to which its moves are read, after this batch (None: all)."""
+        key, owner = read.key, read.owner
+        loaded = track = read.track
+        for (received, event), ahead in zip(read.events, _moves_ahead(read.events), strict=True):
+            message = received.message
+            until = _earliest(known[message.partition], ahead)
             if track is not None and event is not None:
-                track = self._leave_at_arrival(track, event.occurred_at, out, events[0])
-            step = self.intake.attempt(received, self._step, key, track, event, message)
+                track = self._leave_at_arrival(track, event.occurred_at, until, out, owner)
+            step = self.intake.attempt(received, self._step, key, track, event, message, until)
             if step is None:
                 continue  # dead-lettered; the track stays as it was
             track = step.track
             if step.fact is not None:
                 out.facts.append(step.fact)
-            if step.sample is not None:
-                out.samples.append(step.sample)
+            out.samples += step.samples
             if step.late is not None:
                 self.intake.reject(received, step.late, "late")
             if step.duplicate:
                 self.intake.duplicate(self.intake.kind(message.topic))
             out.decisions += step.decisions
-            out.owners += [events[0]] * len(step.decisions)
+            out.owners += [owner] * len(step.decisions)
         if track is not None:
-            track = self._end_live_gaps(track, out, events[0])
+            track = self._end_live_gaps(track, out, owner)
         if track is not None and track is not loaded:
-            out.tracks[key] = (events[0], track)
+            out.tracks[key] = (owner, track)
 
     def _leave_at_arrival(
-        self, track: ReeferTrack, before: datetime | None, out: _Outputs, owner: Received
+        self,
+        track: ReeferTrack,
+        before: datetime | None,
+        known: datetime | None,
+        out: _Outputs,
+        owner: Received,
     ) -> ReeferTrack:
         """The track after its outbound train's arrival at the far end, if the train has
         arrived (and, given ``before``, the arrival comes before that event time: an event
@@ -215,10 +310,9 @@ class MovementsAgent:
         if before is not None and before <= arrival:
             return track
         rules, profiles = self.reference.exception_rules, self.reference.commodities
-        track, made = arrived(track, track.train_id, arrival, self.lateness, rules, profiles)
-        out.decisions += made
-        out.owners += [owner] * len(made)
-        return track
+        train = track.train_id
+        left = arrived(track, train, arrival, self.lateness, rules, profiles, known=known)
+        return self._take(left, out, owner)
 
     def _end_live_gaps(self, track: ReeferTrack, out: _Outputs, owner: Received) -> ReeferTrack:
         """Close the live TELEMETRY_GAPs of the container that its data now disprove: a
@@ -245,10 +339,16 @@ class MovementsAgent:
         return track
 
     def _step(
-        self, key: bytes, track: ReeferTrack | None, event: Event | None, message: Message
+        self,
+        key: bytes,
+        track: ReeferTrack | None,
+        event: Event | None,
+        message: Message,
+        known: datetime | None,
     ) -> _Step:
         """One decoded message (None: dead-lettered) onto the container's track, which
-        remembers its offset; a dry container's move is only counted."""
+        remembers its offset; a dry container's move is only counted. ``known``: the event
+        time up to which the container's moves are read (None: all)."""
         fact = None
         if isinstance(event, ContainerEvent):
             fact = fact_of(event, self.reference)
@@ -260,14 +360,17 @@ class MovementsAgent:
             track = ReeferTrack.new(key.decode())
         step = _Step(None, fact)
         if isinstance(event, ContainerEvent):
-            track = self._move(step, track, event)
+            track = self._move(step, track, event, known)
         elif isinstance(event, ReeferReading):
-            track = self._observe(step, track, event)
+            track = self._observe(step, track, event, known)
         step.track = track.at_offset(message.topic, message.offset)
         return step
 
-    def _move(self, step: _Step, track: ReeferTrack, event: ContainerEvent) -> ReeferTrack:
-        """The track after ``event``; its decisions go into ``step``."""
+    def _move(
+        self, step: _Step, track: ReeferTrack, event: ContainerEvent, known: datetime | None
+    ) -> ReeferTrack:
+        """The track after ``event``; its decisions, and the points of the readings it
+        settles, go into ``step``."""
         home = event.location == self.reference.home.location
         moved = Move(
             event.event_id,
@@ -278,25 +381,25 @@ class MovementsAgent:
             leaves=leaves_watch(event.event_type, home),
         )
         rules, profiles = self.reference.exception_rules, self.reference.commodities
-        track, made = move(track, moved, self.lateness, rules, profiles)
-        step.decisions = tuple(made)
-        return track
+        outcome = move(track, moved, self.lateness, rules, profiles, known=known)
+        step.decisions = tuple(outcome.decisions)
+        step.samples = tuple(self._points(outcome.readings))
+        return outcome.track
 
-    def _observe(self, step: _Step, track: ReeferTrack, reading: ReeferReading) -> ReeferTrack:
-        """The track after ``reading``; its decisions, point, or late or duplicate verdict go
-        into ``step``."""
+    def _observe(
+        self, step: _Step, track: ReeferTrack, reading: ReeferReading, known: datetime | None
+    ) -> ReeferTrack:
+        """The track after ``reading``; its decisions, the points due (its own if it names
+        its commodity and corridor, those of the readings it settles that do not), or its
+        late or duplicate verdict go into ``step``."""
         rules, profiles = self.reference.exception_rules, self.reference.commodities
-        track, made, verdict = observe(track, reading, self.lateness, rules, profiles)
-        step.decisions = tuple(made)
-        if verdict == "late":
-            step.late = self._late_reason(track, reading)
-        elif verdict == "applied":
-            commodity = reading.commodity or track.settled.commodity
-            profile = profiles.get(commodity) if commodity else None
-            corridor = reading.corridor or track.settled.corridor
-            step.sample = points.reading_sample(reading, commodity, profile, corridor)
-        step.duplicate = verdict == "duplicate"
-        return track
+        outcome = observe(track, reading, self.lateness, rules, profiles, known=known)
+        step.decisions = tuple(outcome.decisions)
+        step.samples = tuple(self._points(outcome.readings))
+        if outcome.verdict == "late":
+            step.late = self._late_reason(outcome.track, reading)
+        step.duplicate = outcome.verdict == "duplicate"
+        return outcome.track
 
     def _late_reason(self, track: ReeferTrack, reading: ReeferReading) -> str:
         at = reading.reading_time.isoformat()
@@ -320,3 +423,24 @@ class MovementsAgent:
                 self.open_exceptions.put(owner, key, None)
         await self.open_exceptions.delivered()
         await self.pager.page([d.exception for d in decisions])
+
+
+def _earliest(known: datetime | None, ahead: datetime | None) -> datetime | None:
+    """The earlier of two caps on the event time up to which moves are known (None: no
+    cap)."""
+    if known is None:
+        return ahead
+    return known if ahead is None else min(known, ahead)
+
+
+def _moves_ahead(events: Sequence[tuple[Received, Event | None]]) -> list[datetime | None]:
+    """For each of one container's messages of a batch, the earliest event time of its
+    moves after it in the batch (None: none): readings before them must wait for them."""
+    ahead: list[datetime | None] = []
+    earliest: datetime | None = None
+    for _, event in reversed(events):
+        ahead.append(earliest)
+        if isinstance(event, ContainerEvent):
+            earliest = _earliest(earliest, event.event_time)
+    ahead.reverse()
+    return ahead

@@ -280,22 +280,28 @@ def observe(
     lateness: timedelta,
     rules: ExceptionRules,
     profiles: Mapping[str, CommodityProfile],
-) -> tuple[ReeferTrack, list[Decision], Verdict]:
+    *,
+    known: datetime | None = None,
+) -> Outcome:
     """Take one reading: ``duplicate`` if a recent reading has its event id or its time, or
     if the track took a reading at its time before, however long ago; ``late`` if it is
-    older than the newest reading minus ``lateness`` (everything settled is) or not after
-    the container last left watch; else ``applied`` with the decisions it brings."""
+    older than the newest reading minus ``lateness`` or not after the container last left
+    watch (or a :func:`flush` made final); else ``applied`` with the decisions it brings
+    (``known``: the event time up to which the container's moves are known, None: all)."""
     at = reading.reading_time
     readings = [r for r in track.recent if isinstance(r, ReeferReading)]
     if any(r.reading_time == at or r.event_id == reading.event_id for r in readings):
-        return track, [], "duplicate"
+        return Outcome(track, verdict="duplicate")
     if at in track.taken:
-        return track, [], "duplicate"
+        return Outcome(track, verdict="duplicate")
     taken = replace(track, taken=track.taken.add(at))
     if late_by(track, at, lateness) is not None:
-        return taken, [], "late"
-    track, decisions = _insert(taken, reading, lateness, rules, profiles)
-    return track, decisions, "applied"
+        return Outcome(taken, verdict="late")
+    outcome = _insert(taken, reading, lateness, rules, profiles, known)
+    if _carries_context(reading):
+        own = Judged(reading, reading.commodity, reading.corridor)
+        return Outcome(outcome.track, outcome.decisions, (*outcome.readings, own))
+    return outcome
 
 
 def late_by(track: ReeferTrack, at: datetime, lateness: timedelta) -> datetime | None:
@@ -317,16 +323,38 @@ def move(
     lateness: timedelta,
     rules: ExceptionRules,
     profiles: Mapping[str, CommodityProfile],
-) -> tuple[ReeferTrack, list[Decision]]:
-    """Take one train move of the container (a duplicate event id changes nothing)."""
+    *,
+    known: datetime | None = None,
+) -> Outcome:
+    """Take one train move of the container (a duplicate event id changes nothing). One
+    read after readings it precedes is put in its place among the recent items, and they
+    are judged again in its context; only one older than every recent item and than the
+    horizon goes straight to the settled state."""
     if any(isinstance(m, Move) and m.event_id == event.event_id for m in track.recent):
-        return track, []
-    newest = track.newest_reading
-    if newest is not None and event.at < newest - lateness:
+        return Outcome(track)
+    horizon = _horizon(track, lateness, known)
+    first = track.recent[0] if track.recent else None
+    before_all = first is None or _key(event) < _key(first)
+    if horizon is not None and event.at < horizon and before_all:
         settled, decisions = _apply_move(track.settled, event)
-        current, _ = _fold(settled, track.recent, rules, profiles)
+        current, _, _ = _fold(settled, track.recent, rules, profiles)
         return _emit_once(replace(track, settled=settled, current=current), decisions)
-    return _insert(track, event, lateness, rules, profiles)
+    return _insert(track, event, lateness, rules, profiles, known)
+
+
+def _horizon(track: ReeferTrack, lateness: timedelta, known: datetime | None) -> datetime | None:
+    """The time before which the track's items are settled: the newest reading minus the
+    lateness, capped by ``known``; None (nothing settles) before the first reading."""
+    newest = track.newest_reading
+    if newest is None:
+        return None
+    horizon = newest - lateness
+    return horizon if known is None else min(horizon, known)
+
+
+def _before(recent: Sequence[Item], horizon: datetime) -> int:
+    """How many of the (ordered) recent items lie before ``horizon``."""
+    return next((i for i, entry in enumerate(recent) if _time(entry) >= horizon), len(recent))
 
 
 def _insert(
@@ -335,48 +363,83 @@ def _insert(
     lateness: timedelta,
     rules: ExceptionRules,
     profiles: Mapping[str, CommodityProfile],
-) -> tuple[ReeferTrack, list[Decision]]:
+    known: datetime | None,
+) -> Outcome:
     """Put ``item`` in its place and fold it in (with the recent items after it, if it came
-    out of order), settle what is older than the newest reading minus the lateness, and
-    keep the settled decisions not emitted before."""
-    times = [_time(entry) for entry in track.recent]
-    index = bisect.bisect(times, _time(item))
-    recent = (*track.recent[:index], item, *track.recent[index:])
-    if index == len(track.recent):
-        current, _ = _fold(track.current, (item,), rules, profiles)
+    out of order), then settle what lies before the horizon."""
+    key, recent = _key(item), track.recent
+    if not recent or _key(recent[-1]) <= key:  # in order: the usual case
+        index = len(recent)
     else:
-        current, _ = _fold(track.settled, recent, rules, profiles)
-    newest = current.last_reading_at
-    horizon = None if newest is None else newest - lateness
-    keep = next(
-        (i for i, entry in enumerate(recent) if horizon is None or _time(entry) >= horizon),
-        len(recent),
-    )
-    settled, decisions = _fold(track.settled, recent[:keep], rules, profiles)
-    updated = replace(track, settled=settled, current=current, recent=recent[keep:])
-    return _emit_once(updated, decisions)
+        index = bisect.bisect([_key(entry) for entry in recent], key)
+    recent = (*recent[:index], item, *recent[index:])
+    if index == len(track.recent):
+        current, _, _ = _fold(track.current, (item,), rules, profiles)
+    else:
+        current, _, _ = _fold(track.settled, recent, rules, profiles)
+    updated = replace(track, current=current, recent=recent)
+    return _settle(updated, _horizon(updated, lateness, known), rules, profiles)
+
+
+def _settle(
+    track: ReeferTrack,
+    horizon: datetime | None,
+    rules: ExceptionRules,
+    profiles: Mapping[str, CommodityProfile],
+) -> Outcome:
+    """Fold the recent items before ``horizon`` into the settled state, keeping the
+    decisions not emitted before (the same track when none lies before it)."""
+    keep = 0 if horizon is None else _before(track.recent, horizon)
+    if keep == 0:
+        return Outcome(track)
+    settled, decisions, judged = _fold(track.settled, track.recent[:keep], rules, profiles)
+    updated = replace(track, settled=settled, recent=track.recent[keep:])
+    return _emit_once(updated, decisions, judged)
+
+
+def settle(
+    track: ReeferTrack,
+    lateness: timedelta,
+    rules: ExceptionRules,
+    profiles: Mapping[str, CommodityProfile],
+    *,
+    known: datetime | None = None,
+) -> Outcome:
+    """Settle what ``known`` now allows, without a new item: the live timer's call once the
+    container's ``containers`` partition has read further (or caught up: None), so
+    readings held for its moves are decided even if no reading comes. The same track when
+    nothing is to settle."""
+    return _settle(track, _horizon(track, lateness, known), rules, profiles)
 
 
 def flush(
     track: ReeferTrack,
     rules: ExceptionRules,
     profiles: Mapping[str, CommodityProfile],
-) -> tuple[ReeferTrack, list[Decision]]:
-    """Settle every recent item now (the container's partition has gone the allowed
-    lateness past its newest reading, and no reading came): what its last readings show is
-    decided, and a reading up to its newest that still comes is late."""
-    if not track.recent:
-        return track, []
-    settled, decisions = _fold(track.settled, track.recent, rules, profiles)
-    newest = track.newest_reading
-    final = track.final_until if newest is None else max(newest, track.final_until or newest)
-    updated = replace(track, settled=settled, current=settled, recent=(), final_until=final)
-    return _emit_once(updated, decisions)
+    *,
+    known: datetime | None = None,
+) -> Outcome:
+    """Settle every recent item before ``known`` (all of them when None) now: the
+    container's partition has gone the allowed lateness past its newest reading, and no
+    reading came. What its last readings show is decided, and a reading up to the newest
+    one settled that still comes is late."""
+    keep = len(track.recent) if known is None else _before(track.recent, known)
+    if keep == 0:
+        return Outcome(track)
+    settled, decisions, judged = _fold(track.settled, track.recent[:keep], rules, profiles)
+    newest, final = settled.last_reading_at, track.final_until
+    final = final if newest is None else max(newest, final or newest)
+    recent = track.recent[keep:]
+    current = track.current if recent else settled
+    updated = replace(track, settled=settled, current=current, recent=recent, final_until=final)
+    return _emit_once(updated, decisions, judged)
 
 
-def _emit_once(track: ReeferTrack, decisions: list[Decision]) -> tuple[ReeferTrack, list[Decision]]:
+def _emit_once(
+    track: ReeferTrack, decisions: list[Decision], judged: Sequence[Judged] = ()
+) -> Outcome:
     if not decisions:
-        return track, decisions
+        return Outcome(track, decisions, tuple(judged))
     opened, closed = set(track.opened_ids), list(track.closed_ids)
     fresh: list[Decision] = []
     for decision in decisions:
@@ -388,7 +451,8 @@ def _emit_once(track: ReeferTrack, decisions: list[Decision]) -> tuple[ReeferTra
             opened.discard(exception_id)
             closed = [*closed, exception_id][-_REMEMBERED_CLOSES:]
             fresh.append(decision)
-    return replace(track, opened_ids=frozenset(opened), closed_ids=tuple(closed)), fresh
+    updated = replace(track, opened_ids=frozenset(opened), closed_ids=tuple(closed))
+    return Outcome(updated, fresh, tuple(judged))
 
 
 def arrived(
@@ -398,16 +462,18 @@ def arrived(
     lateness: timedelta,
     rules: ExceptionRules,
     profiles: Mapping[str, CommodityProfile],
-) -> tuple[ReeferTrack, list[Decision]]:
+    *,
+    known: datetime | None = None,
+) -> Outcome:
     """The container's outbound train arrived at the far end at ``at``: if the container
     rode it (moved onto it before ``at``) and is still on watch, it leaves watch then."""
     state = track.current
     if not state.watching or state.train_id != train_id:
-        return track, []
+        return Outcome(track)
     if state.boarded_at is None or state.boarded_at > at:
-        return track, []
+        return Outcome(track)
     event = Move(f"arrival:{train_id}:{at.isoformat()}", at, None, None, None, leaves=True)
-    return move(track, event, lateness, rules, profiles)
+    return move(track, event, lateness, rules, profiles, known=known)
 
 
 def silence(

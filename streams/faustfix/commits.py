@@ -117,6 +117,12 @@ def _read_again(consumer: Any, tp: TP, offsets: range, now: float) -> None:
     _background(consumer.seek(tp, offset))
 
 
+def committed_offset(consumer: Any, tp: TP) -> int | None:
+    """The offset committed for ``tp`` as faust keeps it (privately; None: none known)."""
+    committed: int | None = consumer._committed_offset.get(tp)
+    return committed
+
+
 def guarded_new_offset(consumer: Any, tp: TP, now: float | None = None) -> int | None:
     """faust's ``Consumer._new_offset`` (the offset to commit on ``tp``, None: none), guarded
     (``now``: monotonic seconds, for tests)."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -14,7 +15,19 @@ from hypothesis import strategies as st
 from lugang.contract import ContainerEvent, ReeferReading, parse_event
 from lugang.reference import default_reference
 from producers.records import read_recording
-from streams.domain.reefer import Move, ReeferTrack, Verdict, move, observe
+from streams.domain.coldchain import Decision
+from streams.domain.reefer import (
+    Judged,
+    Move,
+    Outcome,
+    ReeferTrack,
+    Verdict,
+    flush,
+    move,
+    observe,
+    settle,
+)
+from streams.state import NOTHING_KNOWN, MovesKnown
 
 REF = default_reference()
 LATENESS = timedelta(minutes=10)
@@ -40,22 +53,22 @@ def run(
     """Decisions and verdicts of a stream, on a train loaded with the stream's commodity."""
     commodity = next((r.commodity for r in stream if r.commodity), "citrus")
     loaded = Move("load", stream[0].reading_time, commodity, "HHW-QZH", "X9001")
-    track, made = move(
+    outcome = move(
         ReeferTrack.new(stream[0].equipment_reference),
         loaded,
         LATENESS,
         REF.exception_rules,
         REF.commodities,
     )
+    track, made = outcome.track, outcome.decisions
     verdicts: list[Verdict] = []
     for reading in stream:
-        track, decisions, verdict = observe(
-            track, reading, LATENESS, REF.exception_rules, REF.commodities
-        )
+        outcome = observe(track, reading, LATENESS, REF.exception_rules, REF.commodities)
+        track = outcome.track
         if round_trip:
             track = ReeferTrack.from_json(track.to_json())
-        made += decisions
-        verdicts.append(verdict)
+        made += outcome.decisions
+        verdicts.append(outcome.verdict)
     return [(type(d).__name__, d.exception.exception_id) for d in made], verdicts
 
 
@@ -129,10 +142,11 @@ def test_moves_ahead_of_their_readings_give_the_in_order_decisions() -> None:
         made = []
         for item in items:
             if isinstance(item, Move):
-                track, new = move(track, item, LATENESS, REF.exception_rules, REF.commodities)
+                outcome = move(track, item, LATENESS, REF.exception_rules, REF.commodities)
             else:
-                track, new, _ = observe(track, item, LATENESS, REF.exception_rules, REF.commodities)
-            made += new
+                outcome = observe(track, item, LATENESS, REF.exception_rules, REF.commodities)
+            track = outcome.track
+            made += outcome.decisions
         return [(type(d).__name__, d.exception.exception_id) for d in made]
 
     compared = 0
@@ -232,3 +246,215 @@ def test_a_reading_seen_before_is_a_duplicate_however_late() -> None:
     new_but_old = _reading(99, 12, 6.0, 6.0, True)  # minute 12: never taken
     assert run([*stream, new_but_old])[1][-1] == "late"
     assert run([*stream, new_but_old, new_but_old])[1][-2:] == ["late", "duplicate"]
+
+
+# --- Moves read after the readings they precede (issue 10: order-independent cold chain). ---
+
+PHARMA_BOX = "MSKU9070323"
+TRIP = datetime(2026, 3, 16, 0, 0, tzinfo=UTC)
+
+
+@dataclass
+class Fed:
+    """A track fed items one at a time, with the decisions and reading points it gave."""
+
+    track: ReeferTrack = field(default_factory=lambda: ReeferTrack.new(PHARMA_BOX))
+    decisions: list[Decision] = field(default_factory=list)
+    points: list[Judged] = field(default_factory=list)
+    verdicts: list[Verdict] = field(default_factory=list)
+
+    def take(self, outcome: Outcome) -> None:
+        self.track = outcome.track
+        self.decisions += outcome.decisions
+        self.points += outcome.readings
+
+    def item(self, item: Move | ReeferReading, known: datetime | None) -> None:
+        rules, profiles = REF.exception_rules, REF.commodities
+        if isinstance(item, Move):
+            self.take(move(self.track, item, LATENESS, rules, profiles, known=known))
+        else:
+            outcome = observe(self.track, item, LATENESS, rules, profiles, known=known)
+            self.take(outcome)
+            self.verdicts.append(outcome.verdict)
+
+    def finish(self) -> None:
+        """Every move read (known: None), then silent: everything settles."""
+        rules, profiles = REF.exception_rules, REF.commodities
+        self.take(settle(self.track, LATENESS, rules, profiles))
+        self.take(flush(self.track, rules, profiles))
+
+    def exceptions(self) -> list[tuple[str, str, str, str | None, float | None, str | None]]:
+        """Each decision: kind of decision, id, start, end, peak and commodity."""
+        return [
+            (
+                type(d).__name__,
+                d.exception.exception_id,
+                d.exception.started_at.isoformat(),
+                None if d.exception.ended_at is None else d.exception.ended_at.isoformat(),
+                d.exception.peak_deviation_c,
+                d.exception.commodity,
+            )
+            for d in self.decisions
+        ]
+
+    def pointed(self) -> dict[str, tuple[str | None, str | None]]:
+        """Reading event id -> the commodity and corridor of its point (each made once)."""
+        ids = [p.reading.event_id for p in self.points]
+        assert len(ids) == len(set(ids))
+        return {p.reading.event_id: (p.commodity, p.corridor) for p in self.points}
+
+
+def in_event_order(items: list[Move | ReeferReading]) -> list[Move | ReeferReading]:
+    """By event time, a move before a reading at the same time (as a track orders them)."""
+
+    def key(item: Move | ReeferReading) -> tuple[datetime, int]:
+        return (item.at, 0) if isinstance(item, Move) else (item.reading_time, 1)
+
+    return sorted(items, key=key)
+
+
+def pharma_trip() -> tuple[list[Move], list[ReeferReading]]:
+    """A pharma reefer (band 2 to 8 °C) whose 144 readings, every 5 min from 00:05 to 12:00,
+    name no commodity nor corridor: setpoint and supply air 16 °C until 06:00, then 5 °C.
+    Gated in at 00:00, loaded at 01:00, discharged at the far end at 12:10."""
+    moves = [
+        Move("gate-in", TRIP, "pharma", "HHW-QZH", None),
+        Move("load", TRIP + timedelta(hours=1), "pharma", "HHW-QZH", "X9001"),
+        Move("disc", TRIP + timedelta(hours=12, minutes=10), None, None, None, leaves=True),
+    ]
+    stream = [
+        ReeferReading(
+            event_id=f"p{minute}",
+            equipment_reference=PHARMA_BOX,
+            reading_time=TRIP + timedelta(minutes=minute),
+            setpoint_c=16.0 if minute <= 360 else 5.0,
+            supply_air_c=16.0 if minute <= 360 else 5.0,
+            power_on=True,
+        )
+        for minute in range(5, 721, 5)
+    ]
+    return moves, stream
+
+
+def test_a_trip_read_readings_first_gives_the_in_order_exceptions_and_points() -> None:
+    """Issue 10: after a crash, faust read all 144 readings of a pharma reefer 12 h of
+    event time before its gate in and load; they were settled without a commodity, and the
+    HIGH and SETPOINT_MISMATCH (16 °C against 2 to 8 °C) were never opened. Held until the
+    moves up to their time are known, they are judged as in order."""
+    moves, stream = pharma_trip()
+    expected = Fed()
+    for item in in_event_order([*moves, *stream]):
+        expected.item(item, None)
+    expected.finish()
+    kinds = {(kind, id_.split(":")[1], goods) for kind, id_, *_, goods in expected.exceptions()}
+    assert {("Open", "HIGH", "pharma"), ("Open", "SETPOINT_MISMATCH", "pharma")} <= kinds
+    assert ("Close", "HIGH", "pharma") in kinds and ("Open", "CUMULATIVE", "pharma") in kinds
+
+    fed = Fed()
+    for reading in stream:  # the containers partition not read yet: nothing known
+        fed.item(reading, NOTHING_KNOWN)
+    assert len(fed.track.recent) == len(stream) == 144
+    assert fed.decisions == [] and fed.points == []  # held, not settled without context
+    for moved in moves:  # its moves, known up to each minus the lateness
+        fed.item(moved, moved.at - LATENESS)
+    fed.finish()  # caught up
+    assert fed.exceptions() == expected.exceptions()
+    assert fed.pointed() == expected.pointed()
+    assert set(fed.pointed().values()) == {("pharma", "HHW-QZH")}
+    assert "late" not in fed.verdicts
+
+    # Without ``known`` (every move taken as read), the incident: no exception at all.
+    blind, readings_first = Fed(), list[Move | ReeferReading]([*stream, *moves])
+    for item in readings_first:
+        blind.item(item, None)
+    blind.finish()
+    assert not any(kind == "Open" for kind, *_ in blind.exceptions())
+
+
+@st.composite
+def trips_and_interleavings(
+    draw: st.DrawFn,
+) -> tuple[list[Move], list[ReeferReading], list[bool]]:
+    """A container's readings (some naming their commodity or corridor, most not) and its
+    moves (gate in, train moves, leaves, at times that may equal a reading's), each topic in
+    its own order, and an interleaving of the two (True: the next move is read)."""
+    readings, minute = [], 0
+    for n in range(draw(st.integers(1, 40))):
+        minute += draw(st.sampled_from([1, 5, 5, 5, 9, 31]))
+        readings.append(
+            ReeferReading(
+                event_id=f"r{n}",
+                equipment_reference=PHARMA_BOX,
+                reading_time=TRIP + timedelta(minutes=minute),
+                setpoint_c=draw(st.sampled_from([5.0, 5.0, 16.0])),
+                supply_air_c=draw(st.sampled_from([1.0, 5.0, 5.0, 9.0, 16.0])),
+                power_on=draw(st.sampled_from([True, True, True, False])),
+                commodity=draw(st.sampled_from([None, None, None, "pharma", "citrus"])),
+                corridor=draw(st.sampled_from([None, None, "HHW-QZH"])),
+            )
+        )
+    times = sorted(draw(st.lists(st.integers(-10, minute + 10), min_size=1, max_size=5)))
+    moves = [
+        Move(
+            f"m{n}",
+            TRIP + timedelta(minutes=at),
+            draw(st.sampled_from(["pharma", "pharma", "citrus", None])),
+            draw(st.sampled_from(["HHW-QZH", "HHW-VTE", None])),
+            draw(st.sampled_from(["X9001", "X9002", None])),
+            leaves=n > 0 and draw(st.booleans()),
+        )
+        for n, at in enumerate(times)
+    ]
+    order = draw(st.permutations([True] * len(moves) + [False] * len(readings)))
+    return moves, readings, list(order)
+
+
+@settings(deadline=None, max_examples=300)
+@given(trips_and_interleavings())
+def test_any_interleaving_of_moves_and_readings_gives_the_in_order_decisions_and_points(
+    case: tuple[list[Move], list[ReeferReading], list[bool]],
+) -> None:
+    """``known`` follows the moves read: nothing before the first, the newest minus the
+    lateness after each, None (no cap) once all are read."""
+    moves, stream, order = case
+    expected = Fed()
+    for item in in_event_order([*moves, *stream]):
+        expected.item(item, None)
+    expected.finish()
+
+    fed, next_move, next_reading = Fed(), 0, 0
+    known: datetime | None = NOTHING_KNOWN
+    for is_move in order:
+        if is_move:
+            moved = moves[next_move]
+            next_move += 1
+            known = None if next_move == len(moves) else moved.at - LATENESS
+            fed.item(moved, known)
+        else:
+            fed.item(stream[next_reading], known)
+            next_reading += 1
+    fed.finish()
+    assert fed.exceptions() == expected.exceptions()
+    assert fed.pointed() == expected.pointed()
+    assert len(fed.pointed()) == len(stream)
+    assert fed.verdicts == expected.verdicts
+
+
+def test_moves_known_follows_the_containers_partitions_read() -> None:
+    """Without a highwater every partition is caught up (no cap); behind, moves are known
+    up to the newest read minus the lateness, or not at all; a dead-lettered message counts
+    as read; the committed offset tells a partition read to its end before a restart."""
+    assert MovesKnown().until(0) is None
+    highwater: dict[int, int | None] = {0: 5, 1: None, 2: 4}
+    committed = {2: 4}
+    known = MovesKnown(
+        timedelta(minutes=10), highwater=highwater.get, committed=lambda p: committed.get(p)
+    )
+    assert known.until(0) == NOTHING_KNOWN
+    known.read(0, 2, TRIP)
+    known.read(0, 3, TRIP - timedelta(hours=1))  # out of order: the newest stays
+    assert known.until(0) == TRIP - timedelta(minutes=10)
+    known.read(0, 4)  # dead-lettered: read, no time
+    assert known.until(0) is None
+    assert known.until(1) == NOTHING_KNOWN  # no highwater known yet: behind
+    assert known.until(2) is None  # nothing read since the restart, committed at its end
