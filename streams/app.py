@@ -117,8 +117,10 @@ class _InputPartitions:
         read = {}
         for tp in consumer.assignment():
             if tp.topic == self.reefer:
+                # The highwater is unknown (None) until the partition's first fetch.
+                highwater = consumer.highwater(tp)
                 position = await consumer.position(tp)
-                read[tp.partition] = consumer.highwater(tp) - (position or 0) <= 0
+                read[tp.partition] = highwater is not None and highwater - (position or 0) <= 0
         return read
 
 
@@ -269,8 +271,11 @@ def create_monitor(
     async def lag() -> dict[str, int]:
         positions = []
         for tp in app.consumer.assignment():
+            highwater = app.consumer.highwater(tp)
+            if highwater is None:  # not fetched yet: its lag is not known
+                continue
             position = await app.consumer.position(tp)
-            positions.append((names.kind(tp.topic), app.consumer.highwater(tp) - (position or 0)))
+            positions.append((names.kind(tp.topic), highwater - (position or 0)))
         return lag_by_kind(positions)
 
     worker = f"{settings.web_host}:{settings.web_port}"

@@ -11,6 +11,8 @@ never stops an agent.
 
 from __future__ import annotations
 
+import zlib
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Final
@@ -27,6 +29,18 @@ message."""
 CHUNK_BYTES: Final = 256 * 1024
 """The most line protocol one message carries (well under Kafka's 1 MB message limit)."""
 
+SERIES_KEYS: Final = 64
+"""Keys the points of a series are sent under: a series always has the same key, so its
+points reach InfluxDB in the order they were sent (the last write of a point wins: a day's
+total or an exception's status must not be overwritten by an older one that travelled
+through another partition)."""
+
+
+def series_key(sample: Sample) -> bytes:
+    """The message key of the sample's series (measurement and tags)."""
+    series = sample.measurement + "".join(f",{k}={v}" for k, v in sorted(sample.tags.items()))
+    return str(zlib.crc32(series.encode()) % SERIES_KEYS).encode()
+
 
 class RelayedMetrics:
     """A :class:`~streams.sinks.base.MetricSink` that sends the samples, as line protocol,
@@ -38,25 +52,27 @@ class RelayedMetrics:
     def __init__(self, outbox: Outbox, chunk_bytes: int = CHUNK_BYTES) -> None:
         self.outbox = outbox
         self.chunk_bytes = chunk_bytes
-        self._lines: list[str] = []
+        self._lines: defaultdict[bytes, list[str]] = defaultdict(list)
 
     async def write(self, samples: Sequence[Sample]) -> None:
-        """Queue the samples' lines."""
-        self._lines.extend(sample.to_line() for sample in samples)
+        """Queue the samples' lines, by series key."""
+        for sample in samples:
+            self._lines[series_key(sample)].append(sample.to_line())
 
     async def flush(self) -> None:
         """Send the queued lines and return once Kafka has them."""
-        lines, self._lines = self._lines, []
-        chunk: list[str] = []
-        size = 0
-        for line in lines:
-            if chunk and size + len(line) + 1 > self.chunk_bytes:
-                await self.outbox.send(None, "\n".join(chunk).encode())
-                chunk, size = [], 0
-            chunk.append(line)
-            size += len(line.encode()) + 1
-        if chunk:
-            await self.outbox.send(None, "\n".join(chunk).encode())
+        queued, self._lines = self._lines, defaultdict(list)
+        for key, lines in queued.items():
+            chunk: list[str] = []
+            size = 0
+            for line in lines:
+                if chunk and size + len(line) + 1 > self.chunk_bytes:
+                    await self.outbox.send(key, "\n".join(chunk).encode())
+                    chunk, size = [], 0
+                chunk.append(line)
+                size += len(line.encode()) + 1
+            if chunk:
+                await self.outbox.send(key, "\n".join(chunk).encode())
         await self.outbox.delivered()
 
     async def close(self) -> None:

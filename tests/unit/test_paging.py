@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from lugang.contract import ColdChainException, exception_id
 from lugang.reference import default_reference
 from streams.agents.paging import PagingAgent
-from streams.agents.relay import PointsAgent, RelayedMetrics
+from streams.agents.relay import PointsAgent, RelayedMetrics, series_key
 from streams.pager import Pager
 from streams.schema.pages import PageRequest
 from streams.schema.points import Sample
@@ -159,6 +159,29 @@ def test_the_relay_sends_lines_in_chunks_and_the_points_agent_writes_them() -> N
     [letter] = dead.dead_letters()
     assert letter.reason.startswith("sink: InfluxDB refused the point: field type conflict")
     assert letter.topic == "points" and letter.source == "influxdb"
+
+
+def test_a_series_travels_under_one_key_so_its_last_point_is_written_last() -> None:
+    """Two partitions of the points topic may be written in either order: the points of one
+    series (a day's total written 0 then 1, an exception OPEN then CLOSED) share a key, so
+    they share a partition and keep the order they were sent in."""
+    outbox = MemoryOutbox()
+    relay = RelayedMetrics(outbox, chunk_bytes=120)
+    day = datetime(2026, 3, 9, 16, tzinfo=UTC)
+    totals = [
+        Sample("train_runs_daily", {"corridor": c}, {"runs": n}, day)
+        for n in (0, 1)
+        for c in ("A", "B", "C")
+    ]
+    run(relay.write(totals))
+    run(relay.flush())
+    by_key: dict[bytes | None, list[str]] = {}
+    for key, value in outbox.sent:
+        by_key.setdefault(key, []).extend(value.decode().split("\n"))
+    for sample in totals[:3]:
+        [lines] = [v for k, v in by_key.items() if k == series_key(sample)]
+        mine = [line for line in lines if line.startswith(sample.to_line().split(" ")[0] + " ")]
+        assert [line.split(" ")[1] for line in mine] == ["runs=0i", "runs=1i"]
 
 
 class _Daily:
