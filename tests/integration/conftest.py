@@ -13,6 +13,12 @@ from kafka.admin import KafkaAdminClient, NewTopic
 
 from dashboards import influx_reader
 from entrypoints.embedded import free_port
+from lugang.reference import default_reference
+from producers.records import write_recording
+from producers.simulator import simulate
+from streams.schema import points
+from tests.integration.faulty import SIMULATION, Pages
+from tests.integration.outcome import Outcome, oracle
 from tests.integration.servers import STARTED, WebhookReceiver, local_server, run_script
 from tests.integration.workers import Worker, WorkerConfig, running_worker
 
@@ -150,3 +156,27 @@ def worker(pipeline: WorkerConfig, tmp_path: Path) -> Iterator[Worker]:
     """A running ``lugang worker`` for ``pipeline``."""
     with running_worker(pipeline, tmp_path / "worker") as running:
         yield running
+
+
+# -- the fault tests' faulty day, its oracle outcome and their pages (faulty.py) -------------
+
+
+@pytest.fixture(scope="session")
+def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("faults") / "faulty-day.jsonl"
+    with path.open("wb") as out:
+        write_recording(simulate(SIMULATION, default_reference()), out)
+    return path
+
+
+@pytest.fixture(scope="session")
+def expected(recording: Path) -> Outcome:
+    outcome = oracle(recording)
+    exceptions = outcome.points.get(points.COLDCHAIN_EXCEPTION, {})
+    assert len(exceptions) >= 10, f"the recording should have many exceptions: {exceptions}"
+    return outcome
+
+
+@pytest.fixture(scope="session")
+def pages(webhook: WebhookReceiver) -> Pages:
+    return Pages(webhook)

@@ -69,11 +69,28 @@ class Worker:
     def log_tail(self) -> str:
         return self.log.read_text(errors="replace")[-4000:]
 
+    def first_error(self, lines: int = 25) -> str:
+        """The first crash or traceback in the log, with what follows it, else the first
+        ERROR line: why a worker stopped, where the end of its log only shows the
+        shutdown."""
+        text = self.log.read_text(errors="replace").splitlines()
+        for marks in (
+            ("Crashed reason=", "Traceback (most recent"),
+            ("] [ERROR] ", "] [CRITICAL] "),
+        ):
+            for n, line in enumerate(text):
+                if any(mark in line for mark in marks):
+                    return "\n".join(text[max(0, n - 1) : n + lines])
+        return "(no error in its log)"
+
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise AssertionError(f"worker exited early:\n{self.log_tail()}")
+                raise AssertionError(
+                    f"worker exited early ({self.process.returncode}); its first error:\n"
+                    f"{self.first_error()}"
+                )
             try:
                 requests.get(f"{self.url}/status", timeout=1).raise_for_status()
                 return
