@@ -44,6 +44,16 @@ class Outcome:
     letter_offsets: Counter[tuple[str, int, int]] = field(default_factory=Counter)
 
 
+def letter(kind: str, reason: str) -> Letter:
+    """A dead letter as compared: a late reading's reason up to the reading's time. Why it
+    is late (older than the newest reading by more than the lateness, or not after its
+    container left watch) names what had been read when it came, which the interleaving of
+    ``containers`` and ``reefer`` decides; that it is late does not depend on it."""
+    if reason.startswith("late: reading_time "):
+        reason = reason.split(" is ", 1)[0] + " is late"
+    return kind, reason
+
+
 def nanoseconds(moment: datetime) -> int:
     return (moment - _EPOCH) // timedelta(microseconds=1) * 1000
 
@@ -80,7 +90,7 @@ def oracle(recording: Path) -> Outcome:
         )
         for day in sorted(h.book.year())
     }
-    letters = Counter((d.topic, d.reason) for d in h.dead_letters.dead_letters())
+    letters = Counter(letter(d.topic, d.reason) for d in h.dead_letters.dead_letters())
     return Outcome(point_set(samples), status, letters)
 
 
@@ -110,11 +120,11 @@ def stored_letters(pipeline: WorkerConfig) -> tuple[Counter[Letter], Counter[tup
     letters: Counter[Letter] = Counter()
     offsets: Counter[tuple[str, int, int]] = Counter()
     for _, value in read_topic(pipeline.bootstrap, pipeline.prefix + "deadletter"):
-        letter = DeadLetter.model_validate_json(value)
-        kind = letter.topic.removeprefix(pipeline.prefix)
-        letters[kind, letter.reason] += 1
-        if letter.partition is not None and letter.offset is not None:
-            offsets[kind, letter.partition, letter.offset] += 1
+        dead = DeadLetter.model_validate_json(value)
+        kind = dead.topic.removeprefix(pipeline.prefix)
+        letters[letter(kind, dead.reason)] += 1
+        if dead.partition is not None and dead.offset is not None:
+            offsets[kind, dead.partition, dead.offset] += 1
     return letters, offsets
 
 

@@ -8,6 +8,7 @@ import signal
 import threading
 from collections import Counter
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -65,6 +66,21 @@ def expect_week_totals(worker: Worker, pipeline: WorkerConfig) -> None:
         raise AssertionError(f"{exc}; the last YTD seen was {seen[-1:]}") from None
     status = worker.status("2026-03-10")
     assert status["today"]["train_runs"] == sum(WEEK["days"]["2026-03-10"]["train_runs"].values())
+    want_runs = {d: v["train_runs"] for d, v in WEEK["days"].items() if v["train_runs"]}
+    # The points follow the totals through the points topic and its agent: wait for them.
+    written: list[dict[str, dict[str, int]]] = []
+
+    def arrived() -> bool:
+        written.append(_daily_runs(pipeline))
+        return written[-1] == want_runs
+
+    with suppress(AssertionError):
+        wait_for(arrived, 60, "the daily runs in InfluxDB")
+    assert written[-1] == want_runs
+
+
+def _daily_runs(pipeline: WorkerConfig) -> dict[str, dict[str, int]]:
+    """Train runs per local day and corridor/direction, as written to InfluxDB."""
     runs = influx_rows(
         pipeline.influx_url,
         pipeline.influx_bucket,
@@ -75,7 +91,7 @@ def expect_week_totals(worker: Worker, pipeline: WorkerConfig) -> None:
         # The point of a day is at its local midnight: 16:00Z the day before.
         local = (date.fromisoformat(row["time"][:10]) + timedelta(days=1)).isoformat()
         got.setdefault(local, {})[f"{row['corridor']}/{row['direction']}"] = row["runs"]
-    assert got == {d: v["train_runs"] for d, v in WEEK["days"].items() if v["train_runs"]}
+    return got
 
 
 def test_replaying_a_week_gives_the_hand_checked_totals(
