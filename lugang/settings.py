@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     )
     web_host: str = Field(default="127.0.0.1", description="address of the worker's web server")
     web_port: int = Field(default=6066, description="port of the worker's /status web server")
+    worker_url: str | None = Field(
+        default=None,
+        description="URL the other workers reach this worker's web server at (/status is "
+        "answered by the worker that keeps the figures); default http://WEB_HOST:WEB_PORT, "
+        "the host name for WEB_HOST 0.0.0.0",
+    )
     earliest_event_time: date = Field(
         default=date(2000, 1, 1),
         description="events before this day (UTC) are dead-lettered with reason time: ...",

@@ -21,13 +21,16 @@ idempotent, so nothing is counted twice.
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+import aiohttp
 import faust
 from faust.types import TP
 from faust.web import Request, Response, View
+from yarl import URL
 
 from lugang.reference import Reference
 from lugang.settings import Settings
@@ -56,7 +59,7 @@ from streams.state import (
 )
 from streams.supervision import OnCrash, stop_this_process, supervised
 from streams.timers import AlertResender, HealthReport, SilenceCheck, lag_by_kind
-from streams.web import health_body, ready_body, status_body
+from streams.web import FORWARDED, figures_keeper, health_body, ready_body, status_body
 
 __all__ = ["DAY_FACTS", "Monitor", "create_monitor"]
 
@@ -124,6 +127,15 @@ class _InputPartitions:
         return read
 
 
+def worker_url(settings: Settings) -> str:
+    """Where the other workers reach this one's web server."""
+    if settings.worker_url:
+        return settings.worker_url
+    listening = settings.web_host
+    host = socket.gethostname() if listening in ("0.0.0.0", "::", "") else listening  # noqa: S104
+    return f"http://{host}:{settings.web_port}"
+
+
 def _faust_app(settings: Settings) -> faust.App:
     return faust.App(
         settings.app_id,
@@ -134,6 +146,7 @@ def _faust_app(settings: Settings) -> faust.App:
         topic_replication_factor=1,
         web_host=settings.web_host,
         web_port=settings.web_port,
+        canonical_url=worker_url(settings),
         broker_session_timeout=settings.session_timeout_s,
         broker_heartbeat_interval=min(3.0, settings.session_timeout_s / 3),
         stream_wait_empty=False,
@@ -148,8 +161,10 @@ def _serve_pages(
     open_exceptions: FaustTable,
     live_gaps: LiveGaps,
     states: AgentStates,
+    facts: str,
 ) -> None:
-    """The worker's web pages: ``/status`` (the figures), ``/ready`` and ``/health``."""
+    """The worker's web pages: ``/status`` (the figures, as the worker that reads the
+    ``facts`` topic keeps them), ``/ready`` and ``/health``."""
 
     def not_ready() -> str | None:
         """Why this worker cannot answer for its tables yet (None: it can)."""
@@ -164,8 +179,13 @@ def _serve_pages(
         reason = not_ready()
         if reason is not None:
             return view.json(ready_body(reason), status=503)
+        keeper = figures_keeper(app.router.external_topics_metadata(), facts)
+        here = str(app.conf.canonical_url)
+        if keeper is not None and URL(keeper) != URL(here) and FORWARDED not in request.headers:
+            return await _ask_keeper(app, view, request, keeper)
         query = dict(request.query)
-        return view.json(status_body(query, reference, book, open_exceptions, live_gaps))
+        body = status_body(query, reference, book, open_exceptions, live_gaps)
+        return view.json({**body, "answered_by": here})
 
     @app.page("/ready")
     async def ready_page(view: View, request: Request) -> Response:
@@ -176,6 +196,23 @@ def _serve_pages(
     async def health_page(view: View, request: Request) -> Response:
         code, body = health_body(states)
         return view.json(body, status=code)
+
+
+async def _ask_keeper(app: faust.App, view: View, request: Request, keeper: str) -> Response:
+    """``/status`` as the worker that keeps the figures answers it: faust's global tables
+    do not keep every worker's copy current (faust-streaming issue 283: a second worker
+    answered 0 runs where the first had 5), so the figures come from one place."""
+    url = URL(keeper).with_path(request.url.path).with_query(dict(request.query))
+    headers = {FORWARDED: str(app.conf.canonical_url)}
+    try:
+        async with app.http_client.get(
+            url, headers=headers, timeout=aiohttp.ClientTimeout(total=10)
+        ) as response:
+            return view.json(await response.json(), status=response.status)
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        error = str(exc) or type(exc).__name__
+        why = f"the worker that keeps the figures, {keeper}, did not answer: {error}"
+        return view.json(ready_body(why), status=503)
 
 
 def create_monitor(
@@ -286,7 +323,9 @@ def create_monitor(
     silence = SilenceCheck(movements, relayed(), pager(), watch)
     app.timer(settings.silence_check_s)(silence)
 
-    _serve_pages(app, reference, book, open_exceptions, live_gaps, states)
+    _serve_pages(
+        app, reference, book, open_exceptions, live_gaps, states, facts_topic.get_topic_name()
+    )
     return Monitor(
         app, names, book, open_exceptions, states, [facts_topic, pages_topic, points_topic]
     )

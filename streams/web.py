@@ -4,8 +4,9 @@ group) and ``/health`` (whether every agent runs)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
@@ -13,6 +14,22 @@ from lugang.reference import Reference
 from streams.agents.ports import Table
 from streams.domain.status import compute_status
 from streams.state import AgentStates, DayBook, LiveGaps
+
+FORWARDED: Final = "X-Lugang-Asked-By"
+"""Header of a ``/status`` request one worker forwards to the worker that keeps the figures
+(answered there, never forwarded again)."""
+
+
+def figures_keeper(
+    distribution: Mapping[str, Mapping[str, Sequence[int]]], topic: str
+) -> str | None:
+    """The URL of the worker that reads the day-facts ``topic`` (one partition: the days
+    agent there keeps the figures), from faust's assignment metadata (worker URL -> topic ->
+    partitions); None while no worker does."""
+    for url, topics in distribution.items():
+        if 0 in topics.get(topic, ()):
+            return url
+    return None
 
 
 def status_body(

@@ -4,6 +4,7 @@ and ``lugang report`` says so in one line (issue 10, readiness)."""
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from datetime import date
@@ -12,7 +13,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from dashboards.report.data import ReportError, read_status
-from streams.web import ready_body
+from lugang.settings import Settings
+from streams.app import worker_url
+from streams.web import figures_keeper, ready_body
 
 
 class _NotReady(BaseHTTPRequestHandler):
@@ -50,3 +53,22 @@ def test_a_report_from_a_worker_not_ready_yet_is_one_clear_line(not_ready_worker
     message = str(caught.value)
     assert "not ready yet (recovering its tables from their changelogs)" in message
     assert "\n" not in message
+
+
+def test_status_is_answered_by_the_worker_that_reads_the_day_facts() -> None:
+    """faust's assignment metadata: worker URL -> topic -> partitions."""
+    distribution = {
+        "http://a:6066": {"p.trains": [0, 1], "p.day-facts": []},
+        "http://b:6066": {"p.trains": [2, 3], "p.day-facts": [0]},
+    }
+    assert figures_keeper(distribution, "p.day-facts") == "http://b:6066"
+    assert figures_keeper({"http://a:6066": {"p.trains": [0]}}, "p.day-facts") is None
+
+
+def test_a_worker_listening_on_every_interface_is_reached_at_its_host_name() -> None:
+    assert worker_url(Settings(web_host="127.0.0.1", web_port=7000)) == "http://127.0.0.1:7000"
+    assert worker_url(Settings(web_host="0.0.0.0", web_port=6066)) == (
+        f"http://{socket.gethostname()}:6066"
+    )
+    given = Settings(web_host="0.0.0.0", worker_url="http://worker-2:6066")
+    assert worker_url(given) == "http://worker-2:6066"
