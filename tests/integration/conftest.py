@@ -17,7 +17,7 @@ from lugang.reference import default_reference
 from producers.records import write_recording
 from producers.simulator import simulate
 from streams.schema import points
-from tests.integration.faulty import SIMULATION, Pages
+from tests.integration.faulty import SIMULATION, Pages, Stage
 from tests.integration.outcome import Outcome, oracle
 from tests.integration.servers import STARTED, WebhookReceiver, local_server, run_script
 from tests.integration.workers import Worker, WorkerConfig, running_worker
@@ -180,3 +180,15 @@ def expected(recording: Path) -> Outcome:
 @pytest.fixture(scope="session")
 def pages(webhook: WebhookReceiver) -> Pages:
     return Pages(webhook)
+
+
+@pytest.fixture(scope="session")
+def stage(
+    kafka_bootstrap: str,
+    influx_url: str,
+    alertmanager_url: str,
+    recording: Path,
+    expected: Outcome,
+    pages: Pages,
+) -> Stage:
+    return Stage(kafka_bootstrap, influx_url, alertmanager_url, recording, expected, pages)

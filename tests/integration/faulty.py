@@ -114,6 +114,19 @@ class Fault:
             pytest.fail(f"{self.header()}\nwhat differs:\n" + "\n".join(self.problems), False)
 
 
+@dataclass(frozen=True)
+class Stage:
+    """Where fault runs play: the servers, the recording with its oracle outcome, and the
+    pages. A fault with a server of its own replaces that server's address."""
+
+    bootstrap: str
+    influx_url: str
+    alertmanager_url: str
+    recording: Path
+    expected: Outcome
+    pages: Pages
+
+
 @dataclass
 class Run:
     """A pipeline of its own (topics, app id, database) with its workers and its fault."""
@@ -121,6 +134,7 @@ class Run:
     pipeline: WorkerConfig
     folder: Path
     fault: Fault
+    stage: Stage
     workers: list[Worker] = field(default_factory=list)
 
     @property
@@ -137,13 +151,13 @@ class Run:
             worker.stop()
 
 
-def new_run(
-    fault: Fault, folder: Path, bootstrap: str, influx_url: str, alertmanager_url: str
-) -> Run:
+def new_run(fault: Fault, folder: Path, stage: Stage) -> Run:
     name = f"f{fault.seed}_{uuid.uuid4().hex[:8]}"
-    influx_reader.query(influx_url, None, f'CREATE DATABASE "{name}"', method="POST")
-    pipeline = WorkerConfig(bootstrap, f"{name}.", influx_url, f"{name}/autogen", alertmanager_url)
-    return Run(pipeline, folder / name, fault)
+    influx_reader.query(stage.influx_url, None, f'CREATE DATABASE "{name}"', method="POST")
+    pipeline = WorkerConfig(
+        stage.bootstrap, f"{name}.", stage.influx_url, f"{name}/autogen", stage.alertmanager_url
+    )
+    return Run(pipeline, folder / name, fault, stage)
 
 
 # -- replays ------------------------------------------------------------------------------------
@@ -326,14 +340,15 @@ def paging_problems(
     return problems, notes
 
 
-def check_paging(run: Run, pages: Pages, expected: Outcome, alertmanager_url: str) -> None:
+def check_paging(run: Run) -> None:
     time.sleep(PAGE_GRACE_S)
+    expected, pages = run.stage.expected, run.stage.pages
     exceptions = {
         dict(tags)["exception_id"]: str(fields["status"])
         for (tags, _), fields in expected.points[points.COLDCHAIN_EXCEPTION].items()
     }
     try:
-        active = alertmanager_alerts(alertmanager_url, run.app)
+        active = alertmanager_alerts(run.stage.alertmanager_url, run.app)
     except requests.RequestException as exc:
         run.fault.problems.append(f"Alertmanager unreadable at the end: {exc}")
         active = []
@@ -342,7 +357,7 @@ def check_paging(run: Run, pages: Pages, expected: Outcome, alertmanager_url: st
     run.fault.notes += notes
 
 
-def finish(run: Run, worker: Worker, pages: Pages, expected: Outcome, alertmanager: str) -> None:
+def finish(run: Run, worker: Worker) -> None:
     with run.fault.reporting():
-        settle(run, worker, expected)
-        check_paging(run, pages, expected, alertmanager)
+        settle(run, worker, run.stage.expected)
+        check_paging(run)

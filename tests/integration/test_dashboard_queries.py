@@ -72,7 +72,7 @@ def replayed_week(pipeline: WorkerConfig, tmp_path: Path) -> Iterator[WorkerConf
     """A worker has processed the recorded week and written every point."""
     with running_worker(pipeline, tmp_path / "worker") as worker:
         replay(pipeline, DATA / "week.jsonl")
-        wait_for(lambda: everything_written(worker, pipeline), 120, "the week in InfluxDB")
+        wait_for(lambda: everything_written(worker, pipeline), 240, "the week in InfluxDB")
         yield pipeline
 
 

@@ -35,9 +35,9 @@ from tests.integration.faulty import (
     SEEDS,
     SIMULATION,
     Fault,
-    Pages,
     Replayer,
     Run,
+    Stage,
     finish,
     new_run,
     progress,
@@ -62,22 +62,17 @@ def test_the_recording_has_what_the_faults_need(expected: Outcome) -> None:
 
 
 def test_an_uninterrupted_replay_gives_the_oracle_outcome(
-    kafka_bootstrap: str,
-    influx_url: str,
-    alertmanager_url: str,
-    pages: Pages,
-    recording: Path,
-    expected: Outcome,
+    stage: Stage,
     tmp_path: Path,
 ) -> None:
     """The reference: with no fault, the real servers hold what the oracle says (if this
     fails, the fault tests below cannot tell a fault's effect from the oracle's)."""
-    run = new_run(Fault("no fault", 0), tmp_path, kafka_bootstrap, influx_url, alertmanager_url)
+    run = new_run(Fault("no fault", 0), tmp_path, stage)
     try:
         with run.fault.reporting():
             worker = run.start_worker("worker")
-            replay(run.pipeline, recording, speed_for(recording, REPLAY_S))
-            finish(run, worker, pages, expected, alertmanager_url)
+            replay(run.pipeline, stage.recording, speed_for(stage.recording, REPLAY_S))
+            finish(run, worker)
     finally:
         run.stop()
     run.fault.verdict()
@@ -89,12 +84,7 @@ def test_an_uninterrupted_replay_gives_the_oracle_outcome(
 @pytest.mark.parametrize("seed", SEEDS)
 def test_three_sigkills_of_the_worker_change_nothing(
     seed: int,
-    kafka_bootstrap: str,
-    influx_url: str,
-    alertmanager_url: str,
-    pages: Pages,
-    recording: Path,
-    expected: Outcome,
+    stage: Stage,
     tmp_path: Path,
 ) -> None:
     """The worker is SIGKILLed three times at random points of a paced replay and each
@@ -105,11 +95,13 @@ def test_three_sigkills_of_the_worker_change_nothing(
     folders = ["same", "new", rng.choice(["same", "new"])]
     rng.shuffle(folders)
     fault = Fault("three SIGKILLs of the worker", seed)
-    run = new_run(fault, tmp_path, kafka_bootstrap, influx_url, alertmanager_url)
+    run = new_run(fault, tmp_path, stage)
     try:
         with fault.reporting():
             worker = run.start_worker("w0")
-            replaying = Replayer(run.pipeline, recording, speed_for(recording, REPLAY_S))
+            replaying = Replayer(
+                run.pipeline, stage.recording, speed_for(stage.recording, REPLAY_S)
+            )
             replaying.start()
             for n, (planned, folder) in enumerate(zip(at, folders, strict=True), start=1):
                 time.sleep(max(1.0, planned - replaying.elapsed()))
@@ -122,7 +114,7 @@ def test_three_sigkills_of_the_worker_change_nothing(
                 )
                 worker = run.start_worker(name)
             replaying.finish(fault)
-            finish(run, worker, pages, expected, alertmanager_url)
+            finish(run, worker)
     finally:
         run.stop()
     fault.verdict()
@@ -165,12 +157,7 @@ def same_figures(run: Run, first: Worker, second: Worker) -> None:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_two_workers_one_sigkilled_change_nothing(
     seed: int,
-    kafka_bootstrap: str,
-    influx_url: str,
-    alertmanager_url: str,
-    pages: Pages,
-    recording: Path,
-    expected: Outcome,
+    stage: Stage,
     tmp_path: Path,
 ) -> None:
     """Two workers share the pipeline. The recording's first part goes in at full speed
@@ -179,8 +166,8 @@ def test_two_workers_one_sigkilled_change_nothing(
     rng = random.Random(f"two-workers-{seed}")
     fraction, victim = rng.uniform(0.2, 0.7), rng.choice([0, 1])
     fault = Fault("two workers, one SIGKILLed", seed)
-    run = new_run(fault, tmp_path, kafka_bootstrap, influx_url, alertmanager_url)
-    first, second, cut = split(recording, fraction, tmp_path / "parts")
+    run = new_run(fault, tmp_path, stage)
+    first, second, cut = split(stage.recording, fraction, tmp_path / "parts")
     rest_s = REPLAY_S * (1 - fraction)
     kill_at = rng.uniform(0.1, 0.8) * rest_s
     try:
@@ -190,7 +177,7 @@ def test_two_workers_one_sigkilled_change_nothing(
                 worker.wait_ready()
             replay(run.pipeline, first)
             same_figures(run, *workers)
-            replaying = Replayer(run.pipeline, second, speed_for(recording, REPLAY_S))
+            replaying = Replayer(run.pipeline, second, speed_for(stage.recording, REPLAY_S))
             replaying.start()
             time.sleep(kill_at)
             seen = progress(workers[victim])
@@ -200,7 +187,7 @@ def test_two_workers_one_sigkilled_change_nothing(
                 f"{victim + 1} killed {replaying.elapsed():.1f} s into it ({seen})"
             )
             replaying.finish(fault)
-            finish(run, workers[1 - victim], pages, expected, alertmanager_url)
+            finish(run, workers[1 - victim])
     finally:
         run.stop()
     fault.verdict()

@@ -9,6 +9,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,9 +23,9 @@ from tests.integration.faulty import (
     REPLAY_S,
     SEEDS,
     Fault,
-    Pages,
     Replayer,
     Run,
+    Stage,
     finish,
     new_run,
     progress,
@@ -32,7 +33,7 @@ from tests.integration.faulty import (
     speed_for,
     split,
 )
-from tests.integration.outcome import Outcome, differences, observe, status_differences
+from tests.integration.outcome import differences, observe, status_differences
 from tests.integration.servers import Relaunchable, WebhookReceiver, own_server, run_script
 from tests.integration.workers import wait_for
 
@@ -97,29 +98,28 @@ def check_during(
             run.fault.problems += found
 
 
-def start_runs(
-    what: str,
-    tmp: Path,
-    bootstrap: str,
-    influx_url: str,
-    alertmanager_url: str,
-) -> dict[int, Run]:
-    runs = {}
-    for seed in SEEDS:
-        run = new_run(Fault(what, seed), tmp, bootstrap, influx_url, alertmanager_url)
-        runs[seed] = run
-        run.start_worker("worker")
-    return runs
+@contextmanager
+def fault_runs(what: str, tmp: Path, stage: Stage) -> Iterator[dict[int, Run]]:
+    """A run for each seed, with one worker; the block's failures go to every run's
+    record, and after it each run is finished (its outcome and pages checked) and stopped."""
+    runs: dict[int, Run] = {}
+    try:
+        for seed in SEEDS:
+            runs[seed] = new_run(Fault(what, seed), tmp, stage)
+            runs[seed].start_worker("worker")
+        with _all_reporting(runs):
+            yield runs
+        for run in runs.values():
+            finish(run, run.workers[-1])
+    finally:
+        for run in runs.values():
+            run.stop()
 
 
 @pytest.fixture(scope="module")
 def alertmanager_outage(
-    kafka_bootstrap: str,
-    influx_url: str,
+    stage: Stage,
     webhook: WebhookReceiver,
-    pages: Pages,
-    recording: Path,
-    expected: Outcome,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[int, Fault]:
     """Alertmanager of this fault's own (the session one is shared), notifying the
@@ -129,27 +129,22 @@ def alertmanager_outage(
     with own_server("alertmanager", tmp / "server", env) as url:
         folder = tmp / "server" / "alertmanager"
         server = Relaunchable(folder / "alertmanager.pid", folder / "alertmanager.log")
-        runs = start_runs("Alertmanager stopped", tmp, kafka_bootstrap, influx_url, url)
+        faulted = replace(stage, alertmanager_url=url)
+        with fault_runs("Alertmanager stopped", tmp, faulted) as runs:
 
-        def start() -> None:
-            server.relaunch()
-            wait_for(lambda: _ok(f"{url}/-/ready"), 30, "Alertmanager ready again")
+            def start() -> None:
+                server.relaunch()
+                wait_for(lambda: _ok(f"{url}/-/ready"), 30, "Alertmanager ready again")
 
-        def during(run: Run) -> list[str]:
-            """Counting, readings and exceptions go on without Alertmanager."""
-            return differences(expected, observe(run.pipeline, run.workers[-1], expected))
+            def during(run: Run) -> list[str]:
+                """Counting, readings and exceptions go on without Alertmanager."""
+                expected = stage.expected
+                return differences(expected, observe(run.pipeline, run.workers[-1], expected))
 
-        def stop() -> None:
-            run_script("stop-alertmanager", {"LUGANG_WORK": str(tmp / "server")})
+            def stop() -> None:
+                run_script("stop-alertmanager", {"LUGANG_WORK": str(tmp / "server")})
 
-        try:
-            with _all_reporting(runs):
-                outage(runs, recording, "Alertmanager", stop, start, _if_long(during))
-            for run in runs.values():
-                finish(run, run.workers[-1], pages, expected, url)
-        finally:
-            for run in runs.values():
-                run.stop()
+            outage(runs, stage.recording, "Alertmanager", stop, start, _if_long(during))
     return {seed: run.fault for seed, run in runs.items()}
 
 
@@ -183,43 +178,31 @@ def test_an_alertmanager_outage_changes_nothing(
 
 @pytest.fixture(scope="module")
 def influxdb_outage(
-    kafka_bootstrap: str,
-    alertmanager_url: str,
-    pages: Pages,
-    recording: Path,
-    expected: Outcome,
+    stage: Stage,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[int, Fault]:
     """InfluxDB of this fault's own, stopped by stop-influxdb.sh and started again by
     start-influxdb.sh with its data (``LUGANG_INFLUX_KEEP_DATA=1``) on the same port."""
     tmp = tmp_path_factory.mktemp("influxdb-outage")
     env = {"LUGANG_WORK": str(tmp / "server"), "LUGANG_INFLUX_PORT": str(free_port())}
-    with own_server("influxdb", tmp / "server", env) as url:
-        runs = start_runs("InfluxDB stopped", tmp, kafka_bootstrap, url, alertmanager_url)
+    want = stage.expected.status
 
-        def during(run: Run) -> list[str]:
-            """Counting goes on without InfluxDB (its figures are in /status)."""
-            worker = run.workers[-1]
-            seen = {day: worker.status(day, ready_within=5) for day in expected.status}
-            return status_differences(
-                expected.status, {d: {k: s[k] for k in expected.status[d]} for d, s in seen.items()}
-            )
+    def during(run: Run) -> list[str]:
+        """Counting goes on without InfluxDB (its figures are in /status)."""
+        seen = {day: run.workers[-1].status(day, ready_within=5) for day in want}
+        return status_differences(want, {d: {k: s[k] for k in want[d]} for d, s in seen.items()})
 
-        try:
-            with _all_reporting(runs):
-                outage(
-                    runs,
-                    recording,
-                    "InfluxDB",
-                    lambda: run_script("stop-influxdb", env),
-                    lambda: run_script("start-influxdb", {**env, "LUGANG_INFLUX_KEEP_DATA": "1"}),
-                    _if_long(during),
-                )
-            for run in runs.values():
-                finish(run, run.workers[-1], pages, expected, alertmanager_url)
-        finally:
-            for run in runs.values():
-                run.stop()
+    def stop() -> None:
+        run_script("stop-influxdb", env)
+
+    def start() -> None:
+        run_script("start-influxdb", {**env, "LUGANG_INFLUX_KEEP_DATA": "1"})
+
+    with (
+        own_server("influxdb", tmp / "server", env) as url,
+        fault_runs("InfluxDB stopped", tmp, replace(stage, influx_url=url)) as runs,
+    ):
+        outage(runs, stage.recording, "InfluxDB", stop, start, _if_long(during))
     return {seed: run.fault for seed, run in runs.items()}
 
 
@@ -238,11 +221,7 @@ def kafka_started(log: Path) -> int:
 
 @pytest.fixture(scope="module")
 def kafka_kill(
-    influx_url: str,
-    alertmanager_url: str,
-    pages: Pages,
-    recording: Path,
-    expected: Outcome,
+    stage: Stage,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[int, Fault]:
     """A Kafka of this fault's own (start-kafka.sh, its own LUGANG_WORK and port). Each
@@ -254,40 +233,33 @@ def kafka_kill(
     with own_server("kafka", work, {"LUGANG_KAFKA_PORT": str(free_port())}) as bootstrap:
         logs = work / "kafka" / "logs"
         broker = Relaunchable(work / "kafka" / "kafka.pid", logs / "stdout.log")
-        runs = start_runs("Kafka SIGKILLed", tmp, bootstrap, influx_url, alertmanager_url)
-        cuts = {seed: random.Random(f"kafka-{seed}").uniform(0.2, 0.8) for seed in runs}
-        parts = {seed: split(recording, cuts[seed], tmp / str(seed)) for seed in runs}
-        delay = random.Random(f"kafka-{SEEDS}").uniform(0.5, 3.0)
-        try:
-            with _all_reporting(runs):
-                for seed, run in runs.items():
-                    replay(run.pipeline, parts[seed][0])
-                time.sleep(delay)
-                started = kafka_started(logs / "server.log")
-                seen = {seed: progress(run.workers[-1]) for seed, run in runs.items()}
-                broker.kill(signal.SIGKILL)
-                killed = time.monotonic()
-                for seed, run in runs.items():
-                    run.fault.points.append(
-                        f"records 1-{parts[seed][2]} replayed at full speed; Kafka SIGKILLed "
-                        f"{delay:.1f} s after the last run's part ({seen[seed]})"
-                    )
-                time.sleep(KAFKA_DOWN_S)
-                broker.relaunch()
-                wait_for(
-                    lambda: kafka_started(logs / "server.log") > started, 90, "Kafka started again"
+        with fault_runs("Kafka SIGKILLed", tmp, replace(stage, bootstrap=bootstrap)) as runs:
+            cuts = {seed: random.Random(f"kafka-{seed}").uniform(0.2, 0.8) for seed in runs}
+            parts = {seed: split(stage.recording, cuts[seed], tmp / str(seed)) for seed in runs}
+            delay = random.Random(f"kafka-{SEEDS}").uniform(0.5, 3.0)
+            for seed, run in runs.items():
+                replay(run.pipeline, parts[seed][0])
+            time.sleep(delay)
+            started = kafka_started(logs / "server.log")
+            seen = {seed: progress(run.workers[-1]) for seed, run in runs.items()}
+            broker.kill(signal.SIGKILL)
+            killed = time.monotonic()
+            for seed, run in runs.items():
+                run.fault.points.append(
+                    f"records 1-{parts[seed][2]} replayed at full speed; Kafka SIGKILLed "
+                    f"{delay:.1f} s after the last run's part ({seen[seed]})"
                 )
-                for seed, run in runs.items():
-                    run.fault.points.append(
-                        f"Kafka back {time.monotonic() - killed:.0f} s after the kill; the rest "
-                        "replayed at full speed"
-                    )
-                    replay(run.pipeline, parts[seed][1])
-            for run in runs.values():
-                finish(run, run.workers[-1], pages, expected, alertmanager_url)
-        finally:
-            for run in runs.values():
-                run.stop()
+            time.sleep(KAFKA_DOWN_S)
+            broker.relaunch()
+            wait_for(
+                lambda: kafka_started(logs / "server.log") > started, 90, "Kafka started again"
+            )
+            for seed, run in runs.items():
+                run.fault.points.append(
+                    f"Kafka back {time.monotonic() - killed:.0f} s after the kill; the rest "
+                    "replayed at full speed"
+                )
+                replay(run.pipeline, parts[seed][1])
     return {seed: run.fault for seed, run in runs.items()}
 
 
