@@ -43,7 +43,7 @@ from streams.agents.movements import MovementsAgent
 from streams.agents.paging import PagingAgent
 from streams.agents.relay import POINTS, PointsAgent, RelayedMetrics
 from streams.agents.trains import TrainsAgent
-from streams.faustfix.commits import committed_offset, reread
+from streams.faustfix.commits import committed_offset
 from streams.faustfix.tables import FaustOutbox, FaustTable, key_partition, tables_recovered
 from streams.pager import Pager
 from streams.schema.health import INTERVAL_S
@@ -279,7 +279,7 @@ def create_monitor(
         FaustOutbox(facts_topic),
         relayed(),
         pager(),
-        reread,
+        lambda topic, partition: committed_offset(app.consumer, TP(topic, partition)),
         arrivals,
         watch.watermarks,
         watch.partition_of,

@@ -22,8 +22,9 @@ commodity and corridor in force at its time, whichever topic was read first.
 
 A dry container gets no track: its moves are counted (facts are deduplicated by event id)
 and nothing else needs them; writing a track for each would be most of the worker's
-changelog traffic. A message a track has applied before a restart is skipped, unless the
-commit guard reads it again (it never reached an agent).
+changelog traffic. A message a track has applied before a restart is skipped: the track
+keeps the offsets it applied one by one (:mod:`streams.domain.offsets`), so a message the
+commit guard reads again after later ones (it never reached an agent) is applied.
 """
 
 from __future__ import annotations
@@ -60,8 +61,8 @@ from streams.schema import points
 from streams.sinks.base import MetricSink
 from streams.state import MovesKnown, Watermarks
 
-Rereads = Callable[[str, int, int], bool]
-"""Whether the message at (topic, partition, offset) is read again by the commit guard."""
+Committed = Callable[[str, int], int | None]
+"""The committed offset of (topic, partition), None: none known."""
 
 
 @dataclass
@@ -110,7 +111,7 @@ class MovementsAgent:
         facts: Outbox,
         metrics: MetricSink,
         pager: Pager,
-        rereads: Rereads = lambda topic, partition, offset: False,
+        committed: Committed = lambda topic, partition: None,
         arrivals: Table | None = None,
         watermarks: Watermarks | None = None,
         partition_of: Callable[[bytes], int] = lambda key: 0,
@@ -125,7 +126,7 @@ class MovementsAgent:
         self.facts = facts
         self.metrics = metrics
         self.pager = pager
-        self.rereads = rereads
+        self.committed = committed
         # outbound train id -> arrival time at the far end (ISO); none known without a table
         self.arrivals: Arrivals = {} if arrivals is None else arrivals
         self.watermarks = watermarks or Watermarks()
@@ -250,8 +251,7 @@ class MovementsAgent:
         for received in events:
             message = received.message
             containers = self.intake.kind(message.topic) == "containers"
-            applied = track is not None and track.seen(message.topic, message.offset)
-            if applied and not self.rereads(message.topic, message.partition, message.offset):
+            if track is not None and track.seen(message.topic, message.offset):
                 if containers:
                     self.moves_known.read(message.partition, message.offset)
                 continue
@@ -363,7 +363,8 @@ class MovementsAgent:
             track = self._move(step, track, event, known)
         elif isinstance(event, ReeferReading):
             track = self._observe(step, track, event, known)
-        step.track = track.at_offset(message.topic, message.offset)
+        committed = self.committed(message.topic, message.partition)
+        step.track = track.at_offset(message.topic, message.offset, committed)
         return step
 
     def _move(

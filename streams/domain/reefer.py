@@ -44,9 +44,10 @@ carrying both its own gets its point when it is applied; one lacking either gets
 settles, with the context in force at its time, so no point depends on how the two topics
 were interleaved either.
 
-Crash safety: the track also keeps the offset of the last message applied from each
-input topic; a message at or below it (redelivered after a restart, because the offset
-commit had not happened yet) is skipped, while the changelog restored the track itself.
+Crash safety: the track also keeps the offsets of the messages it applied from each input
+topic (:mod:`streams.domain.offsets`); a message among them (redelivered after a restart,
+because the offset commit had not happened yet) is skipped, while the changelog restored
+the track itself.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ from streams.domain.coldchain import (
     step,
     with_context,
 )
+from streams.domain.offsets import Applied
 from streams.domain.seen import SeenTimes
 
 Verdict = Literal["applied", "duplicate", "late"]
@@ -136,7 +138,7 @@ class ReeferTrack:
     recent: tuple[Item, ...] = ()
     opened_ids: frozenset[str] = frozenset()
     closed_ids: tuple[str, ...] = ()
-    offsets: Mapping[str, int] = field(default_factory=dict)
+    offsets: Mapping[str, Applied] = field(default_factory=dict)
     final_until: AwareDatetime | None = None
     """Readings up to this time are final (settled by :func:`flush`): a later one is late."""
     taken: SeenTimes = field(default_factory=SeenTimes)
@@ -160,7 +162,7 @@ class ReeferTrack:
                 "recent": [item(entry) for entry in self.recent],
                 "opened": sorted(self.opened_ids),
                 "closed": list(self.closed_ids),
-                "offsets": dict(self.offsets),
+                "offsets": {topic: applied.to_json() for topic, applied in self.offsets.items()},
                 "final": None if self.final_until is None else self.final_until.isoformat(),
                 "taken": self.taken.to_list(),
             }
@@ -183,19 +185,21 @@ class ReeferTrack:
             recent=tuple(item(entry) for entry in raw["recent"]),
             opened_ids=frozenset(raw["opened"]),
             closed_ids=tuple(raw["closed"]),
-            offsets=raw["offsets"],
+            offsets={topic: Applied.from_json(a) for topic, a in raw["offsets"].items()},
             final_until=None if raw.get("final") is None else datetime.fromisoformat(raw["final"]),
             taken=SeenTimes.from_list(raw.get("taken", [])),
         )
 
     def seen(self, topic: str, offset: int) -> bool:
         """Whether the message at ``offset`` of ``topic`` was applied already."""
-        return offset <= self.offsets.get(topic, -1)
+        applied = self.offsets.get(topic)
+        return applied is not None and offset in applied
 
-    def at_offset(self, topic: str, offset: int) -> ReeferTrack:
-        """The track having applied ``offset`` of ``topic`` (a message read again after
-        later ones, see :mod:`streams.faustfix.commits`, does not lower the offset seen)."""
-        offsets = {**self.offsets, topic: max(offset, self.offsets.get(topic, -1))}
+    def at_offset(self, topic: str, offset: int, committed: int | None = None) -> ReeferTrack:
+        """The track having applied ``offset`` of ``topic`` (``committed``: the partition's
+        committed offset, under which no offset needs keeping; None: none known)."""
+        applied = self.offsets.get(topic, Applied()).add(offset, committed)
+        offsets = {**self.offsets, topic: applied}
         return replace(self, offsets=offsets)
 
     def closing(self, exception_id: str) -> ReeferTrack:

@@ -11,8 +11,8 @@ at offset 179.
 
 The guard refuses such a commit and seeks the partition back to the committed offset, so
 the message is fetched and processed again (the agents deduplicate what comes twice). The
-message then comes after later ones an agent has applied: :func:`reread` tells the agents
-it was never applied, whatever offsets they have seen.
+message then comes after later ones an agent has applied; the agents keep the offsets they
+applied one by one (:mod:`streams.domain.offsets`), so it is applied, once.
 
 Two more holes the guard closes:
 
@@ -50,7 +50,6 @@ RESEEK_AFTER_S: Final = 5.0
 """How long a seek back to a hole may take to fill it before the guard seeks again."""
 
 _faust_new_offset = Consumer._new_offset
-_reread: set[tuple[TP, int]] = set()
 _last_seek: dict[TP, tuple[int, float]] = {}  # offset sought, monotonic time of the seek
 _first_offsets: dict[TP, int] = {}  # first offset of partitions faust knows no commit of
 _lookups: set[TP] = set()
@@ -64,12 +63,6 @@ def hole_at_head(acked: Sequence[int], committed: int | None, gaps: Gaps) -> boo
         return False
     first = min(acked)
     return first > committed and not gaps.overlaps(committed, first)
-
-
-def reread(topic: str, partition: int, offset: int) -> bool:
-    """Whether the message at ``offset`` of ``topic[partition]`` reached no agent and is
-    read again (a hole can be several messages long: every one in it is)."""
-    return (TP(topic, partition), offset) in _reread
 
 
 def seek_due(tp: TP, offset: int, now: float) -> bool:
@@ -100,8 +93,7 @@ async def _learn_first_offset(consumer: Any, tp: TP) -> None:
 
 def _read_again(consumer: Any, tp: TP, offsets: range, now: float) -> None:
     """Seek ``tp`` back to the first of ``offsets`` (messages no agent acknowledged, the
-    first ones after the commit), and tell the agents that they were never applied."""
-    _reread.update((tp, offset) for offset in offsets)
+    first ones after the commit)."""
     offset = offsets.start
     if not seek_due(tp, offset, now):
         return

@@ -105,16 +105,19 @@ def reading(event_id: str, box: str, at: datetime, supply: float) -> dict[str, A
 
 class Harness:
     """The three agents wired as the worker wires them, on fakes (``moves_known``: how far
-    the containers partitions are read; default: always to their end)."""
+    the containers partitions are read, default: always to their end; ``tracks``: the
+    reefer tracks a restarted worker recovers)."""
 
-    def __init__(self, moves_known: MovesKnown | None = None) -> None:
+    def __init__(
+        self, moves_known: MovesKnown | None = None, tracks: MemoryTable | None = None
+    ) -> None:
         self.dead_letters = MemoryOutbox()
         self.facts = MemoryOutbox()
         self.metrics = FakeMetricSink()
         self.alerts = FakeAlertSink()
         self.counters = PipelineCounters()
         self.departures, self.arrivals = MemoryTable(), MemoryTable()
-        self.tracks, self.open_exceptions = MemoryTable(), MemoryTable()
+        self.tracks, self.open_exceptions = tracks or MemoryTable(), MemoryTable()
         self.days = MemoryTable()
         self.live_gaps = LiveGaps()
         self.wall = [NOW]  # the wall clock of the live checks, moved by the tests
