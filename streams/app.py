@@ -24,6 +24,7 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -43,8 +44,9 @@ from streams.agents.movements import MovementsAgent
 from streams.agents.paging import PagingAgent
 from streams.agents.relay import POINTS, PointsAgent, RelayedMetrics
 from streams.agents.trains import TrainsAgent
-from streams.faustfix.commits import committed_offset
+from streams.faustfix.commits import ConsumerSeeker
 from streams.faustfix.tables import FaustOutbox, FaustTable, key_partition, tables_recovered
+from streams.order import InOrder
 from streams.pager import Pager
 from streams.schema.health import INTERVAL_S
 from streams.schema.pages import PAGES
@@ -267,9 +269,7 @@ def create_monitor(
         tp = TP(containers_topic, partition)  # aiokafka asserts on an unassigned partition
         return app.consumer.highwater(tp) if tp in app.consumer.assignment() else None
 
-    def containers_committed(partition: int) -> int | None:
-        return committed_offset(app.consumer, TP(containers_topic, partition))
-
+    seeker = ConsumerSeeker(lambda: app.consumer)
     movements = MovementsAgent(
         intake(),
         reference,
@@ -279,11 +279,13 @@ def create_monitor(
         FaustOutbox(facts_topic),
         relayed(),
         pager(),
-        lambda topic, partition: committed_offset(app.consumer, TP(topic, partition)),
+        seeker.committed,
         arrivals,
         watch.watermarks,
         watch.partition_of,
-        moves_known=MovesKnown(lateness, containers_highwater, containers_committed),
+        moves_known=MovesKnown(
+            lateness, containers_highwater, partial(seeker.committed, containers_topic)
+        ),
     )
     points = PointsAgent(metrics, points_topic.get_topic_name(), FaustOutbox(dead_letter_topic))
     metrics.on_refused = points.refused
@@ -302,8 +304,10 @@ def create_monitor(
         "points": points_topic,
         "paging": pages_topic,
     }
-    for name in AGENTS:
-        app.agent(sources[name], name=name)(supervised(name, handlers[name], states, on_crash))
+    for name in AGENTS:  # each agent is handed its partitions' messages in offset order
+        app.agent(sources[name], name=name)(
+            supervised(name, handlers[name], states, on_crash, order=InOrder(seeker))
+        )
 
     async def lag() -> dict[str, int]:
         positions = []

@@ -1,7 +1,8 @@
 """How an agent runs, and what happens when one dies.
 
-An agent takes its stream in batches and hands each to its handler; the batch is
-acknowledged only when the handler returned (``streams.faustfix.take``). A handler that
+An agent takes its stream in batches and hands each to its handler, each partition's
+messages in offset order (``streams.order``); the batch is acknowledged only when the
+handler returned (``streams.faustfix.take``). A handler that
 raises (outside the per-event policy of ``streams.agents.intake``: a bug in the batch's
 own code, a table or topic Kafka cannot write) stops the agent. A worker whose agent
 stopped must not look healthy while its partitions go unprocessed: the agent is marked
@@ -21,6 +22,7 @@ from typing import Any, Final
 
 from streams.agents.ports import Received
 from streams.faustfix.take import take_events
+from streams.order import InOrder
 from streams.state import AgentStates
 
 log = logging.getLogger(__name__)
@@ -34,8 +36,9 @@ EXIT_AGENT_DIED: Final = 70
 """The exit status of a worker stopped because an agent died (``EX_SOFTWARE``)."""
 
 Handler = Callable[[Sequence[Received]], Awaitable[None]]
-Take = Callable[[Any, int, float], AsyncIterator[list[Any]]]
-"""How an agent takes batches of its stream (:func:`streams.faustfix.take.take_events`)."""
+Take = Callable[[Any, int, float, Callable[[Any], bool]], AsyncIterator[list[Any]]]
+"""How an agent takes batches of its stream (:func:`streams.faustfix.take.take_events`):
+stream, batch size, seconds, and which events of a batch the agent was not handed."""
 OnCrash = Callable[[str, BaseException], None]
 Stream = Any
 """A faust stream of raw bytes (``faust.StreamT`` does not declare ``take_events``)."""
@@ -58,14 +61,20 @@ def supervised(
     batch_size: int = BATCH_SIZE,
     batch_seconds: float = BATCH_SECONDS,
     take: Take = take_events,
+    order: InOrder | None = None,
 ) -> Callable[[Stream], AsyncIterator[None]]:
-    """The faust agent function of ``handle``: batches in, one ``None`` out per batch."""
+    """The faust agent function of ``handle``: batches in, one ``None`` out per batch
+    (``order``: the gate that puts each partition's messages in offset order; None: the
+    batches as they come)."""
 
     async def agent(stream: Stream) -> AsyncIterator[None]:
         states.running(name)
         try:
-            async for batch in take(stream, batch_size, batch_seconds):
-                await handle(batch)
+            held = (lambda event: False) if order is None else order.held
+            async for batch in take(stream, batch_size, batch_seconds, held):
+                admitted = batch if order is None else order.admit(batch)
+                if admitted:
+                    await handle(admitted)
                 yield None
         except Exception as exc:
             log.exception("agent %s died; its batch is not acknowledged", name)

@@ -31,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final, Protocol
 
 from faust.transport.consumer import Consumer
@@ -138,3 +138,17 @@ def guarded_new_offset(consumer: Any, tp: TP, now: float | None = None) -> int |
 def guard_commits() -> None:
     """Install the guard on faust's consumers (idempotent)."""
     Consumer._new_offset = guarded_new_offset  # type: ignore[assignment,method-assign]
+
+
+class ConsumerSeeker:
+    """The consumer's committed offsets and seeks, as :class:`streams.order.InOrder` asks
+    for them (``consumer``: returns faust's consumer, which exists once the app runs)."""
+
+    def __init__(self, consumer: Callable[[], Any]) -> None:
+        self.consumer = consumer
+
+    def committed(self, topic: str, partition: int) -> int | None:
+        return committed_offset(self.consumer(), TP(topic, partition))
+
+    def seek(self, topic: str, partition: int, offset: int) -> None:
+        _background(self.consumer().seek(TP(topic, partition), offset))

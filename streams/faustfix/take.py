@@ -11,23 +11,30 @@ the batch's end clears the future itself.
 
 faust also acknowledges a batch in a ``finally``, so an agent that raised while
 processing it acknowledged every event of it unprocessed; this copy acknowledges a batch
-only when the agent asks for the next one. Otherwise it is faust 0.15.3's code.
+only when the agent asks for the next one, and never an event the agent was not handed
+(``held``: see :mod:`streams.order`). Otherwise it is faust 0.15.3's code.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 from mode.utils.aiter import aiter
 from mode.utils.futures import notify
 
 
-async def take_events(stream: Any, max_: int, within: float) -> AsyncGenerator[list[Any], None]:
+async def take_events(
+    stream: Any,
+    max_: int,
+    within: float,
+    held: Callable[[Any], bool] = lambda event: False,
+) -> AsyncGenerator[list[Any], None]:
     """Lists of at most ``max_`` events, each yielded once full or ``within`` seconds
     after the previous one; an event is acknowledged once the agent asks for the next
-    list, so after everything its list caused is done."""
+    list, so after everything its list caused is done, unless ``held`` says the agent
+    never got it (it comes again)."""
     buffer: list[Any] = []
     events: list[Any] = []
     buffer_full = asyncio.Event()
@@ -72,7 +79,8 @@ async def take_events(stream: Any, max_: int, within: float) -> AsyncGenerator[l
                     buffer.clear()
                     if finished:  # an agent that raised, or was stopped, acknowledges nothing
                         for event in events:
-                            await stream.ack(event)
+                            if not held(event):
+                                await stream.ack(event)
                     events.clear()
                     consumed, consuming = consuming, None
                     notify(consumed)

@@ -5,7 +5,7 @@ the batch it was processing is not acknowledged."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import pytest
@@ -24,7 +24,9 @@ class Batches:
         self.batches = batches
         self.acknowledged: list[list[Any]] = []
 
-    async def __call__(self, stream: Any, size: int, within: float) -> AsyncIterator[list[Any]]:
+    async def __call__(
+        self, stream: Any, size: int, within: float, held: Callable[[Any], bool]
+    ) -> AsyncIterator[list[Any]]:
         for batch in self.batches:
             yield batch
             self.acknowledged.append(batch)
