@@ -28,6 +28,7 @@ def test_every_area_registers_its_commands_in_order() -> None:
         "report",
         "dashboards",
         "grafana",
+        "contract",
         "settings",
     ]
 
