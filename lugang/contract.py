@@ -205,17 +205,59 @@ def _within(limits: Callable[[Reference], NumericRange]) -> AfterValidator:
     return AfterValidator(check)
 
 
+# The descriptions reach the JSON Schema (lugang/contract_schema.py): they say what the
+# validators check beyond the type, which a JSON Schema cannot express.
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=128)]
-EventTime = Annotated[datetime, AfterValidator(_aware)]
-EquipmentReference = Annotated[str, AfterValidator(_equipment_reference)]
-SizeTypeCode = Annotated[str, AfterValidator(_size_type_code)]
-CorridorId = Annotated[str, _known("corridor", lambda ref: ref.corridors)]
-LocationCode = Annotated[str, _known("location", lambda ref: ref.places)]
-CommodityName = Annotated[str, _known("commodity", lambda ref: ref.commodities)]
-Wagons = Annotated[int, _within(lambda ref: ref.ranges.wagons)]
-GrossWeightKg = Annotated[float, _within(lambda ref: ref.ranges.gross_weight_kg)]
-TemperatureC = Annotated[float, _within(lambda ref: ref.ranges.temperature_c)]
-HumidityPct = Annotated[float, _within(lambda ref: ref.ranges.humidity_pct)]
+EventTime = Annotated[
+    datetime,
+    AfterValidator(_aware),
+    Field(description="RFC 3339 time with a UTC offset, e.g. 2026-03-15T09:20:00+08:00"),
+]
+EquipmentReference = Annotated[
+    str,
+    AfterValidator(_equipment_reference),
+    Field(description="ISO 6346 container number with a valid check digit, e.g. MSKU9070323"),
+]
+SizeTypeCode = Annotated[
+    str,
+    AfterValidator(_size_type_code),
+    Field(description="ISO 6346 size-type code whose length code the reference knows: 22G1, 45R1"),
+]
+CorridorId = Annotated[
+    str,
+    _known("corridor", lambda ref: ref.corridors),
+    Field(description="a corridor of the reference configuration, e.g. HHW-QZH"),
+]
+LocationCode = Annotated[
+    str,
+    _known("location", lambda ref: ref.places),
+    Field(description="a place of the reference configuration: HHW or a UN/LOCODE"),
+]
+CommodityName = Annotated[
+    str,
+    _known("commodity", lambda ref: ref.commodities),
+    Field(description="a commodity of the reference configuration, e.g. citrus, durian"),
+]
+Wagons = Annotated[
+    int,
+    _within(lambda ref: ref.ranges.wagons),
+    Field(description="count within the reference's ranges.wagons"),
+]
+GrossWeightKg = Annotated[
+    float,
+    _within(lambda ref: ref.ranges.gross_weight_kg),
+    Field(description="kg within the reference's ranges.gross_weight_kg"),
+]
+TemperatureC = Annotated[
+    float,
+    _within(lambda ref: ref.ranges.temperature_c),
+    Field(description="°C within the reference's ranges.temperature_c"),
+]
+HumidityPct = Annotated[
+    float,
+    _within(lambda ref: ref.ranges.humidity_pct),
+    Field(description="relative humidity (%) within the reference's ranges.humidity_pct"),
+]
 
 
 def _check_route(
@@ -349,12 +391,13 @@ class ReeferReading(_Contract):
 
 Event = TrainEvent | ContainerEvent | ReeferReading
 
-_MODELS: Final[dict[str, type[TrainEvent] | type[ContainerEvent] | type[ReeferReading]]] = {
+EVENT_MODELS: Final[Mapping[str, type[TrainEvent] | type[ContainerEvent] | type[ReeferReading]]] = {
     "trains": TrainEvent,
     "containers": ContainerEvent,
     "reefer": ReeferReading,
 }
-TOPIC_KINDS: Final = tuple(_MODELS)
+"""The model of each input topic kind."""
+TOPIC_KINDS: Final = tuple(EVENT_MODELS)
 """The kinds of event topic; real topic names are configurable."""
 
 
@@ -365,7 +408,7 @@ def parse_event(topic_kind: str, value: bytes, reference: Reference | None = Non
         InvalidEvent: for any failure: unknown topic kind, bad JSON, a JSON value that is
             not an object, or a record that breaks the contract.
     """
-    model = _MODELS.get(topic_kind)
+    model = EVENT_MODELS.get(topic_kind)
     if model is None:
         raise InvalidEvent(
             f"unknown topic kind {topic_kind!r} (expected one of {', '.join(TOPIC_KINDS)})"
@@ -429,7 +472,8 @@ class DeadLetter(_Contract):
     ``topic`` is the topic the message was read from or meant for. A message consumed
     from Kafka has its ``partition`` and ``offset``; one rejected before it was ever
     produced (by the simulator or a replay) has none, and ``source`` says where it came
-    from instead (``simulator``, or ``FILE:N`` for the Nth record of a recording).
+    from instead (``simulator``, or ``FILE:N`` for the Nth record of a recording); a point
+    InfluxDB refused for good has ``source`` ``influxdb`` and the internal points topic.
     """
 
     value: RawBytes

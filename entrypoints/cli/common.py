@@ -14,6 +14,10 @@ Handler: TypeAlias = Callable[[argparse.Namespace], int]
 Subparsers: TypeAlias = "argparse._SubParsersAction[Any]"  # noqa: SLF001
 
 
+STDOUT = "-"
+"""The file name that means standard output, as in ``--json-schema -``."""
+
+
 class CommandError(Exception):
     """A failure the user can act on; its message is printed as it is."""
 

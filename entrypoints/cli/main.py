@@ -12,7 +12,7 @@ import argparse
 import sys
 
 from entrypoints import bootstrap
-from entrypoints.cli import dashboards, demo, grafana, produce, report, worker
+from entrypoints.cli import config, contract, dashboards, demo, grafana, produce, report, worker
 from entrypoints.cli.common import CommandError, Handler
 from lugang import __version__
 from lugang.reference import ReferenceConfigError
@@ -22,7 +22,7 @@ from producers.records import RecordingError
 from producers.sender import DeliveryFailed
 
 # In the order ``lugang --help`` lists them.
-AREAS = (demo, produce, worker, report, dashboards, grafana)
+AREAS = (demo, produce, worker, report, dashboards, grafana, contract, config)
 
 
 def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
