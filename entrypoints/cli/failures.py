@@ -70,8 +70,9 @@ def describe(exc: BaseException, args: argparse.Namespace) -> str | None:
         return describe_validation_error(exc, _option(args))
     if isinstance(exc, USER_ERRORS):
         return str(exc)
-    if isinstance(exc, KafkaError):
-        return f"Kafka failed: {exc}"
+    if isinstance(exc, KafkaError):  # the broker answered, then failed
+        at = f" at {args.bootstrap}" if hasattr(args, "bootstrap") else ""
+        return f"Kafka{at} failed: {exc}"
     if isinstance(exc, OSError):
         reason = exc.strerror or str(exc) or type(exc).__name__
         return f"{exc.filename}: {reason}" if exc.filename else reason

@@ -37,6 +37,15 @@ Tracked: TypeAlias = Generator[T, None, None]
 STEPS = 1000
 """The rich bar's total: the share done, in thousandths, whatever the goal's unit."""
 
+EVERY_S = 5.0
+"""How often the plain line is printed."""
+
+HELP = (
+    "Progress goes to stderr: a bar on a terminal, else a line every "
+    f"{EVERY_S:g} s and one at the end."
+)
+"""What the commands' --help says of it."""
+
 REDRAW_S = 0.1
 """How often the bar is updated (every record would slow a fast run down)."""
 
@@ -75,7 +84,7 @@ class Progress:
         *,
         out: TextIO | None = None,
         terminal: bool | None = None,
-        every_s: float = 5.0,
+        every_s: float = EVERY_S,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.what = what

@@ -19,6 +19,7 @@ from typing import Any
 import aiohttp
 import pytest
 import requests
+from kafka.errors import KafkaTimeoutError
 from pydantic import BaseModel, ValidationError
 
 import producers.replay
@@ -170,6 +171,17 @@ def test_the_producers_are_told_their_option_and_the_variable(
     assert _failed(capsys).endswith(
         ": cannot reach Kafka at kafka.example:9092 (connection refused); "
         "start it or set --bootstrap or LUGANG_KAFKA_BOOTSTRAP"
+    )
+
+
+def test_a_kafka_failure_after_connecting_names_the_broker_where_the_command_has_it() -> None:
+    parse = build_parser(Settings()).parse_args
+    timeout = KafkaTimeoutError("Failed to update metadata after 60.0 secs.")
+    assert describe(timeout, parse(["record", "--out", "r.jsonl", "--bootstrap", "k:9092"])) == (
+        "Kafka at k:9092 failed: KafkaTimeoutError: Failed to update metadata after 60.0 secs."
+    )
+    assert describe(timeout, parse(["worker"])) == (
+        "Kafka failed: KafkaTimeoutError: Failed to update metadata after 60.0 secs."
     )
 
 
