@@ -15,8 +15,8 @@ from typing import Any, Final, Literal
 
 import requests
 
-from dashboards.net import short_reason, where
 from lugang.errors import LugangError
+from lugang.net import short_reason, unreachable, where
 
 Row = dict[str, Any]
 """One row of a series: its tags and its columns by name."""
@@ -74,8 +74,9 @@ def _answer(
     except requests.RequestException as exc:
         reason = short_reason(exc, timeout, isinstance(exc, requests.Timeout))
         raise InfluxUnreachable(
-            f"cannot query InfluxDB at {where(url)}: {reason}; is it running? "
-            "(set --influx-url or LUGANG_INFLUX_URL)"
+            unreachable(
+                "InfluxDB", where(url), reason, "start it or set --influx-url or LUGANG_INFLUX_URL"
+            )
         ) from None
     try:
         body = response.json()

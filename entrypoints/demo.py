@@ -26,6 +26,7 @@ from rich.live import Live
 
 from dashboards.board import render_board
 from entrypoints.embedded import free_port, tansu_broker
+from lugang.net import short_reason
 from lugang.reference import Reference
 from lugang.topics import TopicNames, ensure_topics
 from producers.pacing import paced
@@ -174,7 +175,7 @@ def _show(
                 else:
                     live.update(render_board(body, clock, progress.sent, reference))
             except requests.RequestException as exc:
-                live.update(f"waiting for the worker: {exc}")
+                live.update(f"waiting for the worker: {short_reason(exc, 5)}")
             if progress.error:
                 live.console.print(f"simulator stopped: {progress.error}")
                 progress.error = None

@@ -9,8 +9,8 @@ e.g. ``reference.toml: corridors.HHW-QZH.destination: unknown place 'CNXXX'``.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
-from datetime import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime, time
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -35,14 +35,21 @@ class ReferenceConfigError(ValueError):
     """The reference configuration file is not valid TOML or not a consistent reference."""
 
 
-def describe_validation_error(error: ValidationError) -> str:
+def describe_validation_error(
+    error: ValidationError, name_of: Callable[[str], str] | None = None
+) -> str:
     """One line naming each failing field by its dotted path, with what is wrong.
 
     A refused scalar input is quoted (``got '50'``) unless the message already quotes it.
+    ``name_of`` names a top-level field as the user sets it (an option such as ``--end``,
+    a variable such as ``LUGANG_TOPIC_PARTITIONS``); default: the field's own name.
     """
     parts = []
     for item in error.errors(include_url=False):
-        path = ".".join(str(part) for part in item["loc"])
+        names = [str(part) for part in item["loc"]]
+        if names and name_of is not None:
+            names[0] = name_of(names[0])
+        path = ".".join(names)
         message = item["msg"]
         value = item.get("input")
         if isinstance(value, int | float) or (
@@ -84,6 +91,11 @@ class Home(_Entry):
     def tz(self) -> ZoneInfo:
         """The local timezone of the port (days are local calendar days in it)."""
         return ZoneInfo(self.timezone)
+
+    def today(self, now: datetime | None = None) -> date:
+        """The local day in the port at ``now`` (default: the clock's now): what ``/status``
+        and ``lugang report`` answer for when asked for no day."""
+        return (now or datetime.now(UTC)).astimezone(self.tz).date()
 
 
 class Place(_Entry):

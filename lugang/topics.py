@@ -9,6 +9,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from lugang.contract import TOPIC_KINDS
+from lugang.net import short_reason, unreachable
 
 DEAD_LETTER_KIND = "deadletter"
 
@@ -39,23 +40,38 @@ class TopicNames:
 
 
 class BrokerUnreachable(ConnectionError):
-    """No bootstrap server accepts connections."""
+    """No bootstrap server accepts connections.
+
+    ``bootstrap`` is where it was looked for and ``reason`` why it failed; the message
+    advises LUGANG_KAFKA_BOOTSTRAP, which every command reads (the command line names a
+    command's ``--bootstrap`` too, where it has one)."""
+
+    VARIABLE = "LUGANG_KAFKA_BOOTSTRAP"
+
+    def __init__(self, bootstrap: str, reason: str) -> None:
+        self.bootstrap = bootstrap
+        self.reason = reason
+        super().__init__(self.advising(self.VARIABLE))
+
+    def advising(self, fix: str) -> str:
+        """The message, advising to start the broker or set ``fix``."""
+        return unreachable("Kafka", self.bootstrap, self.reason, f"start it or set {fix}")
 
 
 def require_broker(bootstrap: str, timeout: float = 5.0) -> None:
     """Fail fast, within ``timeout`` per server, when no bootstrap server accepts a TCP
     connection (kafka-python would otherwise retry for its full request timeout)."""
+    reason = "no server given"
     for server in bootstrap.split(","):
         host, _, port = server.strip().rpartition(":")
         try:
             with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
                 return
-        except (OSError, ValueError):
-            continue
-    raise BrokerUnreachable(
-        f"no Kafka broker answers at {bootstrap}; is it running? "
-        "(set --bootstrap or LUGANG_KAFKA_BOOTSTRAP)"
-    )
+        except ValueError:
+            reason = f"{server.strip()!r} is not HOST:PORT"
+        except OSError as exc:
+            reason = short_reason(exc, timeout)
+    raise BrokerUnreachable(bootstrap, reason)
 
 
 KEEP_FOREVER = -1

@@ -1,15 +1,14 @@
-"""Pacing and progress for long runs: send at a time scale, report how far we are."""
+"""Pacing: send records at a time scale of their event time.
+
+Producers print nothing: the command line shows how far a run has got, around the records
+they yield."""
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import TextIO, TypeVar
 
 from producers.records import Record
-
-T = TypeVar("T")
 
 
 def paced(
@@ -36,30 +35,3 @@ def paced(
         if wait > 0:
             sleep(wait)
         yield record
-
-
-class Progress:
-    """Prints ``what: N records (R/s)`` to stderr every ``every`` seconds and at the end."""
-
-    def __init__(self, what: str, every: float = 2.0, out: TextIO | None = None) -> None:
-        self._what = what
-        self._every = every
-        self._out = out or sys.stderr
-        self._started = self._last = time.monotonic()
-        self.count = 0
-        self.rate = 0.0
-
-    def track(self, items: Iterable[T]) -> Iterator[T]:
-        """Yield ``items``, counting them; print now and then and once at the end."""
-        for item in items:
-            yield item
-            self.count += 1
-            if self.count % 1000 == 0 and time.monotonic() - self._last >= self._every:
-                self._print()
-        self._print()
-
-    def _print(self) -> None:
-        self._last = time.monotonic()
-        self.rate = self.count / max(self._last - self._started, 1e-9)
-        line = f"{self._what}: {self.count:,} records ({self.rate:,.0f}/s)"
-        print(line, file=self._out, flush=True)

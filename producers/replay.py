@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from lugang.contract import TOPIC_KINDS
-from producers.pacing import Progress, paced
+from producers.pacing import paced
 from producers.records import Record, RecordingError, read_recording
 
 
@@ -29,11 +29,10 @@ def check_recording(path: Path) -> int:
 
 def replayed_records(path: Path, speed: float | None) -> Iterator[tuple[Record, str]]:
     """The records of a checked recording in file order, paced by ``speed``, each with its
-    source (``FILE:N``) for dead letters, with progress on stderr.
+    source (``FILE:N``) for dead letters.
 
     Sent by one producer in this order with idempotent retries, the records of one key
     (one partition) arrive in the order they were recorded.
     """
-    records = Progress(f"replay {path.name}").track(paced(read_recording(path), speed))
-    for number, record in enumerate(records, start=1):
+    for number, record in enumerate(paced(read_recording(path), speed), start=1):
         yield record, f"{path.name}:{number}"

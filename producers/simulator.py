@@ -26,11 +26,12 @@ import random
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from itertools import count
-from typing import Annotated, Final, NamedTuple, Self
+from typing import Annotated, Final, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from stdnum import iso6346
 
 from lugang.contract import size_type
@@ -124,11 +125,26 @@ class SimulationConfig(BaseModel):
     malformed_rate: Rate = 0.001
     """Share of records followed by a malformed copy that fails validation."""
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        if self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
-        return self
+    @field_validator("end")
+    @classmethod
+    def _not_before_start(cls, end: date, info: ValidationInfo) -> date:
+        """An error of ``end`` (not of the whole model), so that it names the field."""
+        start = info.data.get("start")
+        if start is not None and end < start:
+            raise PydanticCustomError(
+                "end_before_start",
+                "must not be before start {start} (got {end})",
+                {"start": str(start), "end": str(end)},
+            )
+        return end
+
+    def window_ms(self, tz: tzinfo) -> tuple[int, int]:
+        """The event time the window covers, [start, end), in epoch milliseconds: from the
+        start of the first local day to the start of the day after the last."""
+        return (
+            epoch_ms(datetime.combine(self.start, time(), tz)),
+            epoch_ms(datetime.combine(self.end + timedelta(days=1), time(), tz)),
+        )
 
 
 @dataclass
@@ -172,11 +188,7 @@ def simulate(
         ValueError: the reference has no targets for a year of the window (raised at
             once, not when iteration starts).
     """
-    tz = reference.home.tz
-    window = (
-        epoch_ms(datetime.combine(config.start, time(), tz)),
-        epoch_ms(datetime.combine(config.end + timedelta(days=1), time(), tz)),
-    )
+    window = config.window_ms(reference.home.tz)
     missing = [
         y for y in range(config.start.year, config.end.year + 1) if y not in reference.targets
     ]

@@ -45,7 +45,7 @@ def status_body(
     clock = query.get("now")
     now = datetime.fromisoformat(clock) if clock else datetime.now(UTC)
     as_of = query.get("date")
-    day = date.fromisoformat(as_of) if as_of else now.astimezone(reference.home.tz).date()
+    day = date.fromisoformat(as_of) if as_of else reference.home.today(now)
     status = compute_status(book.year(day.year), reference, day, now)
     body: dict[str, Any] = orjson.loads(status.model_dump_json())
     opened = {e["exception_id"]: e for e in map(orjson.loads, open_exceptions.values())}

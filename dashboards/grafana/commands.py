@@ -16,7 +16,7 @@ from dashboards.grafana.push import (
     load_dashboards,
     upload_dashboards,
 )
-from dashboards.net import where
+from lugang.net import where
 from lugang.reference import Reference
 
 

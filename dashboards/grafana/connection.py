@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr
 
 from dashboards.grafana.errors import TIMEOUT_S, GrafanaRequestError, grafana_errors
-from dashboards.net import where
+from lugang.net import where
 
 GrafanaApi: TypeAlias = Any
 """A ``grafana_client.GrafanaApi`` (the library has no type annotations)."""

@@ -16,8 +16,8 @@ from typing import Any, Final
 
 import niquests
 
-from dashboards.net import short_reason, where
 from lugang.errors import LugangError
+from lugang.net import short_reason, unreachable, where
 
 TIMEOUT_S: Final = 10.0
 
@@ -78,8 +78,7 @@ def _client_error(exc: Any, url: str, doing: str) -> GrafanaError:
 
 def _unreachable(url: str, reason: str) -> GrafanaUnreachable:
     return GrafanaUnreachable(
-        f"cannot reach Grafana at {url}: {reason}; is Grafana running there? "
-        "(set --url or LUGANG_GRAFANA_URL)"
+        unreachable("Grafana", url, reason, "start it or set --url or LUGANG_GRAFANA_URL")
     )
 
 

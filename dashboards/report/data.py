@@ -19,6 +19,7 @@ import requests
 
 from dashboards import influx_reader
 from lugang.errors import LugangError
+from lugang.net import short_reason, unreachable, where
 from lugang.reference import Reference
 from streams.domain.counts import DayTotals
 
@@ -69,6 +70,9 @@ def daily_series(days: Mapping[date, DayTotals]) -> dict[str, Row]:
     return series
 
 
+STATUS_TIMEOUT_S: Final = 10.0
+
+
 def read_status(worker_url: str, as_of: date) -> dict[str, Any]:
     """A worker's ``/status`` for the local day ``as_of``.
 
@@ -77,15 +81,21 @@ def read_status(worker_url: str, as_of: date) -> dict[str, Any]:
     """
     url = f"{worker_url.rstrip('/')}/status"
     try:
-        response = requests.get(url, params={"date": as_of.isoformat()}, timeout=10)
+        response = requests.get(url, params={"date": as_of.isoformat()}, timeout=STATUS_TIMEOUT_S)
+    except requests.RequestException as exc:
+        reason = short_reason(exc, STATUS_TIMEOUT_S, isinstance(exc, requests.Timeout))
+        fix = "start one (lugang worker) or set --url"
+        raise ReportError(unreachable("the worker", where(worker_url), reason, fix)) from None
+    try:
         if response.status_code == 503:
             reason = response.json().get("reason", "not ready")
             raise ReportError(f"the worker at {worker_url} is not ready yet ({reason}); try again")
         response.raise_for_status()
         body: dict[str, Any] = response.json()
-    except (requests.RequestException, ValueError) as exc:
+    except (requests.RequestException, ValueError):
         raise ReportError(
-            f"cannot read {url}: {exc}; is a worker running? (lugang worker)"
+            f"{where(url)} answered {response.status_code}, not a worker's figures: "
+            "is --url a worker's web address?"
         ) from None
     return body
 

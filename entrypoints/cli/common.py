@@ -1,17 +1,22 @@
-"""What the subcommands share: the user-facing error, the handler type, Kafka options."""
+"""What the subcommands share: the user-facing error, the handler type, the types of
+options (argparse refuses an impossible value as a usage error, exit status 2), Kafka
+options."""
 
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 from lugang.settings import Settings
 
 Handler: TypeAlias = Callable[[argparse.Namespace], int]
 # What ArgumentParser.add_subparsers returns; typeshed gives that class no public name.
 Subparsers: TypeAlias = "argparse._SubParsersAction[Any]"  # noqa: SLF001
+N = TypeVar("N", int, float)
 
 
 STDOUT = "-"
@@ -22,6 +27,56 @@ class CommandError(Exception):
     """A failure the user can act on; its message is printed as it is."""
 
 
+def _number(text: str, kind: Callable[[str], N], what: str) -> N:
+    try:
+        value = kind(text)
+    except ValueError:
+        value = None
+    if value is None or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A number above 0 (a factor, a number of seconds)."""
+    value = _number(text, float, "a number")
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} is not above 0")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """A whole number from 1 (a count)."""
+    value = _number(text, int, "a whole number")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is less than 1")
+    return value
+
+
+def port_number(text: str) -> int:
+    """A TCP port, 1 to 65535."""
+    value = _number(text, int, "a port number")
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text} is not a port number (1 to 65535)")
+    return value
+
+
+def share(text: str) -> float:
+    """A share from 0 to 1 (a rate of injected faults)."""
+    value = _number(text, float, "a number")
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a share from 0 to 1")
+    return value
+
+
+def day(text: str) -> date:
+    """A day, YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day YYYY-MM-DD") from None
+
+
 def speed(text: str) -> float | None:
     """``max`` (as fast as possible), ``realtime`` (1) or a factor such as 1440."""
     if text == "max":
@@ -29,12 +84,11 @@ def speed(text: str) -> float | None:
     if text == "realtime":
         return 1.0
     try:
-        factor = float(text)
-    except ValueError:
-        factor = 0.0
-    if not factor > 0:
-        raise argparse.ArgumentTypeError("use max, realtime or a positive factor like 1440")
-    return factor
+        return positive_float(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            "use max, realtime or a positive factor like 1440"
+        ) from None
 
 
 def kafka_options(parser: argparse.ArgumentParser, settings: Settings) -> None:
@@ -57,7 +111,7 @@ def send_options(parser: argparse.ArgumentParser, settings: Settings) -> None:
     kafka_options(parser, settings)
     parser.add_argument(
         "--partitions",
-        type=int,
+        type=positive_int,
         default=settings.topic_partitions,
         help="partitions of topics created when missing [env: LUGANG_TOPIC_PARTITIONS] "
         "(default: %(default)s)",

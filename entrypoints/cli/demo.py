@@ -7,9 +7,10 @@ from datetime import date
 from pathlib import Path
 
 from entrypoints import bootstrap
-from entrypoints.cli.common import CommandError, Subparsers
+from entrypoints.cli.common import CommandError, Subparsers, day, port_number, positive_float
 from entrypoints.embedded import BrokerStartError
 from lugang.settings import Settings
+from lugang.topics import BrokerUnreachable
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -25,6 +26,10 @@ def _demo(args: argparse.Namespace) -> int:
             args.port,
             reference_path=args.reference,
         )
+    except BrokerUnreachable as exc:  # its own broker: LUGANG_KAFKA_BOOTSTRAP is no help
+        raise CommandError(
+            f"the embedded broker at {exc.bootstrap} stopped answering ({exc.reason})"
+        ) from None
     except (BrokerStartError, RuntimeError) as exc:
         raise CommandError(str(exc)) from None
     return 0
@@ -44,21 +49,23 @@ def register(commands: Subparsers, settings: Settings) -> None:
     )
     demo.add_argument(
         "--start",
-        type=date.fromisoformat,
+        type=day,
         default=date(2026, 1, 1),
         help="first simulated day (default: %(default)s)",
     )
     demo.add_argument(
         "--speed",
-        type=float,
+        type=positive_float,
         default=1440,
         help="simulated seconds per second (default: %(default)s, a day a minute)",
     )
     demo.add_argument("--reference", type=Path, default=None, help="reference configuration")
-    demo.add_argument("--port", type=int, default=None, help="broker port (default: a free one)")
+    demo.add_argument(
+        "--port", type=port_number, default=None, help="broker port (default: a free one)"
+    )
     demo.add_argument(
         "--seconds",
-        type=float,
+        type=positive_float,
         default=None,
         help="stop after this many seconds (default: until Ctrl-C)",
     )

@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
 from pathlib import Path
 
 from pydantic import SecretStr
 
 from entrypoints import bootstrap
-from entrypoints.cli.common import CommandError, Subparsers
+from entrypoints.cli.common import Subparsers, day
 from lugang.settings import Settings
 
 
 def _grafana(args: argparse.Namespace) -> int:
     """Push the dashboards to, or add annotations in, a running Grafana."""
     from dashboards.grafana import commands
-    from dashboards.grafana.errors import GrafanaError
 
-    try:
-        if args.grafana_command == "annotate":
-            return commands.annotate_command(args, bootstrap.reference(None))
-        return commands.push_command(args)
-    except GrafanaError as exc:
-        raise CommandError(str(exc)) from None
+    if args.grafana_command == "annotate":
+        return commands.annotate_command(args, bootstrap.reference(None))
+    return commands.push_command(args)
 
 
 def _grafana_options(parser: argparse.ArgumentParser, settings: Settings) -> None:
@@ -104,7 +99,7 @@ def _register_annotate(actions: Subparsers, settings: Settings) -> None:
     annotate.add_argument(
         "--from",
         dest="start",
-        type=date.fromisoformat,
+        type=day,
         required=True,
         metavar="DATE",
         help="first local day (Asia/Shanghai), YYYY-MM-DD",
@@ -112,7 +107,7 @@ def _register_annotate(actions: Subparsers, settings: Settings) -> None:
     annotate.add_argument(
         "--to",
         dest="end",
-        type=date.fromisoformat,
+        type=day,
         required=True,
         metavar="DATE",
         help="last local day (inclusive), YYYY-MM-DD",

@@ -2,8 +2,9 @@
 
 Each area registers its own subcommands (``register(subparsers, settings)``); the handlers
 get the settings and the reference from the composition root (:mod:`entrypoints.bootstrap`).
-Errors that a user can fix (an unreachable broker, an unreadable recording, a bad option)
-end the command with one line on stderr and exit status 1, never a traceback.
+Errors that a user can fix (an unreachable server, an unreadable recording, a bad
+``LUGANG_*`` value) end the command with one line on stderr and exit status 1, a usage
+error with 2, Ctrl-C with 130, never a traceback (:mod:`entrypoints.cli.failures`).
 """
 
 from __future__ import annotations
@@ -11,15 +12,23 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pydantic import ValidationError
+
 from entrypoints import bootstrap
-from entrypoints.cli import config, contract, dashboards, demo, grafana, produce, report, worker
-from entrypoints.cli.common import CommandError, Handler
+from entrypoints.cli import (
+    config,
+    contract,
+    dashboards,
+    demo,
+    failures,
+    grafana,
+    produce,
+    report,
+    worker,
+)
+from entrypoints.cli.common import Handler
 from lugang import __version__
-from lugang.reference import ReferenceConfigError
 from lugang.settings import Settings
-from lugang.topics import BrokerUnreachable
-from producers.records import RecordingError
-from producers.sender import DeliveryFailed
 
 # In the order ``lugang --help`` lists them.
 AREAS = (demo, produce, worker, report, dashboards, grafana, contract, config)
@@ -43,26 +52,31 @@ def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``lugang`` console script."""
-    args = build_parser().parse_args(argv)
+    """Entry point of the ``lugang`` console script; what failures print and which exit
+    status they give is :mod:`entrypoints.cli.failures`'s."""
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        print("lugang: interrupted", file=sys.stderr)
+        return failures.EXIT_INTERRUPTED
+
+
+def _run(argv: list[str] | None) -> int:
+    try:
+        settings = bootstrap.settings()
+    except ValidationError as exc:  # a bad LUGANG_* value, before the parser can be built
+        print(f"lugang: {failures.settings_message(exc)}", file=sys.stderr)
+        return failures.EXIT_ERROR
+    args = build_parser(settings).parse_args(argv)  # a usage error exits with 2
     handler: Handler = args.handler
     try:
         return handler(args)
-    except (
-        CommandError,
-        BrokerUnreachable,
-        RecordingError,
-        ReferenceConfigError,
-        DeliveryFailed,
-    ) as exc:
-        print(f"lugang {args.command}: {exc}", file=sys.stderr)
-    except OSError as exc:
-        print(
-            f"lugang {args.command}: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr
-        )
-    except KeyboardInterrupt:
-        print(f"lugang {args.command}: interrupted", file=sys.stderr)
-    return 1
+    except Exception as exc:
+        message = failures.describe(exc, args)
+        if message is None:
+            raise
+        print(f"lugang {args.command}: {message}", file=sys.stderr)
+        return failures.EXIT_ERROR
 
 
 if __name__ == "__main__":

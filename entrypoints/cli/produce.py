@@ -5,38 +5,40 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterable
-from datetime import date
 from pathlib import Path
 
-from kafka.errors import KafkaError
-
 from entrypoints import bootstrap
-from entrypoints.cli.common import CommandError, Subparsers, kafka_options, send_options
+from entrypoints.cli.common import (
+    CommandError,
+    Subparsers,
+    day,
+    kafka_options,
+    positive_float,
+    send_options,
+    share,
+)
+from entrypoints.cli.progress import HELP as PROGRESS_HELP
+from entrypoints.cli.progress import Progress, Window
+from lugang.reference import Reference
 from lugang.settings import Settings
 from lugang.topics import TopicNames, ensure_topics, require_broker
-from producers.pacing import Progress, paced
+from producers.pacing import paced
 from producers.records import Record, write_recording
 from producers.sender import SendSummary, ValidatingSender, make_producer
 from producers.simulator import SimulationConfig
 
 
-def _send_all(args: argparse.Namespace, records: Iterable[tuple[Record, str]]) -> int:
+def _send_all(
+    args: argparse.Namespace, reference: Reference, records: Iterable[tuple[Record, str]]
+) -> int:
     """Create the topics, send (record, source) pairs through a validating sender, and
     print the summary."""
     topics = TopicNames(args.topic_prefix)
-    try:
-        ensure_topics(args.bootstrap, [*topics.inputs, topics.dead_letter], args.partitions)
-        sender = ValidatingSender(
-            make_producer(args.bootstrap), topics, bootstrap.reference(args.reference)
-        )
-        for record, source in records:
-            sender.send(record, source)
-        summary = sender.close()
-    except KafkaError as exc:
-        raise CommandError(
-            f"Kafka at {args.bootstrap} failed: {exc!r}; is the broker running? "
-            "(set --bootstrap or LUGANG_KAFKA_BOOTSTRAP)"
-        ) from None
+    ensure_topics(args.bootstrap, [*topics.inputs, topics.dead_letter], args.partitions)
+    sender = ValidatingSender(make_producer(args.bootstrap), topics, reference)
+    for record, source in records:
+        sender.send(record, source)
+    summary = sender.close()
     _print_summary(summary, topics)
     return 0
 
@@ -47,29 +49,37 @@ def _print_summary(summary: SendSummary, topics: TopicNames) -> None:
         print(f"rejected records are in the dead-letter topic {topics.dead_letter}")
 
 
+def _event_time(record: Record) -> int:
+    return record.timestamp_ms
+
+
 def _simulate(args: argparse.Namespace) -> int:
     from producers.simulator import SimulationSummary, simulate
 
+    reference = bootstrap.reference(args.reference)
     rates = {
         name: getattr(args, name)
         for name in SimulationConfig.model_fields
         if name.endswith("_rate")
     }
+    # A ValidationError (--end before --start) reaches main, which names the options.
+    config = SimulationConfig(
+        start=args.start, end=args.end, seed=args.seed, scale=args.scale, **rates
+    )
+    summary = SimulationSummary()
     try:
-        config = SimulationConfig(
-            start=args.start, end=args.end, seed=args.seed, scale=args.scale, **rates
-        )
-        summary = SimulationSummary()
-        records = simulate(config, bootstrap.reference(args.reference), summary)
-    except ValueError as exc:
-        raise CommandError(str(exc).splitlines()[0]) from None
+        records = simulate(config, reference, summary)
+    except ValueError as exc:  # the reference has no targets for a year of the window
+        raise CommandError(str(exc)) from None
+    tz = reference.home.tz
+    progress = Progress("simulate", Window(*config.window_ms(tz)), tz)
     if args.out is not None:
         with args.out.open("wb") as out:
-            count = write_recording(Progress("simulate").track(records), out)
+            count = write_recording(progress.track(records, _event_time), out)
         print(f"wrote {count:,} records to {args.out}")
     else:
-        paced_records = Progress("simulate").track(paced(records, args.speed))
-        _send_all(args, ((record, "simulator") for record in paced_records))
+        paced_records = progress.track(paced(records, args.speed), _event_time)
+        _send_all(args, reference, ((record, "simulator") for record in paced_records))
     print(
         "injected: "
         + (", ".join(f"{k} {n}" for k, n in sorted(summary.injected.items())) or "nothing")
@@ -82,7 +92,10 @@ def _replay(args: argparse.Namespace) -> int:
 
     count = check_recording(args.recording)
     print(f"{args.recording}: {count:,} records, all readable", file=sys.stderr)
-    return _send_all(args, replayed_records(args.recording, args.speed))
+    reference = bootstrap.reference(args.reference)
+    progress = Progress(f"replay {args.recording.name}", count, reference.home.tz)
+    pairs = replayed_records(args.recording, args.speed)
+    return _send_all(args, reference, progress.track(pairs, lambda pair: pair[0].timestamp_ms))
 
 
 def _record(args: argparse.Namespace) -> int:
@@ -90,12 +103,12 @@ def _record(args: argparse.Namespace) -> int:
 
     topics = TopicNames(args.topic_prefix)
     require_broker(args.bootstrap)
-    try:
-        records = consume_records(args.bootstrap, topics, args.idle_timeout, not args.follow)
-        with args.out.open("wb") as out:
-            count = write_recording(Progress("record").track(records), out)
-    except KafkaError as exc:
-        raise CommandError(f"Kafka at {args.bootstrap} failed: {exc!r}") from None
+    # No --reference here: the packaged reference's time zone shows the event times (with
+    # their offset, so they are right whatever the port).
+    progress = Progress("record", None, bootstrap.reference(None).home.tz)
+    records = consume_records(args.bootstrap, topics, args.idle_timeout, not args.follow)
+    with args.out.open("wb") as out:
+        count = write_recording(progress.track(records, _event_time), out)
     print(f"recorded {count:,} records from {', '.join(topics.inputs)} into {args.out}")
     return 0
 
@@ -115,7 +128,7 @@ def _register_replay(commands: Subparsers, settings: Settings) -> None:
         "timestamp) to Kafka. The whole file is read first, so an unreadable or truncated "
         "recording sends nothing. Records go out in file order, keyed by entity id, so each "
         "train's and container's order is kept; invalid records go to the dead-letter topic "
-        "with the reason.",
+        f"with the reason. {PROGRESS_HELP}",
         epilog="example: lugang replay tests/data/week.jsonl --speed 1440",
     )
     replay.add_argument("recording", type=Path, help="the recording (.jsonl)")
@@ -131,21 +144,18 @@ def _register_simulate(commands: Subparsers, settings: Settings) -> None:
         "and reefer readings at the plan's scale (2026: about 500 train runs, 50,000 TEU, "
         "500 reefer TEU a year) for a span of local days, with injected faults at the given "
         "rates. The same seed gives the same stream, byte for byte. Records go to Kafka "
-        "(validated; malformed ones to the dead-letter topic) or, with --out, to a recording.",
+        "(validated; malformed ones to the dead-letter topic) or, with --out, to a recording. "
+        + PROGRESS_HELP,
         epilog="examples: lugang simulate --start 2026-03-01 --end 2026-03-07 --speed 1440\n"
         "          lugang simulate --start 2026-01-01 --end 2026-12-31 --out year.jsonl",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    simulate.add_argument(
-        "--start", type=date.fromisoformat, required=True, help="first local day, YYYY-MM-DD"
-    )
-    simulate.add_argument(
-        "--end", type=date.fromisoformat, required=True, help="last local day (inclusive)"
-    )
+    simulate.add_argument("--start", type=day, required=True, help="first local day, YYYY-MM-DD")
+    simulate.add_argument("--end", type=day, required=True, help="last local day (inclusive)")
     simulate.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     simulate.add_argument(
         "--scale",
-        type=float,
+        type=positive_float,
         default=1.0,
         help="multiplies the plan's volumes (default: %(default)s)",
     )
@@ -153,7 +163,7 @@ def _register_simulate(commands: Subparsers, settings: Settings) -> None:
         if name.endswith("_rate"):
             simulate.add_argument(
                 f"--{name.replace('_', '-')}",
-                type=float,
+                type=share,
                 default=field.default,
                 help=f"{field.description} (default: %(default)s)",
             )
@@ -171,7 +181,7 @@ def _register_record(commands: Subparsers, settings: Settings) -> None:
         description="Consume trains, containers and reefer from the beginning into a "
         "recording that 'lugang replay' can publish again. Stops at the end of what the "
         "topics held when it started, or with --follow when nothing arrives for "
-        "--idle-timeout seconds.",
+        f"--idle-timeout seconds. {PROGRESS_HELP}",
         epilog="example: lugang record --out capture.jsonl --follow --idle-timeout 60",
     )
     record.add_argument("--out", type=Path, required=True, help="the recording to write")
@@ -180,7 +190,7 @@ def _register_record(commands: Subparsers, settings: Settings) -> None:
     )
     record.add_argument(
         "--idle-timeout",
-        type=float,
+        type=positive_float,
         default=10.0,
         help="stop after this many seconds without a record (default: %(default)s)",
     )

@@ -4,34 +4,29 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import date
 from functools import partial
 from pathlib import Path
 
 from entrypoints import bootstrap
-from entrypoints.cli.common import CommandError, Subparsers
+from entrypoints.cli.common import Subparsers, day
 from lugang.settings import Settings
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
     """Print the figures of a day from a worker's /status, or write the HTML report."""
-    from dashboards.report.data import ReportError, read_status
+    from dashboards.report.data import read_status
 
     reference = bootstrap.reference(args.reference)
+    if args.date is None:
+        args.date = reference.home.today()
     if args.html is not None:
         from dashboards.report.command import html_report_command
 
-        try:
-            token = settings.influx_token.get_secret_value()
-            return html_report_command(args, reference, token)
-        except ReportError as exc:
-            raise CommandError(str(exc)) from None
+        token = settings.influx_token.get_secret_value()
+        return html_report_command(args, reference, token)
     from dashboards.text_report import render_text
 
-    try:
-        body = read_status(args.url, args.date)
-    except ReportError as exc:
-        raise CommandError(str(exc)) from None
+    body = read_status(args.url, args.date)
     text = render_text(body, reference)
     print(json.dumps(body, ensure_ascii=False, indent=2) if args.json else text)
     return 0
@@ -39,6 +34,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
 
 def register(commands: Subparsers, settings: Settings) -> None:
     """Add ``report``."""
+    home_timezone = bootstrap.reference(None).home.timezone
     report = commands.add_parser(
         "report",
         help="print a day's figures against the plan, from a running worker",
@@ -47,7 +43,11 @@ def register(commands: Subparsers, settings: Settings) -> None:
         "exceptions, as a running worker's /status reports them.",
     )
     report.add_argument(
-        "--date", type=date.fromisoformat, required=True, help="the local day, YYYY-MM-DD"
+        "--date",
+        type=day,
+        default=None,
+        help="the local day, YYYY-MM-DD (default: today in the port's time zone, the "
+        f"reference's; {home_timezone} for the packaged one)",
     )
     report.add_argument("--json", action="store_true", help="print the /status JSON")
     report.add_argument(
@@ -85,6 +85,10 @@ def register(commands: Subparsers, settings: Settings) -> None:
         "[env: LUGANG_INFLUX_BUCKET] (default: %(default)s)",
     )
     report.add_argument(
-        "--reference", type=Path, default=None, help="with --html: reference configuration"
+        "--reference",
+        type=Path,
+        default=None,
+        help="reference configuration: its time zone decides the day --date defaults to, and "
+        "with --html its names and targets (default: the packaged one)",
     )
     report.set_defaults(handler=partial(_report, settings=settings))

@@ -3,18 +3,47 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from entrypoints import bootstrap
 from entrypoints.cli.common import Subparsers
 from lugang.settings import Settings
 
+if TYPE_CHECKING:
+    import faust
+
+
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+
+
+def faust_worker(
+    app: faust.App, loglevel: str, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> faust.Worker:
+    """faust's worker for ``app``, with its start-up spinner only when stdout and stderr
+    are both terminals.
+
+    faust's spinner writes the codes that hide and show the cursor, and backspaces, into
+    stdout whether or not it is a terminal, so a log file (systemd, compose, the demo's
+    worker.log) fills with them. faust's Worker has no option for it; it drops the spinner
+    itself (``spinner = None``) when the log level is below WARN, and so does this when
+    the output is not a terminal. (``quiet`` would not do: it silences faust's messages,
+    not the spinner's codes.)
+    """
+    from faust import Worker
+
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    worker = Worker(app, loglevel=loglevel, stdout=stdout, stderr=stderr)
+    if not (stdout.isatty() and stderr.isatty()):
+        worker.spinner = None
+    return worker
+
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
     """Run a stream worker until it is stopped (SIGINT/SIGTERM)."""
-    from faust import Worker
-
     from streams.supervision import EXIT_AGENT_DIED
 
     monitor = bootstrap.build_worker(settings, bootstrap.reference(args.reference))
@@ -26,7 +55,7 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
         flush=True,
     )
     try:
-        Worker(monitor.app, loglevel=args.loglevel).execute_from_commandline()
+        faust_worker(monitor.app, args.loglevel).execute_from_commandline()
     except SystemExit:
         if monitor.agents.dead:  # stopped because an agent died: say so to systemd/compose
             raise SystemExit(EXIT_AGENT_DIED) from None
@@ -47,6 +76,10 @@ def register(commands: Subparsers, settings: Settings) -> None:
     )
     worker.add_argument("--reference", type=Path, default=None, help="reference configuration")
     worker.add_argument(
-        "--loglevel", default="warning", help="worker log level (default: %(default)s)"
+        "--loglevel",
+        type=str.lower,
+        choices=LOG_LEVELS,
+        default="warning",
+        help="worker log level (default: %(default)s)",
     )
     worker.set_defaults(handler=partial(_worker, settings=settings))

@@ -11,6 +11,7 @@ from typing import Final
 
 import aiohttp
 
+from lugang.net import short_reason, where
 from streams.sinks.base import SinkRejected
 
 logger = logging.getLogger(__name__)
@@ -57,7 +58,9 @@ class Endpoint:
             try:
                 data = body() if callable(body) else body
                 problem = await self._attempt(data, description)
-            except (aiohttp.ClientError, TimeoutError) as exc:
+            except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+                problem = f"cannot reach {where(self.url)} ({short_reason(exc, REQUEST_TIMEOUT_S)})"
+            except aiohttp.ClientError as exc:
                 problem = f"{type(exc).__name__}: {exc}"
             if problem is None:
                 if attempt > 1:

@@ -314,6 +314,6 @@ def test_an_unreachable_grafana_is_one_clear_line() -> None:
         push_command(push_args(url, TOKEN))
 
     assert str(failure.value) == (
-        f"cannot reach Grafana at {url}: connection refused; is Grafana running there? "
-        "(set --url or LUGANG_GRAFANA_URL)"
+        f"cannot reach Grafana at {url} (connection refused); "
+        "start it or set --url or LUGANG_GRAFANA_URL"
     )

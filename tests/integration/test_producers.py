@@ -88,8 +88,8 @@ def test_an_unreachable_broker_is_one_line_and_exit_1(
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1
     assert err[-1] == (
-        "lugang replay: no Kafka broker answers at 127.0.0.1:1; is it running? "
-        "(set --bootstrap or LUGANG_KAFKA_BOOTSTRAP)"
+        "lugang replay: cannot reach Kafka at 127.0.0.1:1 (connection refused); "
+        "start it or set --bootstrap or LUGANG_KAFKA_BOOTSTRAP"
     )
     assert "Traceback" not in "\n".join(err)
 

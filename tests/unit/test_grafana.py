@@ -105,17 +105,17 @@ def test_local_days_become_a_half_open_utc_range() -> None:
         (
             niquests.exceptions.ConnectionError("... [Errno 111] Connection refused')"),
             GrafanaUnreachable,
-            "cannot reach Grafana at http://grafana.example:3000: connection refused;",
+            "cannot reach Grafana at http://grafana.example:3000 (connection refused);",
         ),
         (
             niquests.exceptions.ConnectionError("NameResolutionError: Failed to resolve 'x'"),
             GrafanaUnreachable,
-            "cannot reach Grafana at http://grafana.example:3000: unknown host name;",
+            "cannot reach Grafana at http://grafana.example:3000 (unknown host name);",
         ),
         (
             client.GrafanaTimeoutError(0, None, "read timed out"),
             GrafanaUnreachable,
-            "cannot reach Grafana at http://grafana.example:3000: no answer within 10 s;",
+            "cannot reach Grafana at http://grafana.example:3000 (no answer within 10 s);",
         ),
         (
             client.GrafanaUnauthorizedError({"message": "Invalid API key"}),

@@ -79,12 +79,12 @@ def test_each_statement_gets_its_series_and_rows(monkeypatch: pytest.MonkeyPatch
         (
             requests.ConnectionError("... [Errno 111] Connection refused'"),
             InfluxUnreachable,
-            "cannot query InfluxDB at http://influx.example:8086: connection refused;",
+            "cannot reach InfluxDB at http://influx.example:8086 (connection refused);",
         ),
         (
             requests.ReadTimeout("read"),
             InfluxUnreachable,
-            "no answer within 30 s; is it running? (set --influx-url or LUGANG_INFLUX_URL)",
+            "(no answer within 30 s); start it or set --influx-url or LUGANG_INFLUX_URL",
         ),
         (
             Answer(200, {"results": [{"statement_id": 0, "error": "database not found: x"}]}),
