@@ -30,6 +30,7 @@ from streams.metrics import (
     MetricSources,
     exposition,
 )
+from streams.sinks.base import SinkHealth
 from streams.state import LATENCY_BUCKETS_S, AgentStates, LiveGaps, PipelineCounters
 from streams.supervision import supervised
 from streams.timers import HealthReport
@@ -68,7 +69,7 @@ class World:
         return self.lag
 
     def sources(self) -> MetricSources:
-        sinks = {"influxdb": self.influx, "alertmanager": self.alertmanager}
+        sinks: dict[str, SinkHealth] = {"influxdb": self.influx, "alertmanager": self.alertmanager}
         table, gaps = self.table, self.live_gaps
         return MetricSources(
             "host-a-41", self.counters, self.agents, sinks, table, gaps, self.read_lag
@@ -258,7 +259,8 @@ def test_openmetrics_when_prometheus_asks_for_it() -> None:
     text, content_type = world.scrape("application/openmetrics-text; version=1.0.0,text/plain")
     assert content_type.startswith("application/openmetrics-text")
     assert text.endswith("# EOF\n")
-    families = {family.name: family for family in openmetrics_families(text)}
+    parsed = openmetrics_families(text)  # type: ignore[no-untyped-call]  # unannotated upstream
+    families = {family.name: family for family in parsed}
     assert {spec.name for spec in METRICS} <= set(families)
     [reefer] = [
         s
