@@ -10,6 +10,8 @@ import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import orjson
@@ -20,8 +22,10 @@ from prometheus_client.openmetrics.parser import (
 from prometheus_client.parser import text_string_to_metric_families
 
 from lugang.contract import ColdChainException, ExceptionKind, exception_id
+from lugang.reference import default_reference
 from lugang.settings import Settings
 from streams.agents.ports import Received
+from streams.app import AGENTS, create_monitor
 from streams.identity import worker_name
 from streams.metrics import (
     BATCH_SECONDS,
@@ -30,7 +34,7 @@ from streams.metrics import (
     MetricSources,
     exposition,
 )
-from streams.sinks.base import SinkHealth
+from streams.sinks.base import RefusedCallback, SinkHealth
 from streams.state import LATENCY_BUCKETS_S, AgentStates, LiveGaps, PipelineCounters
 from streams.supervision import supervised
 from streams.timers import HealthReport
@@ -285,3 +289,30 @@ def test_the_table_holds_json_the_metrics_read_as_the_status_page_does() -> None
     put(table, exception("LOW"))
     [(key, value)] = open_exceptions(table, gaps).items()
     assert value == orjson.loads(table.data[key.encode()])
+
+
+class FakeLineSink(FakeMetricSink):
+    """The points agent's sink: lines instead of samples."""
+
+    on_refused: RefusedCallback | None = None
+
+    async def write_lines(self, lines: Sequence[str]) -> None:
+        """Dropped: no agent runs here."""
+
+
+def test_the_worker_serves_metrics_under_its_name_before_its_consumer_starts(
+    tmp_path: Path,
+) -> None:
+    """The app's own ``/metrics`` page (faust's view, not started): a scrape while the
+    worker starts answers, without the lag it cannot know yet."""
+    settings = Settings(store="memory://", data_dir=tmp_path, worker_name="worker-7")
+    monitor = create_monitor(settings, default_reference(), FakeLineSink(), FakeAlertSink())
+    view = monitor.app.web.views["/metrics"]
+    response = asyncio.run(view.get(SimpleNamespace(headers={}, query={})))
+    assert response.status == 200
+    assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    families = {f.name: f for f in text_string_to_metric_families(response.body.decode())}
+    assert families["lugang_worker_info"].samples[0].labels == {"worker": "worker-7"}
+    assert "lugang_consumer_lag" not in families
+    running = families["lugang_agent_running"].samples
+    assert {s.labels["agent"]: s.value for s in running} == dict.fromkeys(AGENTS, 0)
