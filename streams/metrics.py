@@ -186,7 +186,8 @@ class MetricSources:
     counters: PipelineCounters
     agents: AgentStates
     sinks: Mapping[str, SinkHealth]
-    open_exceptions: Table
+    open_table: Table
+    """The open-exceptions table (exception id -> JSON)."""
     live_gaps: LiveGaps
     lag: Lag
 
@@ -243,7 +244,7 @@ class Scrape:
 
     def _open_exceptions(self) -> Metric:
         live = {gap.exception_id for gap in self.sources.live_gaps.all()}
-        opened = open_exceptions(self.sources.open_exceptions, self.sources.live_gaps)
+        opened = open_exceptions(self.sources.open_table, self.sources.live_gaps)
         counts: Counter[tuple[str, str]] = Counter(
             (exception["kind"], "live" if key in live else "table")
             for key, exception in opened.items()
