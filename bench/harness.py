@@ -1,5 +1,5 @@
-"""What the pipeline benchmark drives: worker subprocesses, their consumer group's progress
-and their memory.
+"""What the pipeline benchmark drives: worker subprocesses, their consumer group's progress,
+their memory and CPU time, and scrapes of their ``/metrics``.
 
 A worker's throughput is read from Kafka, not from the worker: the offsets its consumer
 group has committed against the end offsets of the topics it reads. faust commits every
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import psutil
+import requests
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
@@ -104,6 +105,7 @@ class WorkerProcess:
     ) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.name = name
+        self.url = f"http://127.0.0.1:{env.get('LUGANG_WEB_PORT', '6066')}"
         self.log = folder / "worker.log"
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
@@ -119,20 +121,33 @@ class WorkerProcess:
     def log_tail(self, chars: int = 3000) -> str:
         return self.log.read_text(errors="replace")[-chars:]
 
-    def rss_bytes(self) -> int:
-        """Resident memory of the worker and its children (0 once it has exited)."""
+    def _tree_sum(self, measure: Callable[[psutil.Process], float]) -> float:
+        """``measure`` summed over the worker and its children (0 once it has exited)."""
         try:
             root = psutil.Process(self.process.pid)
             tree = [root, *root.children(recursive=True)]
         except psutil.NoSuchProcess:
             return 0
-        total = 0
+        total = 0.0
         for process in tree:
             try:
-                total += process.memory_info().rss
+                total += measure(process)
             except psutil.NoSuchProcess:
                 continue
         return total
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the worker and its children (0 once it has exited)."""
+        return int(self._tree_sum(lambda process: process.memory_info().rss))
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user and system) the worker and its children have used so far."""
+
+        def used(process: psutil.Process) -> float:
+            times = process.cpu_times()
+            return float(times.user + times.system)
+
+        return self._tree_sum(used)
 
     def stop(self, timeout: float = 30) -> None:
         """SIGTERM (faust shuts down cleanly: leaves the group, dumps a profile), then kill."""
@@ -166,6 +181,51 @@ class PeakMemory:
         self._stop.set()
         self._thread.join()
         return self.peak_bytes / 1e6
+
+
+class MetricsProbe:
+    """What ``/metrics`` costs some workers: scrapes each one's ``/metrics`` every
+    ``every_s`` seconds in a thread, as Prometheus would (None: no scraping, the baseline),
+    timing each scrape from this side; when stopped, before the workers are, the CPU time
+    they used in all."""
+
+    def __init__(self, every_s: float | None) -> None:
+        self.every_s = every_s
+        self.scrapes_s: list[float] = []
+        self.sizes: list[int] = []
+        self.failed = 0
+        self.cpu_s = 0.0
+        self._workers: list[WorkerProcess] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, workers: Sequence[WorkerProcess]) -> None:
+        self._workers = list(workers)
+        if self.every_s is not None:
+            self._thread = threading.Thread(target=self._scrape, name="scrape", daemon=True)
+            self._thread.start()
+
+    def _scrape(self) -> None:
+        every = self.every_s or 1.0
+        with requests.Session() as session:
+            while not self._stop.wait(every):
+                for worker in self._workers:
+                    started = time.perf_counter()
+                    try:
+                        response = session.get(f"{worker.url}/metrics", timeout=10)
+                        response.raise_for_status()
+                    except requests.RequestException:  # starting, or stopping
+                        self.failed += 1
+                        continue
+                    self.scrapes_s.append(time.perf_counter() - started)
+                    self.sizes.append(len(response.content))
+
+    def stop(self) -> None:
+        """Stop scraping and read the workers' CPU time (call before stopping them)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.cpu_s = sum(worker.cpu_seconds() for worker in self._workers)
 
 
 def topic_partitions(bootstrap: str, topics: Sequence[str]) -> tuple[list[Any], int]:

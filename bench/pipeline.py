@@ -2,7 +2,7 @@
 ceilings and a Quix Streams peer, its memory with many active reefers, and how fast a
 cold-chain exception pages, in one run.
 
-    .venv/bin/python -m bench.pipeline [--events 1000000] [--profile]
+    .venv/bin/python -m bench.pipeline [--events 1000000] [--profile] [--metrics-cost]
 
 It starts its own servers (a local Apache Kafka, or the one in LUGANG_KAFKA_BOOTSTRAP;
 InfluxDB; Alertmanager, whose webhook points at a listener in this process) and stops
@@ -20,6 +20,9 @@ beginning, each with its own consumer group:
 Then one worker's peak memory (RSS) with ``--reefers`` active reefers, and the alert
 latency (p50, p99) under a steady ``--alert-rate`` events/s. ``--profile`` runs one
 worker under cProfile for ``--profile-seconds`` and prints where its time goes.
+``--metrics-cost`` runs one worker twice more, not scraped and with its ``/metrics``
+scraped every ``--scrape-every`` seconds, and prints what the scrapes cost per event
+(``bench/metrics_cost.py``).
 Progress goes to stderr, figures to stdout.
 """
 
@@ -36,6 +39,7 @@ from pathlib import Path
 from bench.alerts import AlertLatency, WebhookListener
 from bench.harness import BARE_FAUST, LUGANG_WORKER, Servers, Throughput
 from bench.kafka_target import kafka_bootstrap
+from bench.metrics_cost import MetricsCost, metrics_cost
 from bench.runs import (
     PARTITIONS,
     STARTED,
@@ -74,6 +78,7 @@ class Figures:
     fleet: tuple[float, Throughput | None, int] | None = None
     alerts: AlertLatency | None = None
     profile: tuple[Throughput, str] | None = None
+    metrics: MetricsCost | None = None
     load_average: tuple[float, float] = (0.0, 0.0)
     """The machine's 1-minute load average when the run started and when it ended:
     other processes competing for the 2 cores slow every figure."""
@@ -309,6 +314,11 @@ def run(args: argparse.Namespace) -> None:
                 bench, args.alert_rate, args.alert_reefers, args.excursions, args.spacing
             ),
         )
+        if args.metrics_cost:
+            figures.metrics = bench.attempt(
+                f"/metrics cost (scraped every {args.scrape_every:g} s)",
+                lambda: metrics_cost(bench, year, day_facts, args.scrape_every),
+            )
         if args.profile:
             figures.profile = bench.attempt(
                 "profile of one worker",
@@ -316,6 +326,8 @@ def run(args: argparse.Namespace) -> None:
             )
         figures.load_average = (start_load, os.getloadavg()[0])
         report(figures, args, bench.failures)
+        if figures.metrics:
+            print("\n".join(figures.metrics.lines()), flush=True)
         if figures.profile:
             through, text = figures.profile
             print(
@@ -343,6 +355,12 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="profile one worker too")
     parser.add_argument(
         "--profile-seconds", type=float, default=60, help="profiled processing time (60)"
+    )
+    parser.add_argument(
+        "--metrics-cost", action="store_true", help="measure what /metrics costs per event"
+    )
+    parser.add_argument(
+        "--scrape-every", type=float, default=1.0, help="s between scrapes of /metrics (1)"
     )
     args = parser.parse_args()
     run(args)

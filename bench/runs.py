@@ -38,6 +38,7 @@ from bench.harness import (
     PROFILED_WORKER,
     BenchFailure,
     GroupWatch,
+    MetricsProbe,
     PeakMemory,
     Servers,
     Throughput,
@@ -172,9 +173,11 @@ class Run:
         count: int,
         topics: TopicNames,
         followers: Sequence[str] = (),
+        probe: MetricsProbe | None = None,
     ) -> tuple[Throughput | None, float]:
         """Throughput of ``count`` worker processes of one app id over ``topics`` (None
-        if they were done before a rate could be measured), and their summed peak RSS (MB)."""
+        if they were done before a rate could be measured), and their summed peak RSS (MB);
+        ``probe`` scrapes their ``/metrics`` and reads their CPU time."""
         app_id = f"{self.run_id}-{name}"
         database = self.influx_database(name)
         watch = GroupWatch(self.servers.bootstrap, app_id, topics.inputs, followers)
@@ -186,11 +189,15 @@ class Run:
                 env = worker_env(self.servers, topics.prefix, app_id, folder, database)
                 processes.append(WorkerProcess(f"{name} #{index}", command, env, folder))
             memory = PeakMemory(processes)
+            if probe is not None:
+                probe.start(processes)
             throughput = measure_consumption(
                 watch, processes, count, timeout=180 + watch.total / 1000
             )
         finally:
             peak = memory.stop() if memory else 0.0
+            if probe is not None:
+                probe.stop()
             for process in processes:
                 process.stop()
             watch.close()

@@ -79,6 +79,11 @@ class Settings(BaseSettings):
         "answered by the worker that keeps the figures); unset: `http://WEB_HOST:WEB_PORT`, "
         "with the host name for `WEB_HOST` `0.0.0.0`",
     )
+    worker_name: str | None = Field(
+        default=None,
+        description="name of this worker process in its pipeline-health points (tag worker) "
+        "and on /metrics (lugang_worker_info); default HOSTNAME-PID, unique per process",
+    )
     earliest_event_time: date = Field(
         default=date(2000, 1, 1),
         description="events before this day (UTC) are dead-lettered with reason `time: …`",

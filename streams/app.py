@@ -8,7 +8,9 @@ This module only builds and wires; what each part does lives in its own module:
   (one partition) adds the day facts of both into the per-day totals, a global table every
   worker can read;
 - how an agent runs and dies (``streams.supervision``), the per-event error policy
-  (``streams.agents.intake``), timers (``streams.timers``), web pages (``streams.web``);
+  (``streams.agents.intake``), timers (``streams.timers``), web pages (``streams.web``),
+  Prometheus ``/metrics`` (``streams.metrics``), the worker's URL and name
+  (``streams.identity``);
 - faust's workarounds (``streams.faustfix``), installed here before the app is built.
 
 Every agent works in batches, writes each touched key once per batch, and delivers its
@@ -21,7 +23,7 @@ idempotent, so nothing is counted twice.
 
 from __future__ import annotations
 
-import socket
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import partial
@@ -29,10 +31,12 @@ from typing import Any
 
 import aiohttp
 import faust
+from faust.exceptions import ConsumerNotStarted
 from faust.types import TP
 from faust.web import Request, Response, View
 from yarl import URL
 
+from lugang.contract import TOPIC_KINDS
 from lugang.reference import Reference
 from lugang.settings import Settings
 from lugang.topics import TopicNames
@@ -46,6 +50,8 @@ from streams.agents.relay import POINTS, PointsAgent, RelayedMetrics
 from streams.agents.trains import TrainsAgent
 from streams.faustfix.commits import ConsumerSeeker
 from streams.faustfix.tables import FaustOutbox, FaustTable, key_partition, tables_recovered
+from streams.identity import worker_name, worker_url
+from streams.metrics import MetricSources, exposition
 from streams.order import InOrder
 from streams.pager import Pager
 from streams.schema.health import INTERVAL_S
@@ -129,13 +135,36 @@ class _InputPartitions:
         return read
 
 
-def worker_url(settings: Settings) -> str:
-    """Where the other workers reach this one's web server."""
-    if settings.worker_url:
-        return settings.worker_url
-    listening = settings.web_host
-    host = socket.gethostname() if listening in ("0.0.0.0", "::", "") else listening  # noqa: S104
-    return f"http://{host}:{settings.web_port}"
+class _ConsumerLag:
+    """Records behind per topic kind, on this worker's partitions of the topics the agents
+    read (the pipeline-health points and ``/metrics``). A table's changelog partitions are
+    assigned too, but left out: the consumer stops reading an active table's once it has
+    recovered, so their "lag" is only the table's writes since."""
+
+    def __init__(self, app: faust.App, names: TopicNames, kinds: Iterable[str]) -> None:
+        self.app = app
+        self.names = names
+        self.topics = {names.name(kind) for kind in kinds}
+
+    async def __call__(self) -> dict[str, int]:
+        consumer = self.app.consumer
+        positions = []
+        for tp in consumer.assignment():
+            if tp.topic not in self.topics:
+                continue
+            highwater = consumer.highwater(tp)
+            if highwater is None:  # not fetched yet: its lag is not known
+                continue
+            position = await consumer.position(tp)
+            positions.append((self.names.kind(tp.topic), highwater - (position or 0)))
+        return lag_by_kind(positions)
+
+    async def known(self) -> dict[str, int] | None:
+        """The lag, or None while the consumer has not started (a scrape at start-up)."""
+        try:
+            return await self()
+        except ConsumerNotStarted:
+            return None
 
 
 def _faust_app(settings: Settings) -> faust.App:
@@ -198,6 +227,15 @@ def _serve_pages(
     async def health_page(view: View, request: Request) -> Response:
         code, body = health_body(states)
         return view.json(body, status=code)
+
+
+def _serve_metrics(app: faust.App, sources: MetricSources) -> None:
+    """``/metrics``, for Prometheus: this worker's figures, read at scrape time."""
+
+    @app.page("/metrics")
+    async def metrics_page(view: View, request: Request) -> Response:
+        body, content_type = await exposition(sources, request.headers.get("Accept", ""))
+        return view.bytes(body, headers={"Content-Type": content_type})
 
 
 async def _ask_keeper(app: faust.App, view: View, request: Request, keeper: str) -> Response:
@@ -309,18 +347,9 @@ def create_monitor(
             supervised(name, handlers[name], states, on_crash, order=InOrder(seeker))
         )
 
-    async def lag() -> dict[str, int]:
-        positions = []
-        for tp in app.consumer.assignment():
-            highwater = app.consumer.highwater(tp)
-            if highwater is None:  # not fetched yet: its lag is not known
-                continue
-            position = await app.consumer.position(tp)
-            positions.append((names.kind(tp.topic), highwater - (position or 0)))
-        return lag_by_kind(positions)
-
-    worker = f"{settings.web_host}:{settings.web_port}"
+    worker = worker_name(settings)
     sinks = {"influxdb": metrics, "alertmanager": alerts}
+    lag = _ConsumerLag(app, names, (*TOPIC_KINDS, DAY_FACTS, POINTS, PAGES))
     report = HealthReport(worker, counters, states, sinks, relayed(), lag)
     app.timer(float(INTERVAL_S))(report)
     app.timer(60.0, on_leader=True)(AlertResender(book, pager(), reference))
@@ -329,6 +358,9 @@ def create_monitor(
 
     _serve_pages(
         app, reference, book, open_exceptions, live_gaps, states, facts_topic.get_topic_name()
+    )
+    _serve_metrics(
+        app, MetricSources(worker, counters, states, sinks, open_exceptions, live_gaps, lag.known)
     )
     return Monitor(
         app, names, book, open_exceptions, states, [facts_topic, pages_topic, points_topic]

@@ -5,18 +5,21 @@
 - :class:`LiveGaps`: TELEMETRY_GAPs the live silence check opened on this worker;
 - :class:`MovesKnown`: per input partition of ``containers``, the event time up to which
   its moves have been read (cold-chain tracks hold readings a move may still precede);
-- :class:`PipelineCounters`: events and dead letters per input topic kind since the last
-  health report;
-- :class:`AgentStates`: whether each agent runs, and why one stopped.
+- :class:`PipelineCounters`: events, dead letters and data-quality findings per input topic
+  kind, since the worker started and since the last health report;
+- :class:`AgentStates`: whether each agent runs, why one stopped, and how long its batches
+  take (:class:`BatchLatencies`).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Literal
+from itertools import accumulate
+from typing import Final, Generic, Literal, TypeVar, get_args
 
 from lugang.contract import ColdChainException
 from streams.agents.ports import Received, Table
@@ -176,37 +179,99 @@ class MovesKnown:
 Figure = Literal["events", "dead_letters"]
 
 
-Finding = Literal["contract", "key", "time", "late", "internal", "duplicate", "orphan_arrival"]
-"""What the data-quality view counts per topic: dead letters by their reason's class
-(the contract broken, a key that is not the entity id, an implausible event time, a late
-reading, an event the
-worker's own code failed on), duplicates dropped quietly, and arrivals no departure pairs
-with (``orphan_arrival``: counted, not dead-lettered)."""
+DeadLetterReason = Literal["contract", "key", "time", "late", "internal"]
+"""The class of a dead letter's reason: the contract broken, a key that is not the entity
+id, an implausible event time, a late reading, an event the worker's own code failed on."""
+DEAD_LETTER_REASONS: Final = get_args(DeadLetterReason)
+
+Finding = Literal[DeadLetterReason, "duplicate", "orphan_arrival"]
+"""What the data-quality view counts per topic: dead letters by their reason's class,
+duplicates dropped quietly, and arrivals no departure pairs with (``orphan_arrival``:
+counted, not dead-lettered)."""
+
+K = TypeVar("K", bound=Hashable)
+
+
+class _Tally(Generic[K]):
+    """Counts that only grow: read whole (:attr:`total`, for ``/metrics``) or as what they
+    grew by since the last :meth:`take` (for the pipeline-health points), so each event
+    is counted once whoever reads it."""
+
+    def __init__(self) -> None:
+        self.total: Counter[K] = Counter()
+        self._taken: Counter[K] = Counter()
+
+    def take(self) -> Counter[K]:
+        grown = self.total - self._taken
+        self._taken = self.total.copy()
+        return grown
 
 
 class PipelineCounters:
     """Events read and dead letters sent per topic kind, and data-quality findings per topic
-    kind, since :meth:`take` and :meth:`take_findings` last ran."""
+    kind: in total since the worker started (:meth:`totals`, :meth:`finding_totals`), or
+    since :meth:`take` and :meth:`take_findings` last ran."""
 
     def __init__(self) -> None:
-        self._counts: Counter[tuple[str, Figure]] = Counter()
-        self._findings: Counter[tuple[str, Finding]] = Counter()
+        self._counts: _Tally[tuple[str, Figure]] = _Tally()
+        self._findings: _Tally[tuple[str, Finding]] = _Tally()
 
     def count(self, kind: str, figure: Figure) -> None:
-        self._counts[kind, figure] += 1
+        self._counts.total[kind, figure] += 1
 
     def found(self, kind: str, finding: Finding, times: int = 1) -> None:
-        self._findings[kind, finding] += times
+        self._findings.total[kind, finding] += times
 
     def take(self) -> Counter[tuple[str, Figure]]:
-        """The counts so far; counting starts again from zero."""
-        counts, self._counts = self._counts, Counter()
-        return counts
+        """The counts since the last call."""
+        return self._counts.take()
 
     def take_findings(self) -> Counter[tuple[str, Finding]]:
-        """The findings so far; counting starts again from zero."""
-        findings, self._findings = self._findings, Counter()
-        return findings
+        """The findings since the last call."""
+        return self._findings.take()
+
+    def totals(self) -> Counter[tuple[str, Figure]]:
+        """The counts since the worker started (a copy)."""
+        return self._counts.total.copy()
+
+    def finding_totals(self) -> Counter[tuple[str, Finding]]:
+        """The findings since the worker started (a copy)."""
+        return self._findings.total.copy()
+
+
+LATENCY_BUCKETS_S: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+"""Upper bounds (seconds) of the batch-latency buckets: a batch of a caught-up worker takes
+milliseconds, one of thousands of readings a good part of a second, and one waiting on an
+InfluxDB or Alertmanager outage (the sinks retry; backpressure) tens of seconds."""
+
+
+@dataclass(frozen=True, slots=True)
+class Latencies:
+    """How long one agent's batches took since the worker started: ``buckets[i]`` counts
+    those that took at most ``LATENCY_BUCKETS_S[i]`` (cumulative, as Prometheus has them),
+    ``count`` all of them, ``total_s`` their sum."""
+
+    buckets: tuple[int, ...]
+    count: int
+    total_s: float
+
+
+class BatchLatencies:
+    """Per agent, how long its handler took over each batch (``streams.supervision``)."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self._counts = {name: [0] * (len(LATENCY_BUCKETS_S) + 1) for name in names}
+        self._total_s = dict.fromkeys(self._counts, 0.0)
+
+    def observe(self, name: str, seconds: float) -> None:
+        self._counts[name][bisect_left(LATENCY_BUCKETS_S, seconds)] += 1
+        self._total_s[name] += seconds
+
+    def all(self) -> dict[str, Latencies]:
+        return {
+            name: Latencies(tuple(accumulate(counts[:-1])), sum(counts), self._total_s[name])
+            for name, counts in self._counts.items()
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,10 +285,12 @@ class AgentState:
 
 
 class AgentStates:
-    """Each agent's state, for ``/health`` and the pipeline-health measurement."""
+    """Each agent's state, for ``/health``, ``/metrics`` and the pipeline-health
+    measurement, and how long its batches take (:attr:`batches`)."""
 
     def __init__(self, names: Iterable[str]) -> None:
         self._states = {name: AgentState(False, "not started") for name in names}
+        self.batches = BatchLatencies(self._states)
 
     def running(self, name: str) -> None:
         """Mark ``name`` running, unless it died: faust's supervisor restarts a dead agent,

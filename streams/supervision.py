@@ -17,6 +17,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Final
 
@@ -65,7 +66,8 @@ def supervised(
 ) -> Callable[[Stream], AsyncIterator[None]]:
     """The faust agent function of ``handle``: batches in, one ``None`` out per batch
     (``order``: the gate that puts each partition's messages in offset order; None: the
-    batches as they come)."""
+    batches as they come); how long ``handle`` took over each batch goes to
+    ``states.batches`` (``/metrics``)."""
 
     async def agent(stream: Stream) -> AsyncIterator[None]:
         states.running(name)
@@ -74,7 +76,9 @@ def supervised(
             async for batch in take(stream, batch_size, batch_seconds, held):
                 admitted = batch if order is None else order.admit(batch)
                 if admitted:
+                    started = time.perf_counter()
                     await handle(admitted)
+                    states.batches.observe(name, time.perf_counter() - started)
                 yield None
         except Exception as exc:
             log.exception("agent %s died; its batch is not acknowledged", name)

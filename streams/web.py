@@ -1,6 +1,6 @@
 """The worker's web pages: ``/status`` (figures against the plan, open exceptions; 503
 until the worker is ready), ``/ready`` (whether it has recovered its tables and joined its
-group) and ``/health`` (whether every agent runs)."""
+group) and ``/health`` (whether every agent runs). ``/metrics`` is ``streams.metrics``."""
 
 from __future__ import annotations
 
@@ -36,22 +36,30 @@ def status_body(
     query: dict[str, str],
     reference: Reference,
     book: DayBook,
-    open_exceptions: Table,
+    table: Table,
     live_gaps: LiveGaps,
 ) -> dict[str, Any]:
     """The ``/status`` answer: figures as of ``?date=YYYY-MM-DD`` (default: today in the
     port's time zone); ``?now=`` (RFC 3339) sets the clock of the 天天班 warning, e.g. a
-    simulated one."""
+    simulated one; ``table``: the open-exceptions table."""
     clock = query.get("now")
     now = datetime.fromisoformat(clock) if clock else datetime.now(UTC)
     as_of = query.get("date")
     day = date.fromisoformat(as_of) if as_of else reference.home.today(now)
     status = compute_status(book.year(day.year), reference, day, now)
     body: dict[str, Any] = orjson.loads(status.model_dump_json())
-    opened = {e["exception_id"]: e for e in map(orjson.loads, open_exceptions.values())}
-    opened.update((e.exception_id, orjson.loads(e.model_dump_json())) for e in live_gaps.all())
-    body["open_exceptions"] = list(opened.values())
+    body["open_exceptions"] = list(open_exceptions(table, live_gaps).values())
     return body
+
+
+def open_exceptions(table: Table, live_gaps: LiveGaps) -> dict[str, dict[str, Any]]:
+    """The cold-chain exceptions open as this worker sees them, by id, as JSON objects:
+    those of the open-exceptions ``table``, and the TELEMETRY_GAPs its own live silence
+    check opened (kept apart: the check finds them again every time), which replace a
+    table entry of the same id."""
+    opened = {e["exception_id"]: e for e in map(orjson.loads, table.values())}
+    opened.update((e.exception_id, orjson.loads(e.model_dump_json())) for e in live_gaps.all())
+    return opened
 
 
 def health_body(agents: AgentStates) -> tuple[int, dict[str, Any]]:

@@ -44,6 +44,7 @@ def faust_worker(
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
     """Run a stream worker until it is stopped (SIGINT/SIGTERM)."""
+    from streams.identity import worker_name
     from streams.supervision import EXIT_AGENT_DIED
 
     monitor = bootstrap.build_worker(settings, bootstrap.reference(args.reference))
@@ -51,7 +52,8 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
         f"Lugang worker {settings.app_id}: Kafka {settings.kafka_bootstrap}, "
         f"InfluxDB {settings.influx_url or 'off'}, "
         f"Alertmanager {settings.alertmanager_url or 'off'}, "
-        f"status on http://{settings.web_host}:{settings.web_port}/status",
+        f"status on http://{settings.web_host}:{settings.web_port}/status "
+        f"(Prometheus: /metrics, as worker {worker_name(settings)})",
         flush=True,
     )
     try:
@@ -71,8 +73,9 @@ def register(commands: Subparsers, settings: Settings) -> None:
         description="Run a faust worker that consumes trains, containers and reefer, keeps "
         "daily counts and each container's cold-chain state in tables, writes InfluxDB "
         "(when LUGANG_INFLUX_URL is set), pages through Alertmanager (when "
-        "LUGANG_ALERTMANAGER_URL is set) and serves /status. Workers with the same "
-        "LUGANG_APP_ID share the partitions. Configured by LUGANG_* variables: see README.",
+        "LUGANG_ALERTMANAGER_URL is set) and serves /status, /health, /ready and "
+        "Prometheus /metrics. Workers with the same LUGANG_APP_ID share the partitions. "
+        "Configured by LUGANG_* variables: see README.",
     )
     worker.add_argument("--reference", type=Path, default=None, help="reference configuration")
     worker.add_argument(

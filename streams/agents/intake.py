@@ -28,7 +28,7 @@ from typing import ParamSpec, TypeVar
 from lugang.contract import DeadLetter, Event, InvalidEvent, RawBytes, TrainEvent, parse_event
 from lugang.reference import Reference
 from streams.agents.ports import Message, Outbox, Received
-from streams.state import Finding, PipelineCounters
+from streams.state import DeadLetterReason, Finding, PipelineCounters
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +158,7 @@ class Intake:
             self.reject(received, internal_reason(exc), "internal")
             return None
 
-    def reject(self, received: Received, reason: str, finding: Finding) -> None:
+    def reject(self, received: Received, reason: str, finding: DeadLetterReason) -> None:
         """Queue ``received`` for the dead-letter topic with ``reason`` (a ``finding`` of
         the data-quality view)."""
         message = received.message

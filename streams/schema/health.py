@@ -21,8 +21,13 @@ during the interval (so events/s = ``sum(events) / INTERVAL_S`` over all workers
 offsets at the end of the interval (so the topic's lag = ``sum(lag)`` at one timestamp).
 ``retries`` and ``errors`` are the sink's requests sent again, and failed, during the
 interval. Times are aligned to multiples of ``INTERVAL_S`` since the epoch, so the points
-of every worker share timestamps and sum per interval; the ``worker`` tag keeps one
-worker's point from overwriting another's.
+of every worker share timestamps and sum per interval; the ``worker`` tag, a name unique
+per process (``streams.identity.worker_name``), keeps one worker's point from overwriting
+another's.
+
+These points travel the path they watch (points topic, points agent, InfluxDB): during an
+InfluxDB outage they stop too. Prometheus's ``/metrics`` (``streams.metrics``) reads the
+same counters straight from each worker and goes on through it.
 """
 
 from __future__ import annotations

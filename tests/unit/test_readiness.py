@@ -14,7 +14,7 @@ import pytest
 
 from dashboards.report.data import ReportError, read_status
 from lugang.settings import Settings
-from streams.app import worker_url
+from streams.identity import worker_url
 from streams.web import figures_keeper, ready_body
 
 
