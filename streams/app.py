@@ -33,6 +33,7 @@ from faust.web import Request, Response, View
 from yarl import URL
 
 from lugang.reference import Reference
+from lugang.links import Links
 from lugang.settings import Settings
 from lugang.topics import TopicNames
 from streams import faustfix
@@ -293,7 +294,9 @@ def create_monitor(
         "movements": movements.handle,
         "days": DaysAgent(intake(), reference, book, relayed()).handle,
         "points": points.handle,
-        "paging": PagingAgent(alerts, paged, reference, live_stale).handle,
+        "paging": PagingAgent(
+            alerts, paged, reference, live_stale, links=Links.of(settings)
+        ).handle,
     }
     sources = {
         "trains": app.topic(names.name("trains"), **_RAW),
