@@ -356,10 +356,6 @@ EXPECTED: dict[str, tuple[Callable[[Rows], Any], Any]] = {
     "Train runs 本年 YTD": (lambda rows: only(rows, "last"), TOTAL_RUNS),
     "集装箱 TEU 本年 YTD": (lambda rows: only(rows, "last"), TOTAL_TEU),
     "冷链箱 Reefer TEU 本年 YTD": (lambda rows: only(rows, "last"), TOTAL_REEFER),
-    "天天班 at risk": (
-        lambda rows: by_tag(rows, "service_group", "last"),
-        group_figure("served"),
-    ),
 }
 EMPTY = (
     "last year",  # nothing was recorded in 2025
@@ -409,14 +405,3 @@ def test_every_dashboard_and_alert_query_runs_and_gives_the_expected_figures(
     assert not problems, "\n".join(problems)
     assert checked == set(EXPECTED), f"expectations that match no query: {set(EXPECTED) - checked}"
 
-
-def test_the_daily_service_rule_looks_at_today_only_after_the_warning_hour(
-    replayed_week: WorkerConfig,
-) -> None:
-    """Before 18:00 the rule's window holds no point (no data: OK); after, today's."""
-    (rule,) = [q for q, _ in every_query() if q.where == "rule lugang-daily-service-at-risk"]
-    noon = EVENING.replace(hour=12)
-    assert influx(replayed_week, concrete(rule, noon)) == []
-    at_six = EVENING.replace(hour=18, minute=1)
-    rows = influx(replayed_week, concrete(rule, at_six))
-    assert by_tag(rows, "service_group", "last") == group_figure("served")
