@@ -22,6 +22,7 @@ idempotent, so nothing is counted twice.
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -32,8 +33,8 @@ from faust.types import TP
 from faust.web import Request, Response, View
 from yarl import URL
 
-from lugang.reference import Reference
 from lugang.links import Links
+from lugang.reference import Reference
 from lugang.settings import Settings
 from lugang.topics import TopicNames
 from streams import faustfix
@@ -59,7 +60,7 @@ from streams.state import (
     Watermarks,
 )
 from streams.supervision import OnCrash, stop_this_process, supervised
-from streams.timers import AlertResender, HealthReport, SilenceCheck, lag_by_kind
+from streams.timers import HealthReport, MinuteRound, SilenceCheck, lag_by_kind
 from streams.web import FORWARDED, figures_keeper, health_body, ready_body, status_body
 
 __all__ = ["DAY_FACTS", "Monitor", "create_monitor"]
@@ -126,6 +127,13 @@ class _InputPartitions:
                 position = await consumer.position(tp)
                 read[tp.partition] = highwater is not None and highwater - (position or 0) <= 0
         return read
+
+
+def _reads_partition_0(app: faust.App, topic: str) -> Callable[[], bool]:
+    """Whether this worker is assigned partition 0 of ``topic`` now (of the day-facts
+    topic, one partition: whether its days agent keeps the figures)."""
+    partition = TP(topic, 0)
+    return lambda: partition in app.consumer.assignment()
 
 
 def worker_url(settings: Settings) -> str:
@@ -322,9 +330,9 @@ def create_monitor(
     sinks = {"influxdb": metrics, "alertmanager": alerts}
     report = HealthReport(worker, counters, states, sinks, relayed(), lag)
     app.timer(float(INTERVAL_S))(report)
-    app.timer(60.0, on_leader=True)(AlertResender(book, pager(), reference))
-    silence = SilenceCheck(movements, relayed(), pager(), watch)
-    app.timer(settings.silence_check_s)(silence)
+    keeps_figures = _reads_partition_0(app, facts_topic.get_topic_name())
+    app.timer(60.0)(MinuteRound(book, pager(), relayed(), reference, keeps_figures))
+    app.timer(settings.silence_check_s)(SilenceCheck(movements, relayed(), pager(), watch))
 
     _serve_pages(
         app, reference, book, open_exceptions, live_gaps, states, facts_topic.get_topic_name()

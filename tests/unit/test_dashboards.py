@@ -84,6 +84,7 @@ def written_schema() -> dict[str, set[str]]:
     samples = [
         *points.day_samples(totals, REF),
         *points.status_samples(status, REF),
+        *points.live_daily_service_samples(status, REF),
         points.transit_sample("X1", "HHW-QZH", started, started + timedelta(hours=29), 30),
         points.exception_sample(closed),
         points.reading_sample(reading, "citrus", REF.commodity("citrus"), "HHW-QZH"),
