@@ -18,17 +18,19 @@ from dashboards.panels import (
     Step,
     bars,
     big_stat,
+    data_link,
     label,
     override,
     series,
     thresholds,
     value_texts,
 )
+from lugang.links import COLDCHAIN_UID, OVERVIEW_UID, dashboard_path
 from lugang.reference import Reference
 from lugang.vocabulary import DAILY_SERVICE_LABELS
 from streams.schema import points
 
-UID = "lugang-overview"
+UID = OVERVIEW_UID
 TODAY = "now/d"
 THIS_YEAR = "now/y"
 LAST_30_DAYS = "now-30d"
@@ -176,10 +178,11 @@ def tonnage(title: str, time_from: str | None) -> PanelBuilder:
     )
 
 
-def open_exceptions(size: tuple[int, int] = (4, 6)) -> PanelBuilder:
-    """Cold-chain exceptions still open (started within the last 30 days)."""
+def open_exceptions(size: tuple[int, int] = (4, 6), linked: bool = True) -> PanelBuilder:
+    """Cold-chain exceptions still open (started within the last 30 days); ``linked``: a
+    click opens the cold-chain dashboard, whose table links each exception's container."""
     query = select('count("open")', points.COLDCHAIN_EXCEPTION, where='"open" = 1')
-    return big_stat(
+    panel = big_stat(
         label("未关闭冷链异常", "Open cold-chain exceptions"),
         query,
         steps=ZERO_IS_GOOD,
@@ -187,6 +190,10 @@ def open_exceptions(size: tuple[int, int] = (4, 6)) -> PanelBuilder:
         size=size,
         time_from=LAST_30_DAYS,
     )
+    if linked:
+        link = data_link(label("冷链监控", "Cold chain"), dashboard_path(COLDCHAIN_UID))
+        panel.data_links([link])
+    return panel
 
 
 def exceptions_by_kind(time_from: str | None, size: tuple[int, int] = (4, 6)) -> PanelBuilder:

@@ -21,7 +21,7 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import alerting as alerting_model
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
-from dashboards import build, influxql, provisioning
+from dashboards import build, coldchain, influxql, overview, provisioning
 from dashboards.queries import PanelQuery, dashboard_queries, measurement, names_read, rule_queries
 from lugang.contract import ColdChainException, ReeferReading, exception_id
 from lugang.reference import default_reference
@@ -317,7 +317,7 @@ def test_dashboards_type_check_against_grafanas_typescript_schema() -> None:
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
 
 
-# -- alert rules as Alertmanager sees them (issue 11) --------------------------------------
+# -- alert rules as Alertmanager sees them, and links between dashboards (issue 11) ---------
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -348,3 +348,37 @@ def test_daily_service_at_risk_is_paged_by_the_worker_alone() -> None:
     firing = daily_service_alert("RAIL_SEA", date(2026, 3, 15), True, datetime.now(CST))
     assert firing.labels["alertname"] == DAILY_SERVICE_ALERT
     assert DAILY_SERVICE_ALERT not in {rule["title"] for rule in _rules()}
+
+
+def _panel(uid: str, title: str) -> dict[str, Any]:
+    panels = BOARDS[f"{build.JSON_DIR}/{uid}.json"]["panels"]
+    (panel,) = [p for p in panels if p["title"] == title]
+    found: dict[str, Any] = panel
+    return found
+
+
+def _links(panel: dict[str, Any]) -> list[str]:
+    return [link["url"] for link in panel["fieldConfig"]["defaults"].get("links", [])]
+
+
+def test_each_exception_row_links_to_its_container() -> None:
+    board = BOARDS[f"{build.JSON_DIR}/{coldchain.UID}.json"]
+    variables = [v["name"] for v in board["templating"]["list"]]
+    table = _panel(coldchain.UID, "未关闭及近期异常 Open and recent exceptions, last 7 days")
+    (url,) = _links(table)
+    path, _, query = url.partition("?")
+    assert path == f"/d/{board['uid']}"
+    params = dict(pair.split("=", 1) for pair in query.split("&"))
+    # The row's container (a column of the table) and a range around its time.
+    assert params == {
+        f"var-{variables[0]}": "${__data.fields.equipment_reference}",
+        "time": "${__value.time}",
+        "time.window": str(8 * 3600 * 1000),
+    }
+    assert '"equipment_reference"' in table["targets"][0]["query"]
+
+
+def test_the_open_exceptions_figure_links_to_the_cold_chain_dashboard() -> None:
+    title = "未关闭冷链异常 Open cold-chain exceptions"
+    assert _links(_panel(overview.UID, title)) == [f"/d/{coldchain.UID}"]
+    assert _links(_panel(coldchain.UID, title)) == []  # no link to itself
