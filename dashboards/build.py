@@ -32,7 +32,7 @@ DASHBOARDS: Final[dict[str, Callable[[Reference], dashboard.Dashboard]]] = {
 PROVISIONING: Final[dict[str, Callable[[Reference], dict[str, object]]]] = {
     "provisioning/datasources/lugang.yaml": lambda _: provisioning.datasources(),
     "provisioning/dashboards/lugang.yaml": lambda _: provisioning.dashboard_providers(),
-    "provisioning/alerting/rules.yaml": provisioning.rule_groups,
+    "provisioning/alerting/rules.yaml": lambda _: provisioning.rule_groups(),
     "provisioning/alerting/contact-points.yaml": lambda _: provisioning.contact_points(),
     "provisioning/alerting/policies.yaml": lambda _: provisioning.policies(),
 }

@@ -11,6 +11,7 @@ from dashboards.influxql import DATASOURCE, InfluxAnnotation, select
 from dashboards.overview import exceptions_by_kind, open_exceptions
 from dashboards.panels import (
     PanelBuilder,
+    data_link,
     label,
     override,
     series,
@@ -18,13 +19,32 @@ from dashboards.panels import (
     table_of,
     value_texts,
 )
+from lugang.links import (
+    COLDCHAIN_UID,
+    CONTAINER_VARIABLE,
+    ROW_WINDOW,
+    centred_range,
+    container_params,
+    dashboard_path,
+)
 from lugang.reference import Reference
 from streams.schema import points
 
-UID = "lugang-coldchain"
-CONTAINER = "container"
-ONE_CONTAINER = f'"equipment_reference" =~ /^${CONTAINER}$/'
+UID = COLDCHAIN_UID
+CONTAINER = CONTAINER_VARIABLE
+BOX = "equipment_reference"
+"""The tag of the container in the cold-chain measurements."""
+ONE_CONTAINER = f'"{BOX}" =~ /^${CONTAINER}$/'
 """Condition on the container variable (a regex, so it holds one or several)."""
+ROW_LINK = dashboard_path(
+    UID,
+    {
+        **container_params(f"${{__data.fields.{BOX}}}"),
+        **centred_range("${__value.time}", ROW_WINDOW),
+    },
+)
+"""Where a row of the exceptions table leads: this dashboard for the row's container,
+around the exception's start (the row's time)."""
 GAP_MS = 10 * 60 * 1000
 """A line breaks where readings are more than 10 minutes apart (they come every 5)."""
 SUPPLY, RETURN, SETPOINT = "送风 supply air", "回风 return air", "设定 setpoint"
@@ -36,7 +56,7 @@ def container_variable() -> dashboard.QueryVariable:
         dashboard.QueryVariable(CONTAINER)
         .label(label("冷藏箱", "Container"))
         .datasource(DATASOURCE)
-        .query(f'SHOW TAG VALUES FROM "{points.REEFER_READING}" WITH KEY = "equipment_reference"')
+        .query(f'SHOW TAG VALUES FROM "{points.REEFER_READING}" WITH KEY = "{BOX}"')
         .refresh(model.VariableRefresh.ON_TIME_RANGE_CHANGED)
         .sort(model.VariableSort.ALPHABETICAL_ASC)
         .multi(True)
@@ -50,7 +70,7 @@ def container_variable() -> dashboard.QueryVariable:
 
 def exception_annotations() -> dashboard.AnnotationQuery:
     query = select(
-        '"kind", "equipment_reference", "status", "peak_deviation_c"',
+        f'"kind", "{BOX}", "status", "peak_deviation_c"',
         points.COLDCHAIN_EXCEPTION,
         where=ONE_CONTAINER,
     )
@@ -60,7 +80,7 @@ def exception_annotations() -> dashboard.AnnotationQuery:
         .datasource(DATASOURCE)
         .enable(True)
         .icon_color("red")
-        .target(InfluxAnnotation(query.build().query, "kind", "equipment_reference,status"))
+        .target(InfluxAnnotation(query.build().query, "kind", f"{BOX},status"))
     )
 
 
@@ -131,8 +151,7 @@ def power() -> PanelBuilder:
 
 def exceptions_table() -> PanelBuilder:
     query = select(
-        '"kind", "equipment_reference", "commodity", "corridor", "status", '
-        '"peak_deviation_c", "duration_s"',
+        f'"kind", "{BOX}", "commodity", "corridor", "status", "peak_deviation_c", "duration_s"',
         points.COLDCHAIN_EXCEPTION,
     )
     panel = table_of(
@@ -140,8 +159,10 @@ def exceptions_table() -> PanelBuilder:
         query,
         size=(12, 8),
         time_from="now-7d",
-        description="Time is the start; duration_s is set once the exception closes.",
+        description="Time is the start; duration_s is set once the exception closes. "
+        "Click a row to see its container around the exception's start.",
     )
+    panel.data_links([data_link(label("查看该箱", "Show this container"), ROW_LINK)])
     for name, properties in (
         override("duration_s", unit="s", displayName="持续 duration"),
         override("peak_deviation_c", unit="celsius", displayName="峰值偏差 peak deviation"),
@@ -170,7 +191,7 @@ def coldchain(reference: Reference) -> dashboard.Dashboard:
         .with_variable(container_variable())
         .annotation(exception_annotations())
         .with_row(dashboard.Row(label("冷链异常", "Cold-chain exceptions")))
-        .with_panel(open_exceptions(size=(6, 8)))
+        .with_panel(open_exceptions(size=(6, 8), linked=False))
         .with_panel(exceptions_by_kind(None, size=(6, 8)))
         .with_panel(exceptions_table())
         .with_row(dashboard.Row(label("冷藏箱", "Container $container")).repeat(CONTAINER))

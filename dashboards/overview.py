@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
+
 from grafana_foundation_sdk.builders import dashboard
 from grafana_foundation_sdk.models import dashboard as model
 
@@ -14,16 +18,19 @@ from dashboards.panels import (
     Step,
     bars,
     big_stat,
+    data_link,
     label,
     override,
     series,
     thresholds,
     value_texts,
 )
+from lugang.links import COLDCHAIN_UID, OVERVIEW_UID, dashboard_path
 from lugang.reference import Reference
+from lugang.vocabulary import DAILY_SERVICE_LABELS
 from streams.schema import points
 
-UID = "lugang-overview"
+UID = OVERVIEW_UID
 TODAY = "now/d"
 THIS_YEAR = "now/y"
 LAST_30_DAYS = "now-30d"
@@ -35,18 +42,38 @@ def plan_year(reference: Reference) -> int:
     return max(reference.targets)
 
 
+TODAY_STATES: Final[Mapping[str, tuple[int, str]]] = MappingProxyType(
+    {"served": (1, "green"), "not_yet": (0, "orange"), "not_served": (-1, "red")}
+)
+"""Each 天天班 state (:data:`lugang.vocabulary.DAILY_SERVICE_LABELS`) as the tile's value,
+``served - warning`` of ``daily_service_live``, and its colour."""
+
+
 def served_today(reference: Reference) -> PanelBuilder:
-    # Reads daily_service: today's point exists once anything was counted today.
-    query = select('last("served")', points.DAILY_SERVICE, group_by=by("service_group"))
-    query.alias("$tag_service_group")
+    """天天班 today per group: served, not yet, or not served past the warning hour (red),
+    from the state the worker writes every minute (the warning comes with the clock)."""
+    query = select(
+        'last("served") - last("warning") AS "state"',
+        points.DAILY_SERVICE_LIVE,
+        group_by=by("service_group"),
+    ).alias("$tag_service_group")
+    texts = {
+        value: (str(DAILY_SERVICE_LABELS[state]), colour)
+        for state, (value, colour) in TODAY_STATES.items()
+    }
+    # The same colours as thresholds: from the lowest value up, each state's from its value.
+    lowest, *higher = sorted(TODAY_STATES.values())
+    steps: tuple[Step, ...] = ((None, lowest[1]), *higher)
+    warning_at = f"{reference.daily_service.warning_at:%H:%M}"
     return big_stat(
         label("天天班 今日", "Daily service today"),
         query,
         size=(4, 8),
-        mappings=value_texts({1: ("已开行 served", "green"), 0: ("未开行 not yet", "orange")}),
+        steps=steps,
+        mappings=value_texts(texts),
         no_value="今日无数据 nothing today",
         description="A day is served when a train of the group leaves "
-        f"{reference.home.short_en} outbound.",
+        f"{reference.home.short_en} outbound; red when none has by {warning_at}.",
     )
 
 
@@ -151,10 +178,11 @@ def tonnage(title: str, time_from: str | None) -> PanelBuilder:
     )
 
 
-def open_exceptions(size: tuple[int, int] = (4, 6)) -> PanelBuilder:
-    """Cold-chain exceptions still open (started within the last 30 days)."""
+def open_exceptions(size: tuple[int, int] = (4, 6), linked: bool = True) -> PanelBuilder:
+    """Cold-chain exceptions still open (started within the last 30 days); ``linked``: a
+    click opens the cold-chain dashboard, whose table links each exception's container."""
     query = select('count("open")', points.COLDCHAIN_EXCEPTION, where='"open" = 1')
-    return big_stat(
+    panel = big_stat(
         label("未关闭冷链异常", "Open cold-chain exceptions"),
         query,
         steps=ZERO_IS_GOOD,
@@ -162,6 +190,10 @@ def open_exceptions(size: tuple[int, int] = (4, 6)) -> PanelBuilder:
         size=size,
         time_from=LAST_30_DAYS,
     )
+    if linked:
+        link = data_link(label("冷链监控", "Cold chain"), dashboard_path(COLDCHAIN_UID))
+        panel.data_links([link])
+    return panel
 
 
 def exceptions_by_kind(time_from: str | None, size: tuple[int, int] = (4, 6)) -> PanelBuilder:

@@ -67,6 +67,12 @@ def value_texts(
     return [model.ValueMap(options=options)]
 
 
+def data_link(title: str, path: str) -> dashboard.DashboardLink:
+    """A data link (click a value or a table cell) to ``path`` of this Grafana, made with
+    :func:`lugang.links.dashboard_path` (the SDK models field links as dashboard links)."""
+    return dashboard.DashboardLink(title).type(model.DashboardLinkType.LINK).url(path)
+
+
 def _setup(
     panel: Panel,
     title: str,

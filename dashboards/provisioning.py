@@ -24,8 +24,7 @@ from grafana_foundation_sdk.models import alerting as alerting_model
 from grafana_foundation_sdk.models import dashboard as model
 
 from dashboards.influxql import DATASOURCE_TYPE, DATASOURCE_UID, InfluxQL, by, select
-from lugang.reference import Reference
-from streams.schema import health, points
+from streams.schema import health
 
 ORG_ID: Final = 1
 FOLDER: Final = "Lugang 陆港"
@@ -174,70 +173,61 @@ def _rule(
     )
 
 
-def rules(reference: Reference) -> list[alerting.Rule]:
-    """天天班 at risk, a silent stream, a dead-letter spike, a failing sink."""
-    warning_s = reference.daily_service.warning_at.hour * 3600
-    warning_s += reference.daily_service.warning_at.minute * 60
-    day_s = 24 * 3600
-    at_risk = select('last("served")', points.DAILY_SERVICE, group_by=by("service_group"))
+def rules() -> list[alerting.Rule]:
+    """A silent stream, a dead-letter spike, a failing sink: the pipeline's health.
+
+    Titles are CamelCase because a rule's title is the ``alertname`` Alertmanager routes,
+    groups and silences by; the words for people are in the bilingual summary. 天天班 at
+    risk has no rule here: the worker pages it (``DailyServiceAtRisk``, with the port's
+    rules, streams.schema.alerts), and a second rule would page it twice under two names."""
     events = select('sum("events")', health.PIPELINE)
     dead = select('sum("dead_letters")', health.PIPELINE, group_by=by("topic"))
     errors = select('sum("errors")', health.PIPELINE_SINK, group_by=by("sink"))
     return [
         _rule(
-            "lugang-daily-service-at-risk",
-            "天天班 at risk 天天班未开行",
-            at_risk.alias("$tag_service_group"),
-            # From 24 h ago to the warning hour's distance ago (18 h): today's point, at
-            # local midnight, is in this window only from the warning hour to midnight.
-            (day_s, warning_s),
-            ("lt", 1),
-            pending="0s",
-            no_data="OK",
-            summary="{{ $labels.service_group }}: no outbound train from "
-            + reference.home.short_en
-            + " yet today, past the warning hour (今日尚无出港班列).",
-        ),
-        _rule(
             "lugang-stream-silent",
-            "No data from the stream 数据流中断",
+            "StreamSilent",
             events,
             (SILENCE_MINUTES * 60, 0),
             ("lt", 1),
             pending="1m",
             no_data="Alerting",
             summary=f"No event read from any input topic for {SILENCE_MINUTES} minutes, "
-            "or no worker reports its health (数据流中断).",
+            "or no worker reports its health / "
+            f"{SILENCE_MINUTES} 分钟内未从任何输入主题读到事件，"
+            "或无工作进程上报健康状态（数据流中断）",
         ),
         _rule(
             "lugang-dead-letter-spike",
-            "Dead-letter spike 死信激增",
+            "DeadLetterSpike",
             dead.alias("$tag_topic"),
             (300, 0),
             ("gt", DEAD_LETTER_SPIKE),
             pending="0s",
             no_data="OK",
             summary="{{ $labels.topic }}: more than "
-            f"{DEAD_LETTER_SPIKE} records in 5 minutes failed validation (死信激增).",
+            f"{DEAD_LETTER_SPIKE} records in 5 minutes failed validation / "
+            f"{{{{ $labels.topic }}}}：5 分钟内超过 {DEAD_LETTER_SPIKE} 条记录校验失败（死信激增）",
         ),
         _rule(
             "lugang-sink-failing",
-            "Sink failing 写入失败",
+            "SinkFailing",
             errors.alias("$tag_sink"),
             (300, 0),
             ("gt", 0),
             pending="5m",
             no_data="OK",
             summary="{{ $labels.sink }}: requests keep failing; the worker retries and "
-            "holds its offsets until they succeed (写入失败).",
+            "holds its offsets until they succeed / "
+            "{{ $labels.sink }}：写入持续失败，工作进程会重试，成功前不提交偏移量（写入失败）",
         ),
     ]
 
 
-def rule_groups(reference: Reference) -> dict[str, object]:
+def rule_groups() -> dict[str, object]:
     """The alert rules in Grafana's file-provisioning layout."""
     listed = []
-    for rule in rules(reference):
+    for rule in rules():
         data = _json(rule.build())
         listed.append({key: value for key, value in data.items() if key not in _API_ONLY_KEYS})
     group = {

@@ -9,9 +9,9 @@ from grafana_foundation_sdk.models import dashboard as model
 
 from dashboards.influxql import per_day, select
 from dashboards.overview import THIS_YEAR, cumulative, plan_year
-from dashboards.panels import PanelBuilder, big_stat, label, series
+from dashboards.panels import PanelBuilder, big_stat, label, series, states, value_texts
 from lugang.reference import Reference
-from lugang.vocabulary import pro_rata
+from lugang.vocabulary import DAILY_SERVICE_LABELS, pro_rata
 from streams.schema import points
 
 UID = "lugang-trends"
@@ -57,6 +57,22 @@ def year_to_date(title: str, field: str, time_shift: str | None) -> PanelBuilder
         size=(3, 5),
         time_from=THIS_YEAR,
         time_shift=time_shift,
+    )
+
+
+def daily_service_days(timezone: str) -> PanelBuilder:
+    """天天班 of each group day by day, from the day totals (``daily_service``)."""
+    query = select(
+        'last("served")', points.DAILY_SERVICE, group_by=per_day(timezone, "service_group")
+    )
+    served, missed = DAILY_SERVICE_LABELS["served"], DAILY_SERVICE_LABELS["not_served"]
+    return states(
+        label("天天班 每日", "Daily service day by day"),
+        query.alias("$tag_service_group"),
+        mappings=value_texts({1: (str(served), "green"), 0: (str(missed), "red")}),
+        size=(24, 5),
+        description="A day with nothing counted at all has no point and shows blank; "
+        "today stays red until a train leaves (the overview tells not yet from not served).",
     )
 
 
@@ -122,12 +138,16 @@ def trends(reference: Reference) -> dashboard.Dashboard:
     for title, field in ytd_pairs:
         built.with_panel(year_to_date(f"{title} 本年 YTD", field, None))
         built.with_panel(year_to_date(f"{title} 去年同期 last year", field, ONE_YEAR_AGO))
-    return built.with_panel(
-        series(
-            label("去年每日班列", "Daily train runs, last year"),
-            select('sum("runs")', points.TRAIN_RUNS_DAILY, group_by=per_day(tz)),
-            size=(24, 8),
-            stacked_bars=True,
-            time_shift=ONE_YEAR_AGO,
+    return (
+        built.with_panel(
+            series(
+                label("去年每日班列", "Daily train runs, last year"),
+                select('sum("runs")', points.TRAIN_RUNS_DAILY, group_by=per_day(tz)),
+                size=(24, 8),
+                stacked_bars=True,
+                time_shift=ONE_YEAR_AGO,
+            )
         )
+        .with_row(dashboard.Row(label("天天班", "Daily service")))
+        .with_panel(daily_service_days(tz))
     )

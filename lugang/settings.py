@@ -15,6 +15,8 @@ from pydantic import Field, SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from lugang.links import RUNBOOKS
+
 ENV_PREFIX: Final = "LUGANG_"
 
 
@@ -128,6 +130,17 @@ class Settings(BaseSettings):
     grafana_token: SecretStr | None = Field(
         default=None,
         description="Grafana service-account token (role Editor) for `lugang grafana`",
+    )
+    grafana_public_url: str | None = Field(
+        default=None,
+        description="Grafana base URL as on-call's browsers reach it, which pages link to "
+        "(each alert's generatorURL); default GRAFANA_URL without its user and password",
+    )
+    runbook_url: str = Field(
+        default=RUNBOOKS,
+        description="base of each alert's runbook_url annotation (BASE/<NAME>.md); default "
+        "the runbooks' path in this repository; set it to where docs/runbooks/ can be "
+        "browsed, e.g. https://git.example.com/lugang/-/blob/main/docs/runbooks/",
     )
 
 

@@ -1,7 +1,8 @@
 """The words operators read, defined once in English and Chinese, and the pace verdict.
 
 - :data:`KIND_LABELS`: the cold-chain exception kinds;
-- :data:`DAILY_SERVICE_LABELS`: the states of a service group's 天天班 day;
+- :data:`DAILY_SERVICE_LABELS`: the states of a service group's 天天班 day
+  (:func:`daily_service_state`);
 - :func:`pro_rata`: a yearly target's share due by a day;
 - :class:`Verdict`: how a pace (count ÷ pro-rata target) is judged, with the thresholds
   :data:`ON_TRACK_PERCENT` and :data:`AT_RISK_PERCENT` that the Grafana panels use too.
@@ -52,6 +53,14 @@ DAILY_SERVICE_LABELS: Final[Mapping[str, Label]] = MappingProxyType(
 )
 """A service group's 天天班 today: ``served`` (an outbound run has departed), ``not_yet``
 (none yet, before the warning hour), ``not_served`` (none, past the warning hour)."""
+
+
+def daily_service_state(served: bool, warning: bool) -> str:
+    """The :data:`DAILY_SERVICE_LABELS` key of a 天天班 day: served, else not served once
+    the warning is up, else not yet."""
+    if served:
+        return "served"
+    return "not_served" if warning else "not_yet"
 
 
 def days_in_year(year: int) -> int:

@@ -23,7 +23,7 @@ idempotent, so nothing is counted twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import partial
@@ -37,6 +37,7 @@ from faust.web import Request, Response, View
 from yarl import URL
 
 from lugang.contract import TOPIC_KINDS
+from lugang.links import Links
 from lugang.reference import Reference
 from lugang.settings import Settings
 from lugang.topics import TopicNames
@@ -66,7 +67,7 @@ from streams.state import (
     Watermarks,
 )
 from streams.supervision import OnCrash, stop_this_process, supervised
-from streams.timers import AlertResender, HealthReport, SilenceCheck, lag_by_kind
+from streams.timers import HealthReport, MinuteRound, SilenceCheck, lag_by_kind
 from streams.web import FORWARDED, figures_keeper, health_body, ready_body, status_body
 
 __all__ = ["DAY_FACTS", "Monitor", "create_monitor"]
@@ -165,6 +166,13 @@ class _ConsumerLag:
             return await self()
         except ConsumerNotStarted:
             return None
+
+
+def _reads_partition_0(app: faust.App, topic: str) -> Callable[[], bool]:
+    """Whether this worker is assigned partition 0 of ``topic`` now (of the day-facts
+    topic, one partition: whether its days agent keeps the figures)."""
+    partition = TP(topic, 0)
+    return lambda: partition in app.consumer.assignment()
 
 
 def _faust_app(settings: Settings) -> faust.App:
@@ -333,7 +341,9 @@ def create_monitor(
         "movements": movements.handle,
         "days": DaysAgent(intake(), reference, book, relayed()).handle,
         "points": points.handle,
-        "paging": PagingAgent(alerts, paged, reference, live_stale).handle,
+        "paging": PagingAgent(
+            alerts, paged, reference, live_stale, links=Links.of(settings)
+        ).handle,
     }
     sources = {
         "trains": app.topic(names.name("trains"), **_RAW),
@@ -352,9 +362,9 @@ def create_monitor(
     lag = _ConsumerLag(app, names, (*TOPIC_KINDS, DAY_FACTS, POINTS, PAGES))
     report = HealthReport(worker, counters, states, sinks, relayed(), lag)
     app.timer(float(INTERVAL_S))(report)
-    app.timer(60.0, on_leader=True)(AlertResender(book, pager(), reference))
-    silence = SilenceCheck(movements, relayed(), pager(), watch)
-    app.timer(settings.silence_check_s)(silence)
+    keeps_figures = _reads_partition_0(app, facts_topic.get_topic_name())
+    app.timer(60.0)(MinuteRound(book, pager(), relayed(), reference, keeps_figures))
+    app.timer(settings.silence_check_s)(SilenceCheck(movements, relayed(), pager(), watch))
 
     _serve_pages(
         app, reference, book, open_exceptions, live_gaps, states, facts_topic.get_topic_name()

@@ -1,4 +1,5 @@
-"""The worker's timers: re-sending open alerts, the live silence check, pipeline health."""
+"""The worker's timers: the minute's round (re-sent alerts, 天天班 today), the live silence
+check, pipeline health."""
 
 from __future__ import annotations
 
@@ -41,28 +42,39 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class AlertResender:
-    """Asks the paging agent to re-send the firing alerts (Alertmanager resolves an alert it
-    stops hearing about), and to raise or resolve today's 天天班 warnings. Run by the
-    group's leader only: the paging agent knows the firing alerts itself."""
+class MinuteRound:
+    """Every minute, on the worker that keeps the figures (``keeps_figures``: it reads the
+    day-facts topic, so its day totals are current; other workers' copies of that global
+    table can be stale, faust-streaming issue 283): today's 天天班 computed once, paged
+    (``DailyServiceAtRisk`` raised or resolved, with the re-send of every firing alert,
+    which Alertmanager resolves once it stops hearing of them) and written for the wall
+    screen's tile (``daily_service_live``, whose warning no event would ever write)."""
 
     def __init__(
         self,
         book: DayBook,
         pager: Pager,
+        metrics: MetricSink,
         reference: Reference,
+        keeps_figures: Callable[[], bool],
         clock: Clock = _utc_now,
     ) -> None:
         self.book = book
         self.pager = pager
+        self.metrics = metrics
         self.reference = reference
+        self.keeps_figures = keeps_figures
         self.clock = clock
 
     async def __call__(self) -> None:
+        if not self.keeps_figures():
+            return
         now = self.clock()
         today = now.astimezone(self.reference.home.tz).date()
         status = compute_status(self.book.year(today.year), self.reference, today, now)
         await self.pager.resend(status.daily_service, today)
+        await self.metrics.write(points.live_daily_service_samples(status, self.reference))
+        await self.metrics.flush()
 
 
 class SilenceCheck:

@@ -18,14 +18,14 @@ from dashboards.report.style import (
 )
 from dashboards.report.svg import svg, text
 from lugang.reference import Reference
-from lugang.vocabulary import DAILY_SERVICE_LABELS
+from lugang.vocabulary import DAILY_SERVICE_LABELS, daily_service_state
 
 _PILL: dict[str, str] = {"served": "good", "not_served": "bad", "not_yet": "warn"}
 
 
 def _today_pill(group: Row) -> str:
     """天天班 today of one service group as a coloured pill."""
-    state = "served" if group["served_today"] else "not_served" if group["warning"] else "not_yet"
+    state = daily_service_state(group["served_today"], group["warning"])
     words = DAILY_SERVICE_LABELS[state]
     return f'<span class="pill {_PILL[state]}">{esc(words.en)} {esc(words.zh)}</span>'
 

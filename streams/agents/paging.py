@@ -32,9 +32,10 @@ from typing import Literal
 from pydantic import BaseModel, ValidationError
 
 from lugang.contract import ColdChainException
+from lugang.links import Links
 from lugang.reference import Reference
 from streams.agents.ports import Received, Table
-from streams.schema.alerts import Alert, daily_service_alert, exception_alert
+from streams.schema.alerts import DEFAULT_LINKS, Alert, daily_service_alert, exception_alert
 from streams.schema.pages import PageRequest
 from streams.sinks.base import AlertSink, SinkRejected
 
@@ -55,7 +56,8 @@ class Paged(BaseModel):
 
 
 class PagingAgent:
-    """Turns page requests into Alertmanager alerts, each exception's at most once."""
+    """Turns page requests into Alertmanager alerts, each exception's at most once, linked
+    to their dashboards and runbooks (``links``)."""
 
     def __init__(
         self,
@@ -64,12 +66,14 @@ class PagingAgent:
         reference: Reference,
         live_stale: timedelta,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        links: Links = DEFAULT_LINKS,
     ) -> None:
         self.alerts = alerts
         self.paged = paged
         self.reference = reference
         self.live_stale = live_stale
         self.clock = clock
+        self.links = links
 
     async def handle(self, batch: Sequence[Received]) -> None:
         """Post the alerts the batch's requests make, then remember what was posted."""
@@ -89,8 +93,11 @@ class PagingAgent:
                 self._resend(work, now)
             if request.day is not None:
                 for warning in request.daily_service:
-                    alert = daily_service_alert(warning.group, request.day, warning.warning, now)
-                    work.post(alert)
+                    work.post(
+                        daily_service_alert(
+                            warning.group, request.day, warning.warning, now, links=self.links
+                        )
+                    )
         await self._fire(list(work.posts.values()))
         for key, entry in work.changed.items():
             self.paged.put(
@@ -103,20 +110,19 @@ class PagingAgent:
         entry = work.get(key)
         if entry is not None and entry.status == "CLOSED":
             return  # closed: never paged again
-        tz = self.reference.home.tz
         if exc.status == "OPEN":
             if entry is None:
-                work.post(exception_alert(exc, now, tz))
+                work.post(self._alert(exc, now))
                 work.set(key, Paged(status="OPEN", exception=exc, live=live, at=now), fresh=True)
             elif live:
                 work.set(key, entry.model_copy(update={"at": now}))
             return
         if entry is None or key in work.fresh:
             # Never posted open before this batch: notified once, with start, end and peak.
-            work.drop(exception_alert(exc, now, tz))
-            work.post(exception_alert(exc, now, tz, seen_closed=True))
+            work.drop(self._alert(exc, now))
+            work.post(self._alert(exc, now, seen_closed=True))
         else:
-            work.post(exception_alert(exc, now, tz))
+            work.post(self._alert(exc, now))
         work.set(
             key,
             Paged(status="CLOSED", exception=exc, live=entry is not None and entry.live, at=now),
@@ -125,18 +131,22 @@ class PagingAgent:
     def _resend(self, work: _Batch, now: datetime) -> None:
         """Every firing alert again (Alertmanager resolves one it stops hearing about);
         live gaps no check found lately resolved; long-closed entries forgotten."""
-        tz = self.reference.home.tz
         for key, entry in list(work.entries()):
             if entry.status == "CLOSED":
                 if now - entry.at > FORGET_CLOSED_AFTER:
                     work.set(key, None)
                 continue
-            alert = exception_alert(entry.exception, now, tz)
+            alert = self._alert(entry.exception, now)
             if entry.live and now - entry.at > self.live_stale:
-                work.post(Alert(alert.labels, alert.annotations, alert.starts_at, now))
+                work.post(alert.resolved(now))
                 work.set(key, entry.model_copy(update={"status": "CLOSED", "at": now}))
             else:
                 work.post(alert)
+
+    def _alert(self, exc: ColdChainException, now: datetime, seen_closed: bool = False) -> Alert:
+        """The page of ``exc`` as it stands (times in the port's time zone)."""
+        tz = self.reference.home.tz
+        return exception_alert(exc, now, tz, seen_closed=seen_closed, links=self.links)
 
     async def _fire(self, alerts: list[Alert]) -> None:
         """Post the alerts; a batch Alertmanager refuses for good (a bug of ours: logged,

@@ -1,8 +1,10 @@
 """The alert schema: the Alertmanager alert of a cold-chain exception or of 天天班 at risk.
 
-Pure: the clock (``now``) and the port's time zone come in as arguments. An alert's labels
-identify it, so sending the same alert again is idempotent at Alertmanager, and one
-cold-chain exception (one ``exception_id`` label) never pages twice.
+Pure: the clock (``now``), the port's time zone and the deployment's links come in as
+arguments. An alert's labels identify it, so sending the same alert again is idempotent at
+Alertmanager, and one cold-chain exception (one ``exception_id`` label) never pages twice.
+Every alert links to the Grafana dashboard that shows it (``generatorURL``) and to its
+runbook (annotation ``runbook_url``, :mod:`lugang.links`), so on-call can act from the page.
 """
 
 from __future__ import annotations
@@ -13,24 +15,32 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Final
 
 from lugang.contract import ColdChainException
+from lugang.links import OVERVIEW_UID, Links
 from lugang.vocabulary import KIND_LABELS
 from streams.schema.points import UNKNOWN
 
 RESEND_WINDOW: Final = timedelta(hours=1)
 """How long a firing alert stays active at Alertmanager without being sent again."""
+EXCEPTION_ALERT: Final = "ColdChainException"
+SEEN_CLOSED_ALERT: Final = "ColdChainExceptionSeenClosed"
+DAILY_SERVICE_ALERT: Final = "DailyServiceAtRisk"
+"""The alert names the worker pages with (``alertname``)."""
+DEFAULT_LINKS: Final = Links()
 
 
 @dataclass(frozen=True, slots=True)
 class Alert:
     """An alert as Alertmanager's ``POST /api/v2/alerts`` takes it. The labels identify
     it; an ``ends_at`` in the past resolves it. ``valid_for``: a firing alert's end is that
-    long after it is sent (:meth:`renewed`), however long delivery was retried."""
+    long after it is sent (:meth:`renewed`), however long delivery was retried.
+    ``generator_url``: the dashboard that shows it (Alertmanager's ``generatorURL``)."""
 
     labels: Mapping[str, str]
     annotations: Mapping[str, str]
     starts_at: datetime
     ends_at: datetime | None = None
     valid_for: timedelta | None = None
+    generator_url: str | None = None
 
     def __post_init__(self) -> None:
         for moment in (self.starts_at, self.ends_at):
@@ -45,6 +55,10 @@ class Alert:
             return self
         return replace(self, ends_at=max(now, self.starts_at) + self.valid_for)
 
+    def resolved(self, now: datetime) -> Alert:
+        """The alert ending at ``now``, which resolves it."""
+        return replace(self, ends_at=now, valid_for=None)
+
     def to_json(self) -> dict[str, object]:
         """The alert as Alertmanager's JSON (RFC 3339 times)."""
         alert: dict[str, object] = {
@@ -54,6 +68,8 @@ class Alert:
         }
         if self.ends_at is not None:
             alert["endsAt"] = self.ends_at.isoformat()
+        if self.generator_url is not None:
+            alert["generatorURL"] = self.generator_url
         return alert
 
 
@@ -67,8 +83,11 @@ def exception_alert(
     tz: tzinfo,
     resend_window: timedelta = RESEND_WINDOW,
     seen_closed: bool = False,
+    links: Links = DEFAULT_LINKS,
 ) -> Alert:
-    """The page for a cold-chain exception; its labels identify the exception.
+    """The page for a cold-chain exception; its labels identify the exception. It links to
+    the cold-chain dashboard of its container around its time and to the runbook of its
+    kind (``links``).
 
     ``seen_closed``: the worker saw the exception open and close at once (a catch-up after
     an outage or a restart). Its ``ColdChainException`` page would reach Alertmanager only
@@ -108,7 +127,7 @@ def exception_alert(
         description += f", ended {local(exc.ended_at)} ({(exc.duration_s or 0) / 60:.0f} min)"
     description += f". Exception {exc.exception_id}."
     labels = {
-        "alertname": "ColdChainExceptionSeenClosed" if seen_closed else "ColdChainException",
+        "alertname": SEEN_CLOSED_ALERT if seen_closed else EXCEPTION_ALERT,
         "kind": exc.kind,
         "corridor": corridor,
         "commodity": commodity,
@@ -121,8 +140,13 @@ def exception_alert(
         valid_for = SEEN_CLOSED_FOR
     elif exc.ended_at is None:
         valid_for = resend_window
-    annotations = {"summary": summary, "description": description}
-    alert = Alert(labels, annotations, exc.started_at, exc.ended_at, valid_for)
+    annotations = {
+        "summary": summary,
+        "description": description,
+        "runbook_url": links.runbook(exc.kind),
+    }
+    dashboard = links.coldchain(exc.equipment_reference, exc.started_at, exc.ended_at)
+    alert = Alert(labels, annotations, exc.started_at, exc.ended_at, valid_for, dashboard)
     return alert.renewed(now)
 
 
@@ -132,12 +156,15 @@ def daily_service_alert(
     warning: bool,
     now: datetime,
     resend_window: timedelta = RESEND_WINDOW,
+    links: Links = DEFAULT_LINKS,
 ) -> Alert:
     """天天班 at risk: no outbound run of ``group`` yet on ``day`` past the warning hour.
     Firing while ``warning``, resolved (ending ``now``) otherwise. Alertmanager keeps the
-    earliest start of an alert it already has, so re-sending with a later ``now`` is fine."""
+    earliest start of an alert it already has, so re-sending with a later ``now`` is fine.
+    The one page of 天天班 at risk (Grafana has no rule of its own for it); it links to the
+    operations overview (the wall screen's 天天班 tiles) and to its runbook."""
     labels = {
-        "alertname": "DailyServiceAtRisk",
+        "alertname": DAILY_SERVICE_ALERT,
         "service_group": group,
         "day": day.isoformat(),
         "severity": "warning",
@@ -146,9 +173,12 @@ def daily_service_alert(
         "summary": f"No outbound {group} train has departed yet on {day} / {day} 天天班尚未发车",
         "description": (
             f"Daily service (天天班) of {group}: no outbound run on {day} "
-            "by the warning hour; the day will count as missed if none departs."
+            "by the warning hour; the day will count as missed if none departs. "
+            f"天天班（{group}）：{day} 已过预警时间仍无去程班列发出，如无班列发出当日将记为缺班。"
         ),
+        "runbook_url": links.runbook(DAILY_SERVICE_ALERT),
     }
+    alert = Alert(labels, annotations, now, generator_url=links.dashboard(OVERVIEW_UID))
     if warning:
-        return Alert(labels, annotations, now, valid_for=resend_window).renewed(now)
-    return Alert(labels, annotations, now, now)
+        return replace(alert, valid_for=resend_window).renewed(now)
+    return alert.resolved(now)

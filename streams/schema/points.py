@@ -44,6 +44,7 @@ DAILY_SERVICE: Final = "daily_service"
 PROGRESS_DAILY: Final = "progress_daily"
 TEU_CATEGORY_PROGRESS_DAILY: Final = "teu_category_progress_daily"
 DAILY_SERVICE_STATUS: Final = "daily_service_status"
+DAILY_SERVICE_LIVE: Final = "daily_service_live"
 TRANSIT: Final = "transit"
 COLDCHAIN_EXCEPTION: Final = "coldchain_exception"
 REEFER_READING: Final = "reefer_reading"
@@ -56,6 +57,7 @@ MEASUREMENTS: Final = (
     PROGRESS_DAILY,
     TEU_CATEGORY_PROGRESS_DAILY,
     DAILY_SERVICE_STATUS,
+    DAILY_SERVICE_LIVE,
     TRANSIT,
     COLDCHAIN_EXCEPTION,
     REEFER_READING,
@@ -241,6 +243,28 @@ def status_samples(status: Status, reference: Reference) -> list[Sample]:
         for service in status.daily_service
     ]
     return samples
+
+
+def live_daily_service_samples(status: Status, reference: Reference) -> list[Sample]:
+    """天天班 of ``status.as_of`` as the clock stood when ``status`` was computed, one point
+    per 天天班 group: ``served`` and ``warning`` (no outbound run yet, past the warning
+    hour), both 0/1 and both always written.
+
+    The warning comes with the clock, not with an event: a timer writes these for today
+    every minute (:class:`streams.timers.MinuteRound`), so the wall screen's tile turns red
+    at the warning hour although nothing happened. Each write overwrites the day's point; a
+    past day keeps the last one written on it. Apart from the stream's measurements, which
+    a replay rewrites the same whatever the clock."""
+    at = local_midnight(status.as_of, reference.home.tz)
+    return [
+        Sample(
+            DAILY_SERVICE_LIVE,
+            {"service_group": service.group},
+            {"served": _flag(service.served_today), "warning": _flag(service.warning)},
+            at,
+        )
+        for service in status.daily_service
+    ]
 
 
 def transit_sample(

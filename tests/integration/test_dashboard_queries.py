@@ -295,10 +295,6 @@ EXPECTED: dict[str, tuple[Callable[[Rows], Any], Any]] = {
         lambda rows: by_tag(rows, "corridor", "sum"),
         runs_by_corridor(TODAY.isoformat()),
     ),
-    "Daily service today": (
-        lambda rows: by_tag(rows, "service_group", "last"),
-        group_figure("served"),
-    ),
     "Streak (days)": (
         lambda rows: by_tag(rows, "service_group", "last"),
         group_figure("streak_days"),
@@ -356,13 +352,10 @@ EXPECTED: dict[str, tuple[Callable[[Rows], Any], Any]] = {
     "Train runs 本年 YTD": (lambda rows: only(rows, "last"), TOTAL_RUNS),
     "集装箱 TEU 本年 YTD": (lambda rows: only(rows, "last"), TOTAL_TEU),
     "冷链箱 Reefer TEU 本年 YTD": (lambda rows: only(rows, "last"), TOTAL_REEFER),
-    "天天班 at risk": (
-        lambda rows: by_tag(rows, "service_group", "last"),
-        group_figure("served"),
-    ),
 }
 EMPTY = (
     "last year",  # nothing was recorded in 2025
+    "Daily service today",  # written live, for the wall clock's day (the test below)
     "pipeline",  # the worker does not publish its health yet
     "rule lugang-stream-silent",
     "rule lugang-dead-letter-spike",
@@ -410,13 +403,26 @@ def test_every_dashboard_and_alert_query_runs_and_gives_the_expected_figures(
     assert checked == set(EXPECTED), f"expectations that match no query: {set(EXPECTED) - checked}"
 
 
-def test_the_daily_service_rule_looks_at_today_only_after_the_warning_hour(
+def test_the_daily_service_tile_shows_today_as_the_worker_writes_it_every_minute(
     replayed_week: WorkerConfig,
 ) -> None:
-    """Before 18:00 the rule's window holds no point (no data: OK); after, today's."""
-    (rule,) = [q for q, _ in every_query() if q.where == "rule lugang-daily-service-at-risk"]
-    noon = EVENING.replace(hour=12)
-    assert influx(replayed_week, concrete(rule, noon)) == []
-    at_six = EVENING.replace(hour=18, minute=1)
-    rows = influx(replayed_week, concrete(rule, at_six))
-    assert by_tag(rows, "service_group", "last") == group_figure("served")
+    """The wall screen's 天天班 tile reads what the worker's minute round writes for the
+    wall clock's day (nothing departs today here): 0 (not yet) before the warning hour,
+    -1 (not served, red) from it on; both groups, within two rounds."""
+    (tile,) = [q for q, _ in every_query() if q.title == "天天班 今日 Daily service today"]
+    groups = [g for g, spec in REF.service_groups.items() if spec.daily_service]
+    seen: list[dict[str, Any]] = [{}, {}]
+
+    def shown() -> bool:
+        now = datetime.now(TZ)
+        late = now.time() >= REF.daily_service.warning_at
+        rows = influx(replayed_week, concrete(tile, now))
+        seen[:] = [{r["service_group"]: r["state"] for r in rows}, dict.fromkeys(groups, 0)]
+        if late:
+            seen[1] = dict.fromkeys(groups, -1)
+        return seen[0] == seen[1]
+
+    try:
+        wait_for(shown, 150, "today's 天天班 tile (1 served, 0 not yet, -1 not served)")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; the tile showed {seen[0]}, expected {seen[1]}") from None

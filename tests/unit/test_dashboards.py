@@ -21,13 +21,14 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import alerting as alerting_model
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
-from dashboards import build, influxql, provisioning
+from dashboards import build, coldchain, influxql, overview, provisioning
 from dashboards.queries import PanelQuery, dashboard_queries, measurement, names_read, rule_queries
 from lugang.contract import ColdChainException, ReeferReading, exception_id
 from lugang.reference import default_reference
 from streams.domain.counts import DayTotals, Fact
 from streams.domain.status import compute_status
 from streams.schema import health, points
+from streams.schema.alerts import DAILY_SERVICE_ALERT, daily_service_alert
 
 REF = default_reference()
 FILES = build.rendered(REF)
@@ -83,6 +84,7 @@ def written_schema() -> dict[str, set[str]]:
     samples = [
         *points.day_samples(totals, REF),
         *points.status_samples(status, REF),
+        *points.live_daily_service_samples(status, REF),
         points.transit_sample("X1", "HHW-QZH", started, started + timedelta(hours=29), 30),
         points.exception_sample(closed),
         points.reading_sample(reading, "citrus", REF.commodity("citrus"), "HHW-QZH"),
@@ -280,7 +282,7 @@ def test_alert_rules_have_what_grafana_requires() -> None:
         round_trip = _as_json(alerting_model.Rule.from_json(rule))
         assert _lost(rule, round_trip) == []
         titles.add(rule["title"])
-    assert len(titles) == 4
+    assert len(titles) == len(group["rules"]) == 3
 
 
 def test_alerts_go_to_alertmanager() -> None:
@@ -313,3 +315,70 @@ def test_dashboards_type_check_against_grafanas_typescript_schema() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+# -- alert rules as Alertmanager sees them, and links between dashboards (issue 11) ---------
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _rules() -> list[dict[str, Any]]:
+    return [rule for group in RULES["groups"] for rule in group["rules"]]
+
+
+def test_rule_titles_are_camel_case_alert_names_with_bilingual_summaries() -> None:
+    """A rule's title is the ``alertname`` Alertmanager routes and silences by: one word,
+    no spaces, no Chinese; the words for people are in the summary, in both languages."""
+    for rule in _rules():
+        assert re.fullmatch(r"(?:[A-Z][a-z0-9]+){2,}", rule["title"]), rule["title"]
+        summary = rule["annotations"]["summary"]
+        english, _, chinese = summary.partition(" / ")
+        assert re.search(r"[A-Za-z]{3,} [a-z]{2,}", english) and not CJK.search(english), summary
+        assert CJK.search(chinese), summary
+
+
+def test_daily_service_at_risk_is_paged_by_the_worker_alone() -> None:
+    """天天班 at risk once paged twice, under two names: the worker's DailyServiceAtRisk,
+    which follows the port's rules, is the one owner; no Grafana rule reads 天天班."""
+    daily = {points.DAILY_SERVICE, points.DAILY_SERVICE_STATUS, points.DAILY_SERVICE_LIVE}
+    assert not [q.where for q in rule_queries(RULES) if measurement(q.text) in daily]
+    for rule in _rules():
+        text = f"{rule['title']} {rule['annotations']['summary']}"
+        assert "天天班" not in text and "daily" not in text.lower(), text
+    firing = daily_service_alert("RAIL_SEA", date(2026, 3, 15), True, datetime.now(CST))
+    assert firing.labels["alertname"] == DAILY_SERVICE_ALERT
+    assert DAILY_SERVICE_ALERT not in {rule["title"] for rule in _rules()}
+
+
+def _panel(uid: str, title: str) -> dict[str, Any]:
+    panels = BOARDS[f"{build.JSON_DIR}/{uid}.json"]["panels"]
+    (panel,) = [p for p in panels if p["title"] == title]
+    found: dict[str, Any] = panel
+    return found
+
+
+def _links(panel: dict[str, Any]) -> list[str]:
+    return [link["url"] for link in panel["fieldConfig"]["defaults"].get("links", [])]
+
+
+def test_each_exception_row_links_to_its_container() -> None:
+    board = BOARDS[f"{build.JSON_DIR}/{coldchain.UID}.json"]
+    variables = [v["name"] for v in board["templating"]["list"]]
+    table = _panel(coldchain.UID, "未关闭及近期异常 Open and recent exceptions, last 7 days")
+    (url,) = _links(table)
+    path, _, query = url.partition("?")
+    assert path == f"/d/{board['uid']}"
+    params = dict(pair.split("=", 1) for pair in query.split("&"))
+    # The row's container (a column of the table) and a range around its time.
+    assert params == {
+        f"var-{variables[0]}": "${__data.fields.equipment_reference}",
+        "time": "${__value.time}",
+        "time.window": str(8 * 3600 * 1000),
+    }
+    assert '"equipment_reference"' in table["targets"][0]["query"]
+
+
+def test_the_open_exceptions_figure_links_to_the_cold_chain_dashboard() -> None:
+    title = "未关闭冷链异常 Open cold-chain exceptions"
+    assert _links(_panel(overview.UID, title)) == [f"/d/{coldchain.UID}"]
+    assert _links(_panel(coldchain.UID, title)) == []  # no link to itself
