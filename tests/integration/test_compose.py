@@ -24,12 +24,12 @@ from typing import Any
 import pytest
 
 from lugang.settings import Settings
+from tests.dockerfile import instructions, pip_installs
 from tests.integration.servers import LOCAL
 
 ROOT = LOCAL.parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
-DOCKERFILE = ROOT / "Dockerfile"
 ALERTMANAGER_YML = ROOT / "deploy" / "alertmanager" / "alertmanager.yml"
 
 SERVICES = {"kafka", "influxdb", "grafana", "alertmanager", "worker", "simulator"}
@@ -321,22 +321,6 @@ def test_alertmanager_config_is_valid_and_routes_by_severity_and_kind(
     assert "group_by: [alertname, exception_id]" in text
 
 
-def _dockerfile_instructions() -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) pairs, with continuation lines joined and comments dropped."""
-    logical: list[str] = []
-    pending = ""
-    for raw in DOCKERFILE.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.endswith("\\"):
-            pending += line[:-1] + " "
-            continue
-        logical.append(pending + line)
-        pending = ""
-    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1]) for line in logical]
-
-
 def _ignored(path: str, patterns: list[str]) -> bool:
     """Whether .dockerignore keeps PATH out of the build context (the last match wins)."""
     ignored = False
@@ -352,24 +336,23 @@ def _ignored(path: str, patterns: list[str]) -> bool:
 
 def test_dockerfile_installs_the_package_the_tests_install() -> None:
     """Parsed, not built: there is no Docker engine on this machine."""
-    instructions = _dockerfile_instructions()
+    steps = instructions()
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     minimum = tuple(int(n) for n in re.findall(r"\d+", project["requires-python"])[:2])
 
-    bases = [args.split()[0] for kind, args in instructions if kind == "FROM"]
+    bases = [args.split()[0] for kind, args in steps if kind == "FROM"]
     assert bases
     for base in bases:
         match = re.fullmatch(r"python:(\d+)\.(\d+)-slim(-\w+)?", base)
         assert match, base
         assert (int(match[1]), int(match[2])) >= minimum >= (3, 11)
 
-    runs = [cmd for kind, args in instructions if kind == "RUN" for cmd in args.split("&&")]
-    installs = [shlex.split(cmd) for cmd in runs if re.search(r"\bpip install\b", cmd)]
+    installs = pip_installs()
     assert any(words[-1] == "." for words in installs), installs  # `pip install .` of the repo
 
     copied = {
         source.rstrip("/")
-        for kind, args in instructions
+        for kind, args in steps
         if kind == "COPY" and not args.startswith("--from")
         for source in shlex.split(args)[:-1]
     }
@@ -388,10 +371,10 @@ def test_dockerfile_installs_the_package_the_tests_install() -> None:
     for secret in (".env", ".venv/bin/python", ".git/config", "tests/data/week.jsonl"):
         assert _ignored(secret, patterns), secret
 
-    users = [args for kind, args in instructions if kind == "USER"]
+    users = [args for kind, args in steps if kind == "USER"]
     assert users and users[-1] not in {"root", "0"}
-    assert ("ENTRYPOINT", '["lugang"]') in instructions
-    assert instructions[-1] == ("CMD", '["worker"]')
+    assert ("ENTRYPOINT", '["lugang"]') in steps
+    assert steps[-1] == ("CMD", '["worker"]')
     assert project["scripts"]["lugang"] == "entrypoints.cli:main"
 
 

