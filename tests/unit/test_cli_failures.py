@@ -368,6 +368,32 @@ def test_a_missing_file_is_one_line_naming_it(tmp_path: Path, capsys: Capture) -
     assert _failed(capsys) == f"lugang replay: {tmp_path / 'none.jsonl'}: No such file or directory"
 
 
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (None, "No such file or directory"),
+        ("[home]\nlocation = ", "invalid TOML"),
+    ],
+)
+def test_a_bad_lugang_reference_is_one_line_naming_the_file(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: Capture,
+    content: str | None,
+    says: str,
+) -> None:
+    """The file LUGANG_REFERENCE names fails the command that reads it as a --reference
+    file would; every --help still works (the parser does not read it)."""
+    path = tmp_path / "port.toml"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    monkeypatch.setenv("LUGANG_REFERENCE", str(path))
+    build_parser(Settings()).format_help()
+
+    assert main(["dashboards", "build", "--out", str(tmp_path)]) == 1
+    assert _failed(capsys).startswith(f"lugang dashboards: {path}: {says}")
+
+
 def test_a_usage_error_exits_2(capsys: Capture) -> None:
     with pytest.raises(SystemExit) as stopped:
         main(["simulate", "--start", "2026-03-01"])
