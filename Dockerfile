@@ -5,7 +5,8 @@
 #   docker run --rm lugang --help
 # docker-compose.yml builds it for the worker and simulator services.
 
-FROM python:3.11-slim AS build
+# An exact Python release on Debian 12 (bookworm), as on the machines the tests run on.
+FROM python:3.11.16-slim-bookworm AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
     PATH=/opt/lugang/bin:$PATH
@@ -21,9 +22,10 @@ COPY streams ./streams
 COPY producers ./producers
 COPY dashboards ./dashboards
 COPY entrypoints ./entrypoints
-RUN pip install --upgrade pip && pip install -r requirements/prod.lock && pip install --no-deps .
+# The venv's own pip (bundled with this Python), not the newest: the build stays repeatable.
+RUN pip install -r requirements/prod.lock && pip install --no-deps .
 
-FROM python:3.11-slim
+FROM python:3.11.16-slim-bookworm
 ENV PATH=/opt/lugang/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \

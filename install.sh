@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything Lugang needs on this machine:
-#   1. a virtual environment in .venv with Lugang and its development tools, at the versions
-#      pinned in requirements/dev.lock (regenerate it with requirements/update.sh);
+#   1. a virtual environment in .venv with Lugang, its development tools and the demo's broker,
+#      at the versions pinned in requirements/dev.lock (regenerate it with requirements/update.sh);
 #   2. (unless --python-only) the local servers the tests use, cached under
 #      ${LUGANG_CACHE:-~/.cache/lugang}: Apache Kafka jars, an influxd build, Alertmanager.
 # Safe to run again: each step is skipped when its result is already there.
@@ -32,7 +32,7 @@ if [ ! -f "$stamp" ]; then
     || die "could not create a virtual environment" "install the venv module (Debian: python3-venv)"
   log="$venv/pip.log"
   if ! { "$venv/bin/pip" install -q --upgrade pip && "$venv/bin/pip" install -q -r "$lock" \
-           && "$venv/bin/pip" install -q --no-deps -e "$root[dev,bench]"; } >"$log" 2>&1; then
+           && "$venv/bin/pip" install -q --no-deps -e "$root[dev,bench,demo]"; } >"$log" 2>&1; then
     tail -n 30 "$log" >&2
     die "pip could not install Lugang's packages" "check that PyPI is reachable, then run ./install.sh again (log: $log)"
   fi

@@ -21,6 +21,9 @@ DATASOURCE_UID: Final = "lugang-influxdb"
 DATASOURCE_TYPE: Final = "influxdb"
 DATASOURCE: Final = model.DataSourceRef(type_val=DATASOURCE_TYPE, uid=DATASOURCE_UID)
 """The one data source of every Lugang panel: InfluxDB in InfluxQL mode."""
+DATASOURCE_NAME: Final = "Lugang InfluxDB"
+DATABASE: Final = "lugang"
+"""The InfluxQL database the data source reads (InfluxDB 2.x: mapped to the bucket)."""
 
 ResultFormat = Literal["time_series", "table"]
 

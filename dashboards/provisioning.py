@@ -2,9 +2,11 @@
 alert rules with Alertmanager as their contact point.
 
 Values that differ per deployment come from the environment of the Grafana server,
-which expands ``${NAME}`` in provisioning files: ``LUGANG_INFLUX_URL`` and
-``LUGANG_INFLUX_TOKEN`` (as the worker uses them; InfluxDB 1.x takes ``user:password``),
-and ``LUGANG_ALERTMANAGER_URL``.
+which expands ``${NAME}`` in provisioning files: ``LUGANG_INFLUX_URL`` (as the worker uses
+it), ``INFLUX_V1_READ_USER`` and ``INFLUX_V1_READ_PASSWORD``, and
+``LUGANG_ALERTMANAGER_URL``. The data source reads InfluxDB as a read-only InfluxQL (v1)
+user, the one deploy/influxdb/initdb.d/10-lugang-v1.sh creates on InfluxDB 2.x, never
+with the workers' token, which may write (and on the production stack is the admin's).
 
 Alert rules are built with grafana-foundation-sdk's alerting builders (the provisioning
 API's model) and written in the file-provisioning layout, which differs from that model
@@ -23,7 +25,15 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import alerting as alerting_model
 from grafana_foundation_sdk.models import dashboard as model
 
-from dashboards.influxql import DATASOURCE_TYPE, DATASOURCE_UID, InfluxQL, by, select
+from dashboards.influxql import (
+    DATABASE,
+    DATASOURCE_NAME,
+    DATASOURCE_TYPE,
+    DATASOURCE_UID,
+    InfluxQL,
+    by,
+    select,
+)
 from streams.schema import health
 
 ORG_ID: Final = 1
@@ -31,7 +41,9 @@ FOLDER: Final = "Lugang 陆港"
 FOLDER_UID: Final = "lugang"
 DASHBOARDS_PATH: Final = "/etc/grafana/dashboards/lugang"
 """Where the Grafana server finds ``dashboards/json`` (the deployment mounts it there)."""
-DATABASE: Final = "lugang"
+READ_USER: Final = "INFLUX_V1_READ_USER"
+READ_PASSWORD: Final = "INFLUX_V1_READ_PASSWORD"  # noqa: S105 (a variable name, no secret)
+"""The environment variables of the Grafana server that hold the read-only v1 user."""
 CONTACT_POINT: Final = "Alertmanager"
 RULE_GROUP: Final = "lugang"
 SILENCE_MINUTES: Final = 10
@@ -45,14 +57,15 @@ _API_ONLY_KEYS: Final = ("folderUID", "orgID", "ruleGroup")
 
 def datasources() -> dict[str, object]:
     """The InfluxDB data source in InfluxQL mode (InfluxDB 1.x, or 2.x/3.x through their
-    v1 API with a database mapping), authenticated by token as the worker is."""
+    v1 API with a database mapping), as a read-only v1 user (user and password)."""
     source = {
-        "name": "Lugang InfluxDB",
+        "name": DATASOURCE_NAME,
         "uid": DATASOURCE_UID,
         "type": DATASOURCE_TYPE,
         "access": "proxy",
         "orgId": ORG_ID,
         "url": "${LUGANG_INFLUX_URL}",
+        "user": f"${{{READ_USER}}}",
         "isDefault": True,
         "editable": False,
         "jsonData": {
@@ -60,9 +73,8 @@ def datasources() -> dict[str, object]:
             "dbName": DATABASE,
             "httpMode": "GET",
             "timeInterval": f"{health.INTERVAL_S}s",
-            "httpHeaderName1": "Authorization",
         },
-        "secureJsonData": {"httpHeaderValue1": "Token ${LUGANG_INFLUX_TOKEN}"},
+        "secureJsonData": {"password": f"${{{READ_PASSWORD}}}"},
     }
     return {"apiVersion": 1, "datasources": [source]}
 

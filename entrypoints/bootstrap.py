@@ -23,13 +23,17 @@ def settings() -> Settings:
     return Settings()
 
 
-def reference(path: Path | None) -> Reference:
-    """The reference configuration in ``path`` (``--reference``), else the packaged one.
+def reference(path: Path | None, configured: Settings | None = None) -> Reference:
+    """The reference configuration in ``path`` (``--reference``), else in the file that
+    ``LUGANG_REFERENCE`` names (``configured``, or the settings read now), else the packaged
+    one: a deployment mounts its port's file once and names it for every command.
 
     Raises:
         ReferenceConfigError: the file is not a consistent reference.
         OSError: the file cannot be read.
     """
+    if path is None:
+        path = (configured or settings()).reference
     return load_reference(path)
 
 

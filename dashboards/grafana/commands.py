@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from pydantic import SecretStr
 
 from dashboards.grafana.annotations import annotate
 from dashboards.grafana.connection import connect, connect_versioned
+from dashboards.grafana.datasources import check_datasources, datasource_uids
 from dashboards.grafana.errors import InfluxReadError
 from dashboards.grafana.influx import annotations_from_influx, local_day_range
 from dashboards.grafana.push import (
@@ -33,11 +35,20 @@ def _count(number: int, thing: str) -> str:
 
 def push_command(args: argparse.Namespace) -> int:
     """``lugang grafana push``: options ``url``, ``token``, ``dashboards`` (None: the
-    project's ``dashboards/json``), ``folder`` (None: *Lugang 陆港*)."""
+    project's ``dashboards/json``), ``folder`` (None: *Lugang 陆港*). The data sources the
+    dashboards query are checked first: a missing one stops the push before anything is
+    sent, in one line saying what to create."""
     folder = args.folder or FOLDER_TITLE
     # Read every file before connecting: a bad one sends nothing.
     dashboards = load_dashboards(args.dashboards or DEFAULT_DASHBOARDS)
     api, version = connect_versioned(args.url, _token(args))
+    uids = datasource_uids(dashboards)
+    if not check_datasources(api, uids):
+        print(
+            f"lugang grafana push: data source {', '.join(uids)} not checked: reading data "
+            "sources takes the Admin role, which this token's service account lacks",
+            file=sys.stderr,
+        )
     urls = upload_dashboards(api, dashboards, folder)
     print(
         f"pushed {_count(len(urls), 'dashboard')} to Grafana "

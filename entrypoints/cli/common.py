@@ -121,7 +121,7 @@ def send_options(parser: argparse.ArgumentParser, settings: Settings) -> None:
         type=Path,
         default=None,
         help="reference configuration (corridors, places, targets, commodities) to validate "
-        "against (default: the packaged reference.toml)",
+        "against [env: LUGANG_REFERENCE] (default: the packaged reference.toml)",
     )
     parser.add_argument(
         "--speed",

@@ -43,6 +43,9 @@ def register(commands: Subparsers, settings: Settings) -> None:
         help="output folder (default: the project's dashboards/)",
     )
     build.add_argument(
-        "--reference", type=Path, default=None, help="reference configuration (default: packaged)"
+        "--reference",
+        type=Path,
+        default=None,
+        help="reference configuration [env: LUGANG_REFERENCE] (default: the packaged one)",
     )
     build.set_defaults(handler=_dashboards)

@@ -59,7 +59,12 @@ def register(commands: Subparsers, settings: Settings) -> None:
         default=1440,
         help="simulated seconds per second (default: %(default)s, a day a minute)",
     )
-    demo.add_argument("--reference", type=Path, default=None, help="reference configuration")
+    demo.add_argument(
+        "--reference",
+        type=Path,
+        default=None,
+        help="reference configuration [env: LUGANG_REFERENCE] (default: the packaged one)",
+    )
     demo.add_argument(
         "--port", type=port_number, default=None, help="broker port (default: a free one)"
     )

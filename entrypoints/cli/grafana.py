@@ -62,8 +62,11 @@ def _register_push(actions: Subparsers, settings: Settings) -> None:
         description="Upload every *.json dashboard of --dashboards into the Grafana folder "
         "--folder (created when missing). A dashboard replaces the one with the same uid "
         "(overwrite), so run it again after changing the files. All files are read first: "
-        "one that is not a dashboard with a uid and a title uploads nothing. Prints each "
-        "dashboard's URL.",
+        "one that is not a dashboard with a uid and a title uploads nothing. The data sources "
+        "the dashboards query (lugang-influxdb) must be in Grafana: a missing one stops the "
+        "push before anything is sent, saying what to create (checking takes a token of the "
+        "Admin role; with an Editor's, push says it did not check). Prints each dashboard's "
+        "URL.",
         epilog="example: LUGANG_GRAFANA_TOKEN=glsa_... lugang grafana push --url "
         "http://grafana.example:3000",
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from entrypoints import bootstrap
 from entrypoints.cli.common import Subparsers, day
+from lugang.reference import default_reference
 from lugang.settings import Settings
 
 
@@ -34,7 +35,9 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
 
 def register(commands: Subparsers, settings: Settings) -> None:
     """Add ``report``."""
-    home_timezone = bootstrap.reference(None).home.timezone
+    # The packaged reference, not LUGANG_REFERENCE's: a bad file fails the command that
+    # reads it, in one line, not the building of every command's --help.
+    home_timezone = default_reference().home.timezone
     report = commands.add_parser(
         "report",
         help="print a day's figures against the plan, from a running worker",
@@ -89,6 +92,6 @@ def register(commands: Subparsers, settings: Settings) -> None:
         type=Path,
         default=None,
         help="reference configuration: its time zone decides the day --date defaults to, and "
-        "with --html its names and targets (default: the packaged one)",
+        "with --html its names and targets [env: LUGANG_REFERENCE] (default: the packaged one)",
     )
     report.set_defaults(handler=partial(_report, settings=settings))

@@ -47,7 +47,7 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     from streams.identity import worker_name
     from streams.supervision import EXIT_AGENT_DIED
 
-    monitor = bootstrap.build_worker(settings, bootstrap.reference(args.reference))
+    monitor = bootstrap.build_worker(settings, bootstrap.reference(args.reference, settings))
     print(
         f"Lugang worker {settings.app_id}: Kafka {settings.kafka_bootstrap}, "
         f"InfluxDB {settings.influx_url or 'off'}, "
@@ -77,7 +77,12 @@ def register(commands: Subparsers, settings: Settings) -> None:
         "Prometheus /metrics. Workers with the same LUGANG_APP_ID share the partitions. "
         "Configured by LUGANG_* variables: see README.",
     )
-    worker.add_argument("--reference", type=Path, default=None, help="reference configuration")
+    worker.add_argument(
+        "--reference",
+        type=Path,
+        default=None,
+        help="reference configuration [env: LUGANG_REFERENCE] (default: the packaged one)",
+    )
     worker.add_argument(
         "--loglevel",
         type=str.lower,

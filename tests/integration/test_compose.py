@@ -22,19 +22,27 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from packaging.requirements import Requirement
+from packaging.version import Version
 
+from lugang.reference import default_reference, load_reference
 from lugang.settings import Settings
+from tests.dockerfile import instructions, pip_installs
 from tests.integration.servers import LOCAL
 
 ROOT = LOCAL.parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
-DOCKERFILE = ROOT / "Dockerfile"
 ALERTMANAGER_YML = ROOT / "deploy" / "alertmanager" / "alertmanager.yml"
 
 SERVICES = {"kafka", "influxdb", "grafana", "alertmanager", "worker", "simulator"}
 LONG_RUNNING = SERVICES - {"simulator"}
 SETTINGS_VARIABLES = {f"LUGANG_{name.upper()}" for name in Settings.model_fields}
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+EXACT_RELEASE = re.compile(r"v?\d+\.\d+\.\d+")
+"""An image tag that names one release: no ``latest``, no ``2.7`` that moves with patches."""
+PUBLISHED = {("kafka", 9094), ("influxdb", 8086), ("grafana", 3000), ("alertmanager", 9093)}
 
 
 def _script_output(name: str) -> str:
@@ -73,13 +81,33 @@ def compose(
     )
 
 
-@pytest.fixture(scope="module")
-def stack(docker_config: str) -> dict[str, Any]:
-    """The stack as `docker compose --profile simulator config` resolves it."""
-    result = compose(docker_config, "--profile", "simulator", "config", "--format", "json")
+def resolve(docker_config: str, env_file: Path = ENV_EXAMPLE) -> dict[str, Any]:
+    """The stack as `docker compose --profile simulator config` resolves it with ENV_FILE."""
+    result = compose(
+        docker_config, "--profile", "simulator", "config", "--format", "json", env_file=env_file
+    )
     assert result.returncode == 0, f"docker compose config refused the stack:\n{result.stderr}"
     resolved: dict[str, Any] = json.loads(result.stdout)
     return resolved
+
+
+@pytest.fixture(scope="module")
+def stack(docker_config: str) -> dict[str, Any]:
+    """The stack resolved with .env.example."""
+    return resolve(docker_config)
+
+
+def env_file(folder: Path, **changes: str | None) -> Path:
+    """.env.example with some variables changed; None leaves one out (its default applies)."""
+    values = {**_env_example(), **changes}
+    path = folder / "changed.env"
+    text = "".join(f"{name}={value}\n" for name, value in values.items() if value is not None)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _tag(image: str) -> str:
+    return image.rpartition(":")[2]
 
 
 def _env(service: dict[str, Any]) -> dict[str, str]:
@@ -238,6 +266,69 @@ def test_every_lugang_variable_anywhere_is_a_setting(stack: dict[str, Any]) -> N
     assert example <= SETTINGS_VARIABLES
 
 
+def test_every_image_is_an_exact_release(docker_config: str, tmp_path: Path) -> None:
+    """A pull brings the release these files were checked with, never a newer one: Kafka
+    the tests' own, Alertmanager the tests' line, Grafana the dashboards' (each has its own
+    test below). Lugang's image, built here, is tagged with its version by default."""
+    default = resolve(docker_config, env_file(tmp_path, IMAGE_TAG=None))
+    for name, service in default["services"].items():
+        assert EXACT_RELEASE.fullmatch(_tag(service["image"])), f"{name}: {service['image']}"
+    lugang = {default["services"][name]["image"] for name in ("worker", "simulator")}
+    assert lugang == {f"lugang:{PROJECT['version']}"}
+    assert _env_example()["IMAGE_TAG"] == PROJECT["version"]
+
+
+def _host_addresses(stack: dict[str, Any]) -> dict[tuple[str, int], str | None]:
+    return {
+        (name, port["target"]): port.get("host_ip")
+        for name, service in stack["services"].items()
+        for port in service.get("ports", [])
+    }
+
+
+def test_ports_are_published_on_this_machine_unless_the_operator_opens_them(
+    stack: dict[str, Any], docker_config: str, tmp_path: Path
+) -> None:
+    """Kafka's external listener and Alertmanager have no authentication: every published
+    port listens on 127.0.0.1 unless PUBLISH_ADDRESS says otherwise, and Kafka advertises
+    an address that leads there."""
+    assert _host_addresses(stack) == dict.fromkeys(PUBLISHED, "127.0.0.1")
+    unset = env_file(tmp_path, PUBLISH_ADDRESS=None, KAFKA_EXTERNAL_HOST=None)
+    default = resolve(docker_config, unset)
+    assert _host_addresses(default) == dict.fromkeys(PUBLISHED, "127.0.0.1")
+    advertised = _env(default["services"]["kafka"])["KAFKA_ADVERTISED_LISTENERS"].split(",")
+    assert "EXTERNAL://127.0.0.1:9094" in advertised
+
+    opened = resolve(docker_config, env_file(tmp_path, PUBLISH_ADDRESS="0.0.0.0"))
+    assert _host_addresses(opened) == dict.fromkeys(PUBLISHED, "0.0.0.0")
+
+
+def test_workers_and_simulator_read_the_reference_mounted_for_them(
+    stack: dict[str, Any], docker_config: str, tmp_path: Path
+) -> None:
+    """LUGANG_REFERENCE names a file mounted read-only: the packaged reference of this
+    checkout by default, the operator's with REFERENCE_FILE. A missing file stops the
+    container from starting instead of becoming an empty directory."""
+    for name in ("worker", "simulator"):
+        service = stack["services"][name]
+        target = _env(service)["LUGANG_REFERENCE"]
+        (mount,) = [v for v in service["volumes"] if v["target"] == target]
+        assert (mount["type"], mount["read_only"], mount["bind"]) == (
+            "bind",
+            True,
+            {"create_host_path": False},
+        )
+        assert Path(mount["source"]) == ROOT / "lugang" / "reference.toml"
+        assert load_reference(Path(mount["source"])) == default_reference()
+
+    own = tmp_path / "port.toml"
+    own.write_bytes((ROOT / "lugang" / "reference.toml").read_bytes())
+    chosen = resolve(docker_config, env_file(tmp_path, REFERENCE_FILE=str(own)))
+    for name in ("worker", "simulator"):
+        binds = [v["source"] for v in chosen["services"][name]["volumes"] if v["type"] == "bind"]
+        assert binds == [str(own)], name
+
+
 def test_influxdb_maps_the_v1_database_the_influxql_dashboards_query(
     stack: dict[str, Any],
 ) -> None:
@@ -277,13 +368,38 @@ def test_grafana_mounts_the_provisioning_and_reaches_influxdb_and_alertmanager(
     texts = [p.read_text(encoding="utf-8") for p in sorted(provisioning.rglob("*.yaml"))]
     assert texts, f"no provisioning files under {provisioning}"
     expanded = {name for text in texts for name in re.findall(r"\$\{(\w+)\}", text)}
-    assert expanded and expanded <= set(env)
+    assert expanded and expanded == {name for name in env if not name.startswith("GF_")}
     providers = "".join(p.read_text("utf-8") for p in (provisioning / "dashboards").glob("*.yaml"))
     assert "/etc/grafana/dashboards/lugang" in providers
     assert sorted((ROOT / "dashboards" / "json").glob("*.json"))
     assert env["LUGANG_INFLUX_URL"] == "http://influxdb:8086"
     assert env["LUGANG_ALERTMANAGER_URL"] == "http://alertmanager:9093"
     assert env["GF_SECURITY_ADMIN_PASSWORD"]
+    # The Grafana release of the dashboards' models (grafana-foundation-sdk's build).
+    (sdk,) = [Requirement(d) for d in PROJECT["dependencies"] if "grafana-foundation-sdk" in d]
+    built_for = Version(next(iter(sdk.specifier)).version).release[:2]
+    assert Version(_tag(grafana["image"])).release[:2] == built_for
+
+
+def test_grafana_reads_influxdb_as_the_read_only_v1_user_not_with_the_admin_token(
+    stack: dict[str, Any],
+) -> None:
+    """The data source has InfluxQL's user and password (Grafana's provisioning format), those
+    of the read-only v1 user the InfluxDB init script creates; the admin token, with which
+    the workers write, is nowhere in Grafana's environment."""
+    grafana, influxdb = _env(stack["services"]["grafana"]), _env(stack["services"]["influxdb"])
+    for name in ("INFLUX_V1_READ_USER", "INFLUX_V1_READ_PASSWORD"):
+        assert grafana[name] == influxdb[name] and grafana[name], name
+    assert influxdb["DOCKER_INFLUXDB_INIT_ADMIN_TOKEN"] not in grafana.values()
+
+    provisioned = ROOT / "dashboards" / "provisioning" / "datasources" / "lugang.yaml"
+    (source,) = yaml.safe_load(provisioned.read_text(encoding="utf-8"))["datasources"]
+    assert source["user"] == "${INFLUX_V1_READ_USER}"
+    assert source["secureJsonData"] == {"password": "${INFLUX_V1_READ_PASSWORD}"}
+    assert (source["jsonData"]["version"], source["jsonData"]["dbName"]) == (
+        "InfluxQL",
+        influxdb["INFLUX_V1_DATABASE"],
+    )
 
 
 def test_alertmanager_config_is_valid_and_routes_by_severity_and_kind(
@@ -296,6 +412,11 @@ def test_alertmanager_config_is_valid_and_routes_by_severity_and_kind(
     binary = Path(_script_output("install-alertmanager.sh"))
     amtool = binary.parent / "amtool"
     assert amtool.exists(), f"amtool not found beside {binary}"
+    # The image is the release line the configuration is checked with here.
+    version = subprocess.run([str(binary), "--version"], capture_output=True, text=True)
+    tested = re.search(r"version (\d+\.\d+)\.", version.stdout + version.stderr)
+    assert tested, version.stdout + version.stderr
+    assert _tag(alertmanager["image"]).startswith(f"v{tested[1]}.")
     check = subprocess.run(
         [str(amtool), "check-config", str(ALERTMANAGER_YML)], capture_output=True, text=True
     )
@@ -321,22 +442,6 @@ def test_alertmanager_config_is_valid_and_routes_by_severity_and_kind(
     assert "group_by: [alertname, exception_id]" in text
 
 
-def _dockerfile_instructions() -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) pairs, with continuation lines joined and comments dropped."""
-    logical: list[str] = []
-    pending = ""
-    for raw in DOCKERFILE.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.endswith("\\"):
-            pending += line[:-1] + " "
-            continue
-        logical.append(pending + line)
-        pending = ""
-    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1]) for line in logical]
-
-
 def _ignored(path: str, patterns: list[str]) -> bool:
     """Whether .dockerignore keeps PATH out of the build context (the last match wins)."""
     ignored = False
@@ -352,29 +457,27 @@ def _ignored(path: str, patterns: list[str]) -> bool:
 
 def test_dockerfile_installs_the_package_the_tests_install() -> None:
     """Parsed, not built: there is no Docker engine on this machine."""
-    instructions = _dockerfile_instructions()
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    minimum = tuple(int(n) for n in re.findall(r"\d+", project["requires-python"])[:2])
+    steps = instructions()
+    minimum = tuple(int(n) for n in re.findall(r"\d+", PROJECT["requires-python"])[:2])
 
-    bases = [args.split()[0] for kind, args in instructions if kind == "FROM"]
-    assert bases
-    for base in bases:
-        match = re.fullmatch(r"python:(\d+)\.(\d+)-slim(-\w+)?", base)
-        assert match, base
-        assert (int(match[1]), int(match[2])) >= minimum >= (3, 11)
+    bases = {args.split()[0] for kind, args in steps if kind == "FROM"}
+    assert len(bases) == 1, bases  # both stages: the venv runs where it was built
+    (base,) = bases
+    match = re.fullmatch(r"python:(\d+)\.(\d+)\.\d+-slim-\w+", base)  # an exact release
+    assert match, f"{base}: name the Python release and the Debian one"
+    assert (int(match[1]), int(match[2])) >= minimum >= (3, 11)
 
-    runs = [cmd for kind, args in instructions if kind == "RUN" for cmd in args.split("&&")]
-    installs = [shlex.split(cmd) for cmd in runs if re.search(r"\bpip install\b", cmd)]
+    installs = pip_installs()
     assert any(words[-1] == "." for words in installs), installs  # `pip install .` of the repo
 
     copied = {
         source.rstrip("/")
-        for kind, args in instructions
+        for kind, args in steps
         if kind == "COPY" and not args.startswith("--from")
         for source in shlex.split(args)[:-1]
     }
     packages = project_packages()
-    assert {"pyproject.toml", project["readme"], *packages} <= copied
+    assert {"pyproject.toml", PROJECT["readme"], *packages} <= copied
 
     patterns = [
         line.strip()
@@ -388,11 +491,11 @@ def test_dockerfile_installs_the_package_the_tests_install() -> None:
     for secret in (".env", ".venv/bin/python", ".git/config", "tests/data/week.jsonl"):
         assert _ignored(secret, patterns), secret
 
-    users = [args for kind, args in instructions if kind == "USER"]
+    users = [args for kind, args in steps if kind == "USER"]
     assert users and users[-1] not in {"root", "0"}
-    assert ("ENTRYPOINT", '["lugang"]') in instructions
-    assert instructions[-1] == ("CMD", '["worker"]')
-    assert project["scripts"]["lugang"] == "entrypoints.cli:main"
+    assert ("ENTRYPOINT", '["lugang"]') in steps
+    assert steps[-1] == ("CMD", '["worker"]')
+    assert PROJECT["scripts"]["lugang"] == "entrypoints.cli:main"
 
 
 def project_packages() -> set[str]:

@@ -7,15 +7,17 @@ from __future__ import annotations
 import argparse
 import io
 from datetime import UTC, date, datetime
+from importlib import resources
 from pathlib import Path
 
 import faust
 import pytest
 
+from entrypoints import bootstrap
 from entrypoints.cli import build_parser, main
 from entrypoints.cli.worker import faust_worker
 from entrypoints.demo import worker_command
-from lugang.reference import default_reference
+from lugang.reference import Reference, default_reference
 from lugang.settings import TABLE_END, TABLE_START, Settings, markdown_table
 
 SIMULATE = ["simulate", "--start", "2026-03-01", "--end", "2026-03-07"]
@@ -54,6 +56,39 @@ def test_demo_worker_gets_the_demos_reference(tmp_path: Path) -> None:
     reference = tmp_path / "ref.toml"
     assert worker_command(None)[-3:] == ["-m", "entrypoints.cli", "worker"]
     assert worker_command(reference)[-2:] == ["--reference", str(reference.resolve())]
+
+
+def _port_on(tmp_path: Path, timezone: str) -> Path:
+    """A copy of the packaged reference whose port keeps ``timezone``."""
+    packaged = resources.files("lugang").joinpath("reference.toml").read_text(encoding="utf-8")
+    path = tmp_path / f"{timezone.replace('/', '-')}.toml"
+    path.write_text(packaged.replace('timezone = "Asia/Shanghai"', f'timezone = "{timezone}"'))
+    return path
+
+
+def test_lugang_reference_names_the_reference_of_commands_given_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deployment mounts its port's file and names it once (LUGANG_REFERENCE); a command's
+    --reference still wins, and unset means the packaged file."""
+    named, given = _port_on(tmp_path, "Asia/Vientiane"), _port_on(tmp_path, "Asia/Bangkok")
+    assert bootstrap.reference(None, Settings()).home.timezone == "Asia/Shanghai"
+    assert bootstrap.reference(None, Settings(reference=named)).home.timezone == "Asia/Vientiane"
+
+    monkeypatch.setenv("LUGANG_REFERENCE", str(named))
+    assert bootstrap.reference(None).home.timezone == "Asia/Vientiane"
+    assert bootstrap.reference(given).home.timezone == "Asia/Bangkok"
+
+    built: list[str] = []
+
+    def build_all(out: Path, reference: Reference) -> list[Path]:
+        built.append(reference.home.timezone)
+        return []
+
+    monkeypatch.setattr("dashboards.build.build_all", build_all)
+    assert main(["dashboards", "build", "--out", str(tmp_path)]) == 0
+    assert main(["dashboards", "build", "--out", str(tmp_path), "--reference", str(given)]) == 0
+    assert built == ["Asia/Vientiane", "Asia/Bangkok"]
 
 
 def test_settings_show_values_and_where_they_came_from(

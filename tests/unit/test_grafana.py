@@ -1,6 +1,7 @@
 """The parts of ``dashboards.grafana`` that need no socket: dashboard files, annotation texts,
-and how each failure of grafana-client becomes one clear line. (The HTTP side is tested in
-tests/integration/test_grafana.py, against a recorded Grafana exchange.)"""
+how each failure of grafana-client becomes one clear line, and the data-source check of a
+push, against a fake client. (The HTTP side is tested in tests/integration/test_grafana.py,
+against a recorded Grafana exchange.)"""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ import grafana_client.client
 import niquests
 import pytest
 
+from dashboards.grafana import commands
 from dashboards.grafana.annotations import departure_annotation, epoch_ms, exception_annotation
+from dashboards.grafana.datasources import DataSourceMissing, check_datasources, datasource_uids
 from dashboards.grafana.errors import (
     DashboardFileError,
     GrafanaAuthError,
@@ -24,7 +27,9 @@ from dashboards.grafana.errors import (
     grafana_errors,
 )
 from dashboards.grafana.influx import local_day_range
-from dashboards.grafana.push import load_dashboards
+from dashboards.grafana.push import DEFAULT_DASHBOARDS, FOLDER_TITLE, FOLDER_UID, load_dashboards
+from dashboards.influxql import DATASOURCE_UID
+from entrypoints.cli import main
 
 URL = "http://admin:secret@grafana.example:3000"
 client: Any = grafana_client.client  # its exceptions have no type annotations
@@ -156,3 +161,153 @@ def test_each_failure_is_one_line_without_the_password(
     assert says in message
     assert "\n" not in message
     assert "secret" not in message
+
+
+# The data sources a push checks first, against a fake grafana-client (no socket).
+
+
+class FakeGrafana:
+    """A stand-in for ``grafana_client.GrafanaApi``: the data sources it has by uid (a dict
+    answer, or an exception to raise), one folder, and every call in ``asked``."""
+
+    url = "http://grafana.example:3000"
+
+    def __init__(self, datasources: dict[str, Any]) -> None:
+        self.datasources = datasources
+        self.asked: list[str] = []
+        self.datasource = self.folder = self.dashboard = self
+
+    def get_datasource_by_uid(self, uid: str) -> Any:
+        self.asked.append(f"GET /api/datasources/uid/{uid}")
+        answer = self.datasources.get(uid)
+        if answer is None:
+            raise client.GrafanaClientError(404, {"message": "Data source not found"}, "")
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
+    def get_all_folders(self) -> list[dict[str, str]]:
+        self.asked.append("GET /api/folders")
+        return [{"uid": FOLDER_UID, "title": FOLDER_TITLE}]
+
+    def update_dashboard(self, body: dict[str, Any]) -> dict[str, str]:
+        self.asked.append(f"POST /api/dashboards/db {body['dashboard']['uid']}")
+        return {"url": f"/d/{body['dashboard']['uid']}/x"}
+
+
+FORBIDDEN = client.GrafanaClientError(403, {"message": "You'll need additional permissions"}, "")
+"""What Grafana answers a token whose role may not read data sources (any but Admin)."""
+INFLUXQL_SOURCE = {"uid": DATASOURCE_UID, "type": "influxdb", "jsonData": {"dbName": "lugang"}}
+MISSING = (
+    "Grafana at http://grafana.example:3000 has no data source with uid 'lugang-influxdb', "
+    "which the dashboards query: create it (type influxdb, query language InfluxQL, uid "
+    "lugang-influxdb, database lugang, a read-only InfluxDB user), e.g. by provisioning "
+    "dashboards/provisioning/datasources/lugang.yaml, then push again"
+)
+
+
+def test_the_datasources_a_push_checks_are_those_the_dashboards_query() -> None:
+    assert datasource_uids(load_dashboards(DEFAULT_DASHBOARDS)) == [DATASOURCE_UID]
+    panel = {
+        "datasource": {"type": "datasource", "uid": "-- Grafana --"},
+        "targets": [
+            {"datasource": {"uid": "${source}"}},
+            {"datasource": {"type": "__expr__", "uid": "__expr__"}},
+            {"datasource": {"type": "prometheus", "uid": "site-prometheus"}},
+            {"datasource": "a data source named in Grafana 7's way"},
+        ],
+    }
+    assert datasource_uids([{"uid": "d", "panels": [panel]}]) == ["site-prometheus"]
+
+
+def test_a_present_influxql_datasource_passes() -> None:
+    grafana = FakeGrafana({DATASOURCE_UID: INFLUXQL_SOURCE})
+    assert check_datasources(grafana, [DATASOURCE_UID]) is True
+    explicit = {**INFLUXQL_SOURCE, "jsonData": {"version": "InfluxQL"}}  # absent: InfluxQL
+    assert check_datasources(FakeGrafana({DATASOURCE_UID: explicit}), [DATASOURCE_UID]) is True
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        (None, MISSING),
+        (
+            {**INFLUXQL_SOURCE, "type": "prometheus"},
+            "Grafana's data source 'lugang-influxdb' at http://grafana.example:3000 is of type "
+            "'prometheus', not influxdb: the dashboards query it as type influxdb, query "
+            "language InfluxQL, uid lugang-influxdb, database lugang, a read-only InfluxDB "
+            "user; change it, then push again",
+        ),
+        (
+            {**INFLUXQL_SOURCE, "jsonData": {"version": "Flux"}},
+            "Grafana's data source 'lugang-influxdb' at http://grafana.example:3000 is set "
+            "to query Flux, not InfluxQL: the dashboards query it as type influxdb",
+        ),
+    ],
+)
+def test_a_missing_or_other_datasource_is_one_line_saying_what_to_create(
+    answer: dict[str, Any] | None, says: str
+) -> None:
+    grafana = FakeGrafana({DATASOURCE_UID: answer} if answer else {})
+    with pytest.raises(DataSourceMissing) as failure:
+        check_datasources(grafana, [DATASOURCE_UID])
+    assert str(failure.value).startswith(says)
+    assert "\n" not in str(failure.value)
+
+
+def test_another_missing_datasource_is_named() -> None:
+    with pytest.raises(DataSourceMissing, match=r"uid 'site-prometheus', which the dash"):
+        check_datasources(FakeGrafana({}), ["site-prometheus"])
+
+
+def test_a_token_that_may_not_read_datasources_leaves_them_unchecked() -> None:
+    """Grafana lets only the Admin role read data sources; an Editor's token (all a push
+    needs) gets 403, and the check gives up instead of failing the push."""
+    grafana = FakeGrafana({DATASOURCE_UID: FORBIDDEN, "other": FORBIDDEN})
+    assert check_datasources(grafana, [DATASOURCE_UID, "other"]) is False
+    assert grafana.asked == [f"GET /api/datasources/uid/{DATASOURCE_UID}"]  # asked once
+
+
+def test_a_refused_token_is_still_the_tokens_line() -> None:
+    grafana = FakeGrafana({DATASOURCE_UID: client.GrafanaUnauthorizedError({"message": "no"})})
+    with pytest.raises(GrafanaAuthError, match="when asked to describe the data source"):
+        check_datasources(grafana, [DATASOURCE_UID])
+
+
+def _push(
+    monkeypatch: pytest.MonkeyPatch, grafana: FakeGrafana, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, str]:
+    """``lugang grafana push`` of the project's dashboards into ``grafana``."""
+    monkeypatch.setattr(commands, "connect_versioned", lambda url, token: (grafana, "11.6.5"))
+    status = main(["grafana", "push", "--url", grafana.url])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_push_stops_before_sending_anything_when_the_datasource_is_missing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    grafana = FakeGrafana({})
+    assert _push(monkeypatch, grafana, capsys) == (1, "", f"lugang grafana: {MISSING}\n")
+    assert grafana.asked == [f"GET /api/datasources/uid/{DATASOURCE_UID}"]
+
+
+def test_push_checks_the_datasource_then_pushes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    grafana = FakeGrafana({DATASOURCE_UID: INFLUXQL_SOURCE})
+    status, out, err = _push(monkeypatch, grafana, capsys)
+    assert (status, err) == (0, "")
+    assert out.startswith("pushed 4 dashboards to Grafana 11.6.5 at http://grafana.example")
+    assert grafana.asked[:2] == [f"GET /api/datasources/uid/{DATASOURCE_UID}", "GET /api/folders"]
+
+
+def test_push_with_an_editors_token_says_the_datasource_was_not_checked(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = _push(monkeypatch, FakeGrafana({DATASOURCE_UID: FORBIDDEN}), capsys)
+    assert status == 0 and out.startswith("pushed 4 dashboards")
+    assert err == (
+        "lugang grafana push: data source lugang-influxdb not checked: reading data sources "
+        "takes the Admin role, which this token's service account lacks\n"
+    )
