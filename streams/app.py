@@ -50,7 +50,13 @@ from streams.agents.paging import PagingAgent
 from streams.agents.relay import POINTS, PointsAgent, RelayedMetrics
 from streams.agents.trains import TrainsAgent
 from streams.faustfix.commits import ConsumerSeeker
-from streams.faustfix.tables import FaustOutbox, FaustTable, key_partition, tables_recovered
+from streams.faustfix.tables import (
+    FaustOutbox,
+    FaustTable,
+    key_partition,
+    tables_recovered,
+    tables_settled,
+)
 from streams.identity import worker_name, worker_url
 from streams.metrics import MetricSources, exposition
 from streams.order import InOrder
@@ -170,9 +176,10 @@ class _ConsumerLag:
 
 def _reads_partition_0(app: faust.App, topic: str) -> Callable[[], bool]:
     """Whether this worker is assigned partition 0 of ``topic`` now (of the day-facts
-    topic, one partition: whether its days agent keeps the figures)."""
+    topic, one partition: whether its days agent keeps the figures), its tables settled
+    (no rebalance under way: :func:`~streams.faustfix.tables.tables_settled`)."""
     partition = TP(topic, 0)
-    return lambda: partition in app.consumer.assignment()
+    return lambda: partition in app.consumer.assignment() and tables_settled(app)
 
 
 def _faust_app(settings: Settings) -> faust.App:
@@ -364,7 +371,10 @@ def create_monitor(
     app.timer(float(INTERVAL_S))(report)
     keeps_figures = _reads_partition_0(app, facts_topic.get_topic_name())
     app.timer(60.0)(MinuteRound(book, pager(), relayed(), reference, keeps_figures))
-    app.timer(settings.silence_check_s)(SilenceCheck(movements, relayed(), pager(), watch))
+    silence = SilenceCheck(
+        movements, relayed(), pager(), watch, settled=partial(tables_settled, app)
+    )
+    app.timer(settings.silence_check_s)(silence)
 
     _serve_pages(
         app, reference, book, open_exceptions, live_gaps, states, facts_topic.get_topic_name()

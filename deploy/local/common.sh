@@ -53,3 +53,32 @@ stop_pidfile() {
   fi
   rm -f "$pidfile"
 }
+
+# influx_build_env DEST LOG: prepare the environment InfluxDB's Go builds need (1.x and 2.x
+# alike: Flux links libflux, which is Rust), with InfluxData's pkg-config wrapper in
+# DEST/bin. Needs go and cargo.
+influx_build_env() {
+  local dest=$1 log=$2
+  command -v go >/dev/null || die "go is not installed" "install Go >= 1.24 (Debian: golang, or go.dev) and run again"
+  command -v cargo >/dev/null || die "cargo is not installed (libflux is Rust)" "install Rust with rustup and run again"
+  mkdir -p "$dest/bin"
+  export GOTOOLCHAIN=local
+  export GOBIN="$dest/bin"
+  export GOFLAGS="-mod=mod"
+  # The flux module pins Rust 1.72 in rust-toolchain.toml; use the installed stable instead.
+  export RUSTUP_TOOLCHAIN=stable
+  # libflux denies every warning (feature "strict") and a newer rustc warns about more.
+  # RUSTFLAGS would miss the host build of flux-core (a build dependency when cargo is given
+  # --target), so cap lints through a wrapper that cargo uses for workspace members only.
+  cat >"$dest/rustc-cap-lints" <<'WRAP'
+#!/bin/sh
+exec "$@" --cap-lints=warn
+WRAP
+  chmod +x "$dest/rustc-cap-lints"
+  export RUSTC_WORKSPACE_WRAPPER="$dest/rustc-cap-lints"
+  if ! go install "github.com/influxdata/pkg-config@v0.2.14" >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    die "could not install InfluxData's pkg-config wrapper" "check that the Go module proxy is reachable; see $log"
+  fi
+  export PKG_CONFIG="$dest/bin/pkg-config"
+}

@@ -103,3 +103,15 @@ def tables_recovered(app: Any) -> bool:
     """Whether faust has recovered the app's tables from their changelogs (its recovery
     service's ``completed`` event, which the App's typing does not show)."""
     return bool(app.tables.recovery.completed.is_set())
+
+
+def tables_settled(app: Any) -> bool:
+    """Whether timers may read and write the tables: recovered, and no rebalance under way.
+
+    faust runs timers through rebalances, and a newly assigned partition's table holds,
+    until its recovery ends, what this worker's standby copy had read: a timer that settled
+    a container's track then wrote an old track into the changelog after the recovery's
+    last write (a closed exception showed open again in InfluxDB, and readings were judged
+    without the move the old track lacked). ``app.rebalancing`` lasts until recovery ends.
+    """
+    return tables_recovered(app) and not app.rebalancing

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
+import requests
 from kafka.admin import KafkaAdminClient, NewTopic
 
 from dashboards import influx_reader
@@ -18,6 +19,7 @@ from producers.records import write_recording
 from producers.simulator import simulate
 from streams.schema import points
 from tests.integration.faulty import SIMULATION, Pages, Stage
+from tests.integration.influx import ORG_2X, TOKEN_2X, Influx
 from tests.integration.outcome import Outcome, oracle
 from tests.integration.servers import STARTED, WebhookReceiver, local_server, run_script
 from tests.integration.workers import Worker, WorkerConfig, running_worker
@@ -114,12 +116,42 @@ def new_topic(
 
 @pytest.fixture
 def influx_bucket(influx_url: str, unique_name: Callable[[str], str]) -> Iterator[str]:
-    """A fresh InfluxDB database for this test, as an influxdb-client bucket name."""
-    database = unique_name("db")
-    influx_reader.query(influx_url, None, f'CREATE DATABASE "{database}"', method="POST")
-    yield f"{database}/autogen"
-    with suppress(influx_reader.InfluxError):
-        influx_reader.query(influx_url, None, f'DROP DATABASE "{database}"', method="POST")
+    """A fresh InfluxDB 1.x database for this test, as a bucket name (``DATABASE/autogen``)."""
+    with fresh_database(Influx(influx_url, "1.12"), unique_name("db")) as bucket:
+        yield bucket
+
+
+@pytest.fixture(scope="session")
+def influx2_url(server_work: Path) -> Iterator[str]:
+    """InfluxDB 2.x, the version compose ships, set up as compose does (organisation
+    ``lugang``, token ``lugang-test-token``). Attach with LUGANG_TEST_INFLUX2_URL."""
+    with local_server("influxdb2", "LUGANG_TEST_INFLUX2_URL", server_work) as url:
+        yield url
+
+
+@pytest.fixture(scope="session", params=["1.12", "2.7"])
+def any_influx(request: pytest.FixtureRequest) -> Influx:
+    """Each InfluxDB in turn: 1.12, then 2.7 (compose's), through the same v1 and v2 APIs."""
+    if request.param == "1.12":
+        return Influx(request.getfixturevalue("influx_url"), "1.12")
+    return Influx(request.getfixturevalue("influx2_url"), "2.7", TOKEN_2X, ORG_2X)
+
+
+@pytest.fixture
+def any_bucket(any_influx: Influx, unique_name: Callable[[str], str]) -> Iterator[str]:
+    """A fresh database (bucket ``DATABASE/autogen``) on the InfluxDB under test."""
+    with fresh_database(any_influx, unique_name("db")) as bucket:
+        yield bucket
+
+
+@contextmanager
+def fresh_database(influx: Influx, database: str) -> Iterator[str]:
+    bucket = influx.create_database(database)
+    try:
+        yield bucket
+    finally:
+        with suppress(influx_reader.InfluxError, requests.RequestException):
+            influx.drop_database(database)
 
 
 @pytest.fixture
@@ -148,6 +180,27 @@ def pipeline(
     """The LUGANG_* environment of a worker of this test's own (topics, app, database)."""
     return WorkerConfig(
         kafka_bootstrap, unique_name("p") + ".", influx_url, influx_bucket, alertmanager_url
+    )
+
+
+@pytest.fixture
+def any_pipeline(
+    kafka_bootstrap: str,
+    any_influx: Influx,
+    any_bucket: str,
+    alertmanager_url: str,
+    unique_name: Callable[[str], str],
+) -> WorkerConfig:
+    """:func:`pipeline` on each InfluxDB in turn (1.12, then compose's 2.7)."""
+    prefix = unique_name("p") + "."
+    return WorkerConfig(
+        kafka_bootstrap,
+        prefix,
+        any_influx.url,
+        any_bucket,
+        alertmanager_url,
+        any_influx.token,
+        any_influx.org,
     )
 
 

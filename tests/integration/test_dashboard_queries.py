@@ -68,7 +68,8 @@ Rows = list[dict[str, Any]]
 
 
 @pytest.fixture
-def replayed_week(pipeline: WorkerConfig, tmp_path: Path) -> Iterator[WorkerConfig]:
+def replayed_week(any_pipeline: WorkerConfig, tmp_path: Path) -> Iterator[WorkerConfig]:
+    pipeline = any_pipeline  # on InfluxDB 1.12, then on compose's 2.7
     """A worker has processed the recorded week and written every point."""
     with running_worker(pipeline, tmp_path / "worker") as worker:
         replay(pipeline, DATA / "week.jsonl")
@@ -97,7 +98,9 @@ def influx(pipeline: WorkerConfig, query: str) -> Rows:
     """Rows of an InfluxQL query; an InfluxQL error (which InfluxDB answers with HTTP 200)
     fails the test with the query."""
     try:
-        return influx_rows(pipeline.influx_url, pipeline.influx_bucket, query)
+        return influx_rows(
+            pipeline.influx_url, pipeline.influx_bucket, query, pipeline.influx_token
+        )
     except influx_reader.InfluxError as exc:
         raise AssertionError(f"{exc}\n{query}") from None
 

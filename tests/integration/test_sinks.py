@@ -21,6 +21,7 @@ from streams.schema import points
 from streams.schema.alerts import exception_alert
 from streams.schema.points import Sample
 from streams.sinks import AlertmanagerSink, InfluxSink
+from tests.integration.influx import Influx
 from tests.integration.servers import WebhookReceiver, run_script
 
 REF = default_reference()
@@ -29,9 +30,9 @@ MIDNIGHT_NS = 1_773_504_000_000_000_000  # 2026-03-15 00:00 Asia/Shanghai
 TOKEN = "lugang:lugang"  # noqa: S105 - the local servers run without auth
 
 
-def influxql(url: str, database: str, query: str) -> list[dict[str, Any]]:
+def influxql(url: str, database: str, query: str, token: str | None = None) -> list[dict[str, Any]]:
     """Rows of an InfluxQL query (times in epoch nanoseconds), one dict per row."""
-    (series,) = influx_reader.query(url, database, query, epoch="ns", timeout=10)
+    (series,) = influx_reader.query(url, database, query, token=token, epoch="ns", timeout=10)
     return influx_reader.rows(series)
 
 
@@ -77,10 +78,11 @@ def cold_chain_exception(started: datetime, closed: bool) -> ColdChainException:
 
 
 def test_samples_read_back_exactly_and_rewrites_overwrite(
-    influx_url: str, influx_bucket: str
+    any_influx: Influx, any_bucket: str
 ) -> None:
     """Day totals and an exception read back with their exact values; writing a grown day
     and the closed exception again leaves one point per series, with the newer values."""
+    influx_url, influx_bucket = any_influx.url, any_bucket
     database = influx_bucket.split("/")[0]
     totals = DayTotals(day=DAY)
     totals.add(outbound("t1"))
@@ -88,13 +90,13 @@ def test_samples_read_back_exactly_and_rewrites_overwrite(
     started = datetime(2026, 3, 15, 0, 30, tzinfo=UTC)
 
     async def write(samples: list[Sample]) -> None:
-        sink = InfluxSink(influx_url, TOKEN, "-", influx_bucket)
+        sink = InfluxSink(influx_url, any_influx.token or TOKEN, any_influx.org, influx_bucket)
         await sink.write(samples)
         await sink.close()
         assert sink.written == len(samples)
 
     def query(influxql_query: str) -> list[dict[str, Any]]:
-        return influxql(influx_url, database, influxql_query)
+        return influxql(influx_url, database, influxql_query, any_influx.token)
 
     asyncio.run(
         write(
@@ -148,11 +150,12 @@ def test_samples_read_back_exactly_and_rewrites_overwrite(
 
 
 def test_a_refused_point_is_handed_over_and_the_rest_of_its_batch_stored(
-    influx_url: str, influx_bucket: str
+    any_influx: Influx, any_bucket: str
 ) -> None:
     """A field whose type conflicts with earlier writes is refused by InfluxDB: the sink
     isolates that point, hands it to ``on_refused`` with InfluxDB's message, stores every
     other point of its batch and raises nothing."""
+    influx_url, influx_bucket = any_influx.url, any_bucket
     at = datetime(2026, 3, 10, tzinfo=UTC)  # days 0-3 share a shard (a week, from Monday)
     conflicting = 13
 
@@ -166,7 +169,8 @@ def test_a_refused_point_is_handed_over_and_the_rest_of_its_batch_stored(
         recorded.append((line, reason))
 
     async def scenario() -> InfluxSink:
-        sink = InfluxSink(influx_url, TOKEN, "-", influx_bucket, on_refused=on_refused)
+        token, org = any_influx.token or TOKEN, any_influx.org
+        sink = InfluxSink(influx_url, token, org, influx_bucket, on_refused=on_refused)
         await sink.write([sample(0)])
         await sink.flush()  # "runs" is a float from now on
         await sink.write([sample(n) for n in range(1, 40)])
@@ -177,11 +181,11 @@ def test_a_refused_point_is_handed_over_and_the_rest_of_its_batch_stored(
     sink = asyncio.run(scenario())
     assert [line for line, _ in recorded] == [sample(conflicting).to_line()]
     reason = recorded[0][1]
-    assert reason.startswith("HTTP 400")
+    assert reason.startswith(("HTTP 400", "HTTP 422"))  # 1.x: 400; 2.x: 400 or 422
     assert "field type conflict" in reason
     assert (sink.written, sink.refused, sink.retries) == (39, 1, 0)
     database = influx_bucket.split("/")[0]
-    rows = influxql(influx_url, database, "SELECT runs FROM m")
+    rows = influxql(influx_url, database, "SELECT runs FROM m", any_influx.token)
     assert [(row["time"], row["runs"]) for row in rows] == [
         (int(sample(n).time.timestamp()) * 10**9, float(n)) for n in range(40) if n != conflicting
     ]

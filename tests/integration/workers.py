@@ -28,6 +28,8 @@ class WorkerConfig:
     influx_url: str
     influx_bucket: str
     alertmanager_url: str
+    influx_token: str | None = None  # None: the default (1.x runs without auth)
+    influx_org: str = "-"
 
     def env(self, data_dir: Path, web_port: int) -> dict[str, str]:
         return {
@@ -37,6 +39,8 @@ class WorkerConfig:
             "LUGANG_APP_ID": f"{self.prefix}app",
             "LUGANG_INFLUX_URL": self.influx_url,
             "LUGANG_INFLUX_BUCKET": self.influx_bucket,
+            "LUGANG_INFLUX_ORG": self.influx_org,
+            **({"LUGANG_INFLUX_TOKEN": self.influx_token} if self.influx_token else {}),
             "LUGANG_ALERTMANAGER_URL": self.alertmanager_url,
             "LUGANG_DATA_DIR": str(data_dir),
             "LUGANG_WEB_PORT": str(web_port),
@@ -130,9 +134,12 @@ def running_worker(config: WorkerConfig, folder: Path, *options: str) -> Iterato
         worker.stop()
 
 
-def influx_rows(influx_url: str, bucket: str, query: str) -> list[dict[str, Any]]:
+def influx_rows(
+    influx_url: str, bucket: str, query: str, token: str | None = None
+) -> list[dict[str, Any]]:
     """Rows of an InfluxQL query as dicts (tags and column name -> value)."""
-    (series,) = influx_reader.query(influx_url, bucket.split("/")[0], query, timeout=10)
+    database = bucket.split("/")[0]
+    (series,) = influx_reader.query(influx_url, database, query, token=token, timeout=10)
     return influx_reader.rows(series)
 
 

@@ -73,6 +73,23 @@ def test_consumer_lag_is_not_silence() -> None:
     assert gaps_paged(h) == []
 
 
+def test_nothing_is_checked_while_a_rebalance_is_under_way() -> None:
+    """A newly assigned partition's tracks are what a standby copy had read until the
+    recovery ends: the check neither settles nor writes them then."""
+    h = Harness()
+    report(h, range(0, 31, 5))
+    h.wall[0] = NOW + timedelta(hours=7)
+    tracks = dict(h.tracks.data)
+    watch = OnePartition(h.watermarks)
+    silence = SilenceCheck(
+        h.movements, h.metrics, h.movements.pager, watch, lambda: h.wall[0], lambda: False
+    )
+    run(silence())
+    assert gaps_paged(h) == [] and h.tracks.data == tracks
+    run(check(h, watch)())  # once settled, the gap is found
+    assert gaps_paged(h) == [f"{BOX}:TELEMETRY_GAP:2026-03-15T00:30:00+00:00"]
+
+
 def test_a_live_gap_late_readings_fill_is_closed() -> None:
     h = Harness()
     report(h, range(0, 31, 5))
