@@ -2,10 +2,11 @@
 (what docker-compose.yml ships), both through the v1 API Lugang uses (InfluxQL ``/query``)
 and the v2 write API.
 
-On 2.x a database is a bucket named ``DATABASE/autogen``: InfluxDB maps such a bucket to
-database ``DATABASE``, retention policy ``autogen`` (a virtual DBRP mapping), as compose's
-init script maps ``lugang``. 2.x needs a token and the organisation's name to write; 1.x
-(auth off) takes anything.
+On 2.x a database is a bucket named ``DATABASE/autogen``, mapped to database ``DATABASE``,
+retention policy ``autogen``, the default one (a DBRP mapping, as compose's init script
+makes for ``lugang``: InfluxDB's own mapping of such a bucket is not a default, and an
+InfluxQL query naming no retention policy is refused). 2.x needs a token and the
+organisation's name to write; 1.x (auth off) takes anything.
 """
 
 from __future__ import annotations
@@ -37,7 +38,13 @@ class Influx:
             influx_reader.query(self.url, None, f'CREATE DATABASE "{database}"', method="POST")
             return bucket
         org = self._v2("GET", "/api/v2/orgs", params={"org": self.org})["orgs"][0]["id"]
-        self._v2("POST", "/api/v2/buckets", json={"orgID": org, "name": bucket})
+        made = self._v2("POST", "/api/v2/buckets", json={"orgID": org, "name": bucket})
+        mapping = {"bucketID": made["id"], "orgID": org, "database": database}
+        self._v2(
+            "POST",
+            "/api/v2/dbrps",
+            json={**mapping, "retention_policy": "autogen", "default": True},
+        )
         return bucket
 
     def drop_database(self, database: str) -> None:
