@@ -1,5 +1,6 @@
 """Cold chain: each reefer's temperatures in its commodity's safe band, power and gaps,
-with every exception as an annotation and a table of open and recent ones."""
+with every exception of the chosen containers as an annotation (a region once closed) and a
+table of open and recent ones."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from grafana_foundation_sdk.builders import dashboard
 from grafana_foundation_sdk.models import common as common_model
 from grafana_foundation_sdk.models import dashboard as model
 
-from dashboards.influxql import DATASOURCE, InfluxAnnotation, select
+from dashboards.annotations import exception_annotations
+from dashboards.influxql import DATASOURCE, select
 from dashboards.overview import exceptions_by_kind, open_exceptions
 from dashboards.panels import (
     PanelBuilder,
@@ -66,22 +68,6 @@ def container_variable() -> dashboard.QueryVariable:
     built = variable.build()
     built.auto = built.auto_min = built.auto_count = None
     return variable
-
-
-def exception_annotations() -> dashboard.AnnotationQuery:
-    query = select(
-        f'"kind", "{BOX}", "status", "peak_deviation_c"',
-        points.COLDCHAIN_EXCEPTION,
-        where=ONE_CONTAINER,
-    )
-    return (
-        dashboard.AnnotationQuery()
-        .name(label("冷链异常", "Cold-chain exceptions"))
-        .datasource(DATASOURCE)
-        .enable(True)
-        .icon_color("red")
-        .target(InfluxAnnotation(query.build().query, "kind", f"{BOX},status"))
-    )
 
 
 def temperatures() -> PanelBuilder:
@@ -189,7 +175,7 @@ def coldchain(reference: Reference) -> dashboard.Dashboard:
         .readonly()
         .tooltip(model.DashboardCursorSync.CROSSHAIR)
         .with_variable(container_variable())
-        .annotation(exception_annotations())
+        .annotation(exception_annotations(ONE_CONTAINER))
         .with_row(dashboard.Row(label("冷链异常", "Cold-chain exceptions")))
         .with_panel(open_exceptions(size=(6, 8), linked=False))
         .with_panel(exceptions_by_kind(None, size=(6, 8)))

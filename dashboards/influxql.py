@@ -92,18 +92,23 @@ class InfluxQL(cogbuilder.Builder[cogvariants.Dataquery]):
 
 class InfluxAnnotationTarget(model.AnnotationTarget):
     """Annotation query of the InfluxDB data source: the rows of ``query`` become events,
-    with ``text_column`` as their text and ``tags_column`` (comma-separated) as tags.
-    Written as the data source's own query; the base class's fields (``limit``, ``tags``,
-    ...) belong to Grafana's built-in annotations and are left out."""
+    with ``text_column`` as their text, ``tags_column`` (comma-separated column names) as
+    tags and, when given, ``time_end_column`` (milliseconds since the epoch) as the end of
+    a region; a row whose end is null is a point. Written as the data source's own query;
+    the base class's fields (``limit``, ``tags``, ...) belong to Grafana's built-in
+    annotations and are left out."""
 
-    def __init__(self, query: str, text_column: str, tags_column: str) -> None:
+    def __init__(
+        self, query: str, text_column: str, tags_column: str, time_end_column: str | None = None
+    ) -> None:
         super().__init__()
         self.query = query
         self.text_column = text_column
         self.tags_column = tags_column
+        self.time_end_column = time_end_column
 
     def to_json(self) -> dict[str, object]:
-        return {
+        payload: dict[str, object] = {
             "refId": "Anno",
             "datasource": _datasource_json(),
             "query": self.query,
@@ -113,13 +118,18 @@ class InfluxAnnotationTarget(model.AnnotationTarget):
             "textColumn": self.text_column,
             "tagsColumn": self.tags_column,
         }
+        if self.time_end_column is not None:
+            payload["timeEndColumn"] = self.time_end_column
+        return payload
 
 
 class InfluxAnnotation(cogbuilder.Builder[model.AnnotationTarget]):
     """Builder of an ``InfluxAnnotationTarget`` (for ``AnnotationQuery.target``)."""
 
-    def __init__(self, query: str, text_column: str, tags_column: str) -> None:
-        self._internal = InfluxAnnotationTarget(query, text_column, tags_column)
+    def __init__(
+        self, query: str, text_column: str, tags_column: str, time_end_column: str | None = None
+    ) -> None:
+        self._internal = InfluxAnnotationTarget(query, text_column, tags_column, time_end_column)
 
     def build(self) -> InfluxAnnotationTarget:
         return self._internal

@@ -9,6 +9,7 @@ from typing import Final
 from grafana_foundation_sdk.builders import dashboard
 from grafana_foundation_sdk.models import dashboard as model
 
+from dashboards.annotations import departure_annotations
 from dashboards.influxql import by, per_day, select
 from dashboards.panels import (
     GOOD,
@@ -245,6 +246,7 @@ def overview(reference: Reference) -> dashboard.Dashboard:
         .refresh("1m")
         .readonly()
         .tooltip(model.DashboardCursorSync.OFF)
+        .annotation(departure_annotations())
         .with_row(dashboard.Row(label("今日 · 天天班", "Today and daily service")))
         .with_panel(runs_today())
         .with_panel(served_today(reference))

@@ -7,6 +7,7 @@ from datetime import date
 from grafana_foundation_sdk.builders import dashboard
 from grafana_foundation_sdk.models import dashboard as model
 
+from dashboards.annotations import departure_annotations
 from dashboards.influxql import per_day, select
 from dashboards.overview import THIS_YEAR, cumulative, plan_year
 from dashboards.panels import PanelBuilder, big_stat, label, series, states, value_texts
@@ -101,6 +102,7 @@ def trends(reference: Reference) -> dashboard.Dashboard:
         .refresh("5m")
         .readonly()
         .tooltip(model.DashboardCursorSync.CROSSHAIR)
+        .annotation(departure_annotations())
         .with_row(dashboard.Row(label("每日", f"Day by day against the {year} plan")))
         .with_panel(
             daily(

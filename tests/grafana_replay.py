@@ -4,7 +4,7 @@ Grafana cannot run on this machine, so the ``lugang grafana`` tests talk to this
 instead of a live Grafana. A cassette (``tests/data/grafana/*.json``) lists, in order, the
 requests Lugang must send and what Grafana answers each one. The answers were transcribed
 from Grafana's HTTP API documentation (``docs/sources/developers/http_api/`` in
-grafana/grafana: health, folder, dashboard, annotations) and from Grafana's error bodies;
+grafana/grafana: health, folder, dashboard) and from Grafana's error bodies;
 they were not captured from a running Grafana.
 
 The server listens on loopback and checks every request against the next one of the

@@ -1,7 +1,7 @@
 """Every failure of ``lugang grafana`` as one :class:`GrafanaError` line that says what to do:
 :class:`GrafanaUnreachable` (connection refused, unknown host, timeout),
 :class:`GrafanaAuthError` (HTTP 401/403: the token), :class:`GrafanaRequestError` (any other
-refusal), :class:`DashboardFileError` and :class:`InfluxReadError`.
+refusal) and :class:`DashboardFileError`.
 
 grafana-client wraps timeouts and HTTP errors in its own exceptions, but lets niquests'
 connection errors and JSON decoding errors through, so :func:`grafana_errors` catches
@@ -41,10 +41,6 @@ class GrafanaRequestError(GrafanaError):
 
 class DashboardFileError(GrafanaError):
     """A local dashboard folder or file that cannot be pushed."""
-
-
-class InfluxReadError(GrafanaError):
-    """InfluxDB could not be read (the source of the annotations)."""
 
 
 def _reason(exc: BaseException) -> str:

@@ -1,4 +1,4 @@
-"""``lugang grafana push`` and ``annotate``: talk to a running Grafana."""
+"""``lugang grafana push``: talk to a running Grafana."""
 
 from __future__ import annotations
 
@@ -7,17 +7,14 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from entrypoints import bootstrap
-from entrypoints.cli.common import Subparsers, day
+from entrypoints.cli.common import Subparsers
 from lugang.settings import Settings
 
 
 def _grafana(args: argparse.Namespace) -> int:
-    """Push the dashboards to, or add annotations in, a running Grafana."""
+    """Push the dashboards to a running Grafana."""
     from dashboards.grafana import commands
 
-    if args.grafana_command == "annotate":
-        return commands.annotate_command(args, bootstrap.reference(None))
     return commands.push_command(args)
 
 
@@ -39,20 +36,19 @@ def _grafana_options(parser: argparse.ArgumentParser, settings: Settings) -> Non
 
 
 def register(commands: Subparsers, settings: Settings) -> None:
-    """Add ``grafana push`` and ``grafana annotate``."""
+    """Add ``grafana push``."""
     grafana_parser = commands.add_parser(
         "grafana",
-        help="push the dashboards to a running Grafana, or annotate it from InfluxDB",
+        help="push the dashboards to a running Grafana",
         description="Talk to a running Grafana through its HTTP API, as a service account "
-        "with the Editor role (--token). 'push' uploads the dashboards; 'annotate' adds train "
-        "departures and cold-chain exception openings read from InfluxDB as annotations. "
+        "with the Editor role (--token). 'push' uploads the dashboards, whose annotation "
+        "queries read train departures and cold-chain exceptions from InfluxDB. "
         "Run 'lugang grafana ACTION --help' for the options of one action.",
     )
     grafana_actions = grafana_parser.add_subparsers(
         dest="grafana_command", required=True, metavar="ACTION"
     )
     _register_push(grafana_actions, settings)
-    _register_annotate(grafana_actions, settings)
 
 
 def _register_push(actions: Subparsers, settings: Settings) -> None:
@@ -84,63 +80,3 @@ def _register_push(actions: Subparsers, settings: Settings) -> None:
     )
     _grafana_options(push, settings)
     push.set_defaults(handler=_grafana)
-
-
-def _register_annotate(actions: Subparsers, settings: Settings) -> None:
-    annotate = actions.add_parser(
-        "annotate",
-        help="add train departures and cold-chain exception openings as annotations",
-        description="Read the train departures ('transit' points, at departure) and the "
-        "cold-chain exception openings ('coldchain_exception' points, at the start) of the "
-        "local days --from to --to from InfluxDB, and add each to Grafana as an annotation "
-        "tagged lugang plus train, departure, CORRIDOR or coldchain, exception, KIND. An "
-        "annotation Grafana already has (same time and text) is skipped, so running it "
-        "again adds nothing twice. A dashboard shows them with an annotation query on the "
-        "'-- Grafana --' data source, filtered by the tag lugang.",
-        epilog="example: lugang grafana annotate --from 2026-03-01 --to 2026-03-31 --dry-run",
-    )
-    annotate.add_argument(
-        "--from",
-        dest="start",
-        type=day,
-        required=True,
-        metavar="DATE",
-        help="first local day (Asia/Shanghai), YYYY-MM-DD",
-    )
-    annotate.add_argument(
-        "--to",
-        dest="end",
-        type=day,
-        required=True,
-        metavar="DATE",
-        help="last local day (inclusive), YYYY-MM-DD",
-    )
-    annotate.add_argument(
-        "--dashboard",
-        default=None,
-        metavar="UID",
-        help="tie the annotations to this dashboard only (default: organisation "
-        "annotations, shown by every dashboard that asks for the tag lugang)",
-    )
-    annotate.add_argument(
-        "--influx-url",
-        default=settings.influx_url,
-        metavar="URL",
-        help="InfluxDB to read them from [env: LUGANG_INFLUX_URL] (default: "
-        + (settings.influx_url or "none").replace("%", "%%")
-        + ")",
-    )
-    annotate.add_argument(
-        "--bucket",
-        dest="influx_bucket",
-        default=settings.influx_bucket,
-        metavar="DATABASE/RP",
-        help="database/retention policy to read [env: LUGANG_INFLUX_BUCKET] (default: %(default)s)",
-    )
-    annotate.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="print the annotations instead of sending them (no Grafana needed)",
-    )
-    _grafana_options(annotate, settings)
-    annotate.set_defaults(handler=_grafana, influx_token=settings.influx_token)

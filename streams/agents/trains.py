@@ -1,8 +1,9 @@
-"""The ``trains`` agent (key: train id): counts train runs and measures transit times.
+"""The ``trains`` agent (key: train id): counts train runs, marks departures and measures
+transit times.
 
 Per batch: decode each train event, plan it (:func:`streams.domain.transit.plan_train`),
-remember departures and arrivals; then deliver the transit points and the counted runs,
-then wait for the table writes, so the batch can be acknowledged.
+remember departures and arrivals; then deliver the departure and transit points and the
+counted runs, then wait for the table writes, so the batch can be acknowledged.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from streams.agents.facts import send_facts
 from streams.agents.intake import Intake
 from streams.agents.ports import Outbox, Received, Table
 from streams.domain.counts import Fact
-from streams.domain.transit import Transit, plan_train
+from streams.domain.transit import TrainPlan, plan_train
 from streams.schema import points
 from streams.sinks.base import MetricSink
 
@@ -31,7 +32,8 @@ class _Outputs:
 
 
 class TrainsAgent:
-    """Counts runs (as day facts for the days agent) and writes transit times."""
+    """Counts runs (as day facts for the days agent), writes each departure from home and
+    each transit time."""
 
     def __init__(
         self,
@@ -67,7 +69,7 @@ class TrainsAgent:
         key = train.train_id.encode()
         departed = _departures(self.departures.get(key, received))
         plan = plan_train(train, departed, self.reference)
-        sample = None if plan.transit is None else _transit_sample(plan.transit)
+        samples = _samples(train, plan)  # before any write: a bad point changes nothing
         if plan.fact is not None:
             out.facts.append(plan.fact)
         if plan.finding is not None:
@@ -77,8 +79,7 @@ class TrainsAgent:
             self.departures.put(received, key, stored)
         if plan.arrival is not None:
             self.arrivals.put(received, key, plan.arrival.isoformat().encode())
-        if sample is not None:
-            out.samples.append(sample)
+        out.samples.extend(samples)
 
 
 def _departures(stored: bytes | None) -> list[datetime]:
@@ -91,11 +92,20 @@ def _departures(stored: bytes | None) -> list[datetime]:
     return [datetime.fromisoformat(stored.decode())]
 
 
-def _transit_sample(transit: Transit) -> points.Sample:
-    return points.transit_sample(
-        transit.train_id,
-        transit.corridor,
-        transit.departed_at,
-        transit.arrived_at,
-        transit.benchmark_h,
-    )
+def _samples(train: TrainEvent, plan: TrainPlan) -> list[points.Sample]:
+    """The points of a planned train event: its departure from home, or its run's transit."""
+    samples = []
+    if plan.departure is not None:
+        samples.append(points.departure_sample(train.train_id, train.corridor, plan.departure))
+    transit = plan.transit
+    if transit is not None:
+        samples.append(
+            points.transit_sample(
+                transit.train_id,
+                transit.corridor,
+                transit.departed_at,
+                transit.arrived_at,
+                transit.benchmark_h,
+            )
+        )
+    return samples

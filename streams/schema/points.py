@@ -45,6 +45,7 @@ PROGRESS_DAILY: Final = "progress_daily"
 TEU_CATEGORY_PROGRESS_DAILY: Final = "teu_category_progress_daily"
 DAILY_SERVICE_STATUS: Final = "daily_service_status"
 DAILY_SERVICE_LIVE: Final = "daily_service_live"
+TRAIN_DEPARTURE: Final = "train_departure"
 TRANSIT: Final = "transit"
 COLDCHAIN_EXCEPTION: Final = "coldchain_exception"
 REEFER_READING: Final = "reefer_reading"
@@ -58,6 +59,7 @@ MEASUREMENTS: Final = (
     TEU_CATEGORY_PROGRESS_DAILY,
     DAILY_SERVICE_STATUS,
     DAILY_SERVICE_LIVE,
+    TRAIN_DEPARTURE,
     TRANSIT,
     COLDCHAIN_EXCEPTION,
     REEFER_READING,
@@ -267,6 +269,16 @@ def live_daily_service_samples(status: Status, reference: Reference) -> list[Sam
     ]
 
 
+def departure_sample(train_id: str, corridor: str, departed_at: datetime) -> Sample:
+    """One outbound departure from the home location, stamped at the departure and written
+    when it is read: the dashboards mark departures with it (Grafana annotations), which
+    ``transit`` cannot do, as a run's transit point is written only once it arrives.
+    ``runs`` is always 1, so ``sum("runs")`` counts departures."""
+    return Sample(
+        TRAIN_DEPARTURE, {"corridor": corridor, "train_id": train_id}, {"runs": 1}, departed_at
+    )
+
+
 def transit_sample(
     train_id: str,
     corridor: str,
@@ -292,8 +304,13 @@ def transit_sample(
 def exception_sample(exc: ColdChainException) -> Sample:
     """A cold-chain exception, stamped at its start. Opening and closing give the same tags
     and time, so the closed exception overwrites the open one (the close carries every
-    field the open did: the peak only grows)."""
+    field the open did: the peak only grows); once closed it carries its end,
+    ``ended_at_ms`` (milliseconds since the epoch), and ``duration_s``."""
     fields: dict[str, FieldValue] = {"open": _flag(exc.status == "OPEN"), "status": exc.status}
+    if exc.ended_at is not None:
+        # The end as a value, not only as start + duration_s: InfluxQL cannot add to a
+        # point's time, and Grafana draws an annotation's region to a column's time.
+        fields["ended_at_ms"] = (exc.ended_at - _EPOCH) // timedelta(milliseconds=1)
     if exc.duration_s is not None:
         fields["duration_s"] = float(exc.duration_s)
     if exc.peak_deviation_c is not None:

@@ -1,6 +1,7 @@
-"""Every query of the generated dashboards and alert rules, run on the real InfluxDB after
-a worker has processed the recorded week (tests/data/week.jsonl), with Grafana's macros
-replaced by concrete values; key panels are checked against week.expected.json."""
+"""Every query of the generated dashboards (panels, annotations, variables) and alert rules,
+run on the real InfluxDB after a worker has processed the recorded week
+(tests/data/week.jsonl), with Grafana's macros replaced by concrete values; key panels and
+the annotations are checked against week.expected.json and the recording."""
 
 from __future__ import annotations
 
@@ -270,6 +271,62 @@ def commodity_of(container: str) -> str:
     raise AssertionError(f"no commodity for {container}")
 
 
+def departures(since: datetime, until: datetime) -> list[tuple[str, str]]:
+    """(train id, corridor) of the recording's departures from home from ``since`` to
+    ``until``, in time order: the week's counted outbound runs (checked against
+    week.expected.json), with the times the expected figures leave out."""
+    found: set[tuple[datetime, str, str]] = set()  # a redelivered departure is one
+    for record in read_recording(DATA / "week.jsonl"):
+        try:
+            value = json.loads(record.value) if record.topic == "trains" else None
+        except ValueError:  # the recording's malformed records
+            continue
+        if not isinstance(value, dict):
+            continue
+        what = (value.get("event_type"), value.get("location"), value.get("direction"))
+        if what == ("DEPA", REF.home.location, "OUTBOUND"):
+            at = datetime.fromisoformat(value["event_time"])
+            found.add((at, value["train_id"], value["corridor"]))
+    per_day = Counter(at.astimezone(TZ).date().isoformat() for at, _, _ in found)
+    outbound = {
+        day: n
+        for day, figures in DAYS.items()
+        if (n := sum(c for k, c in figures["train_runs"].items() if k.endswith("/OUTBOUND")))
+    }
+    assert per_day == outbound, f"the recording's departures {per_day}, outbound runs {outbound}"
+    return [(train, corridor) for at, train, corridor in sorted(found) if since <= at <= until]
+
+
+def trains_marked(rows: Rows) -> list[tuple[str, str]]:
+    """The departures annotation's rows as (text, tag): train id and corridor."""
+    return [(row["train_id"], row["corridor"]) for row in rows]
+
+
+def exceptions_marked(rows: Rows) -> set[tuple[str, str, str, bool]]:
+    """The exception annotation's rows: container, kind, status, and whether it is a region
+    (an end after its start, in ms since the epoch: Grafana's time end)."""
+    return {
+        (
+            row["equipment_reference"],
+            row["kind"],
+            row["status"],
+            (row.get("ended_at_ms") or 0) > datetime.fromisoformat(row["time"]).timestamp() * 1000,
+        )
+        for row in rows
+    }
+
+
+def container_exceptions(now: datetime) -> set[tuple[str, str, str, bool]]:
+    """The looked-at container's exceptions of the day before ``now``, as
+    :func:`exceptions_marked` summarises them: each closed one is a region."""
+    found = set()
+    for eid, status in started_within(1, now).items():
+        box, kind, _ = eid.split(":", 2)
+        if box == CONTAINER:
+            found.add((box, kind, status, status == "CLOSED"))
+    return found
+
+
 def band(rows: Rows) -> set[tuple[float, float]]:
     return {(row["安全下限 band low"], row["安全上限 band high"]) for row in rows}
 
@@ -355,6 +412,18 @@ EXPECTED: dict[str, tuple[Callable[[Rows], Any], Any]] = {
     "Train runs 本年 YTD": (lambda rows: only(rows, "last"), TOTAL_RUNS),
     "集装箱 TEU 本年 YTD": (lambda rows: only(rows, "last"), TOTAL_TEU),
     "冷链箱 Reefer TEU 本年 YTD": (lambda rows: only(rows, "last"), TOTAL_REEFER),
+    # Annotations, over their dashboard's range: the departures of today (the whole day,
+    # 20:25 included) and of the year to the evening; the looked-at container's
+    # exceptions of the day, each closed one a region to its end.
+    "lugang-overview annotation": (
+        trains_marked,
+        departures(grafana_time("now/d", EVENING, False), grafana_time("now/d", EVENING, True)),
+    ),
+    "lugang-trends annotation": (
+        trains_marked,
+        departures(grafana_time("now/y", EVENING, False), EVENING),
+    ),
+    "lugang-coldchain annotation": (exceptions_marked, container_exceptions(COLD_EVENING)),
 }
 EMPTY = (
     "last year",  # nothing was recorded in 2025

@@ -1,4 +1,4 @@
-"""``lugang grafana push`` and ``lugang grafana annotate`` against a recorded Grafana exchange.
+"""``lugang grafana push`` against a recorded Grafana exchange.
 
 Grafana cannot run on this machine, so these tests do not talk to a live Grafana. They run
 against a recorded HTTP exchange: ``tests/grafana_replay.py`` serves a cassette from
@@ -6,8 +6,7 @@ against a recorded HTTP exchange: ``tests/grafana_replay.py`` serves a cassette 
 recorded (method, path, query, token, JSON body) and answers what Grafana answers. The
 cassettes were transcribed from Grafana's HTTP API documentation and error bodies, not
 captured from a running Grafana; a Grafana that answers differently would not be caught
-here. What is real: grafana-client and its HTTP stack, the sockets, and, for the
-annotations, the InfluxDB the points are read from.
+here. What is real: grafana-client and its HTTP stack, and the sockets.
 """
 
 from __future__ import annotations
@@ -15,27 +14,19 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import requests
 from pydantic import SecretStr
 
-from dashboards.grafana.annotations import Annotation, annotate
-from dashboards.grafana.commands import annotate_command, push_command
+from dashboards.grafana.commands import push_command
 from dashboards.grafana.connection import connect
 from dashboards.grafana.errors import GrafanaAuthError, GrafanaUnreachable
-from dashboards.grafana.influx import annotations_from_influx
 from dashboards.grafana.push import FOLDER_TITLE, push_dashboards
 from entrypoints.embedded import free_port
-from lugang.contract import ColdChainException, exception_id
-from lugang.reference import default_reference
-from streams.schema.points import Sample, exception_sample, transit_sample
 from tests.grafana_replay import CASSETTES, GrafanaReplay, load_cassette
 
 TOKEN = "glsa_lugangTestToken_0123456789abcdef_01234567"  # noqa: S105 (the cassettes' token)
 FIXTURE_DASHBOARDS = CASSETTES / "dashboards"
-SHANGHAI = timedelta(hours=8)
 
 
 @contextmanager
@@ -113,161 +104,6 @@ def test_push_again_reuses_the_folder_and_overwrites(capsys: pytest.CaptureFixtu
     assert out[2].split() == [
         "lugang-test-overview",
         f"{replay.url}/d/lugang-test-overview/lugang-test-overview",
-    ]
-
-
-def write_points(influx_url: str, bucket: str, samples: list[Sample]) -> None:
-    database = bucket.split("/")[0]
-    response = requests.post(
-        f"{influx_url}/write",
-        params={"db": database, "precision": "ns"},
-        data="\n".join(s.to_line() for s in samples).encode(),
-        timeout=10,
-    )
-    response.raise_for_status()
-
-
-def departure(train_id: str, corridor: str, at: datetime) -> Sample:
-    return transit_sample(train_id, corridor, at, at + timedelta(hours=30), 36.0)
-
-
-def opening(box: str, started: datetime) -> Sample:
-    return exception_sample(
-        ColdChainException(
-            exception_id=exception_id(box, "HIGH", started),
-            kind="HIGH",
-            equipment_reference=box,
-            commodity="citrus",
-            corridor="HHW-QZH",
-            started_at=started,
-            peak_deviation_c=2.4,
-            status="OPEN",
-        )
-    )
-
-
-def test_annotate_adds_departures_and_exception_openings_from_influxdb(
-    influx_url: str, influx_bucket: str
-) -> None:
-    """Against a recorded exchange, not a live Grafana (none can run here); the points
-    come from the real InfluxDB. The departures and the exception opening of
-    2026-03-10..11 (Asia/Shanghai days) become annotations; the one Grafana already has
-    (X260001's departure) is skipped, the other two are added."""
-    write_points(
-        influx_url,
-        influx_bucket,
-        [
-            departure("X250999", "HHW-QZH", datetime(2026, 3, 9, 15, 30, tzinfo=UTC)),  # 3-9
-            departure("X260001", "HHW-QZH", datetime(2026, 3, 10, 1, 30, tzinfo=UTC)),
-            opening("MSKU9070323", datetime(2026, 3, 10, 5, 0, tzinfo=UTC)),
-            departure("X260002", "HHW-VTE", datetime(2026, 3, 11, 2, 0, tzinfo=UTC)),
-            departure("X260003", "HHW-QZH", datetime(2026, 3, 11, 16, 0, tzinfo=UTC)),  # 3-12
-        ],
-    )
-    start = datetime(2026, 3, 10, tzinfo=UTC) - SHANGHAI
-    annotations = annotations_from_influx(
-        influx_url, influx_bucket.split("/")[0], start, start + timedelta(days=2)
-    )
-
-    assert annotations == [
-        Annotation(
-            datetime(2026, 3, 10, 1, 30, tzinfo=UTC),
-            "X260001 HHW-QZH departed / 发车",
-            ("lugang", "train", "departure", "HHW-QZH"),
-        ),
-        Annotation(
-            datetime(2026, 3, 10, 5, 0, tzinfo=UTC),
-            "MSKU9070323 HIGH cold-chain exception opened / 冷链异常 (citrus, HHW-QZH)",
-            ("lugang", "coldchain", "exception", "HIGH"),
-        ),
-        Annotation(
-            datetime(2026, 3, 11, 2, 0, tzinfo=UTC),
-            "X260002 HHW-VTE departed / 发车",
-            ("lugang", "train", "departure", "HHW-VTE"),
-        ),
-    ]
-
-    with recorded("annotate") as replay:
-        added = annotate(connect(replay.url, SecretStr(TOKEN)), annotations)
-
-    replay.assert_played()
-    assert added == 2
-    posted = [r.body for r in replay.received if r.method == "POST"]
-    assert [(p["time"], p["timeEnd"], p["text"]) for p in posted] == [
-        (1773118800000, 1773118800000, annotations[1].text),
-        (1773194400000, 1773194400000, annotations[2].text),
-    ]
-    assert [p["tags"] for p in posted] == [list(a.tags) for a in annotations[1:]]
-
-
-def annotate_args(url: str, influx_url: str, influx_bucket: str) -> argparse.Namespace:
-    """The options ``lugang grafana annotate --from 2026-03-10 --to 2026-03-11`` parses into."""
-    return argparse.Namespace(
-        start=date(2026, 3, 10),
-        end=date(2026, 3, 11),
-        url=url,
-        token=SecretStr(TOKEN),
-        influx_url=influx_url,
-        influx_bucket=influx_bucket,
-        influx_token=SecretStr("lugang:lugang"),
-        dashboard=None,
-        dry_run=False,
-    )
-
-
-def test_annotate_command_says_what_it_added(
-    influx_url: str, influx_bucket: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """Against a recorded exchange, not a live Grafana (none can run here); the points
-    come from the real InfluxDB. ``lugang grafana annotate`` turns the local days into
-    the range, and reports what it found and what Grafana already had."""
-    write_points(
-        influx_url,
-        influx_bucket,
-        [
-            departure("X260001", "HHW-QZH", datetime(2026, 3, 10, 1, 30, tzinfo=UTC)),
-            opening("MSKU9070323", datetime(2026, 3, 10, 5, 0, tzinfo=UTC)),
-            departure("X260002", "HHW-VTE", datetime(2026, 3, 11, 2, 0, tzinfo=UTC)),
-        ],
-    )
-
-    with recorded("annotate") as replay:
-        assert (
-            annotate_command(
-                annotate_args(replay.url, influx_url, influx_bucket), default_reference()
-            )
-            == 0
-        )
-
-    replay.assert_played()
-    database = influx_bucket.split("/")[0]
-    assert capsys.readouterr().out.splitlines() == [
-        "found 2 train departures and 1 cold-chain exception opening from 2026-03-10 to "
-        f"2026-03-11 in InfluxDB {database!r}; added 2 annotations to Grafana at "
-        f"{replay.url} (1 already there)"
-    ]
-
-
-def test_annotate_dry_run_lists_the_annotations_without_grafana(
-    influx_url: str, influx_bucket: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """No Grafana at all (none can run here, and --dry-run sends nothing): the annotations
-    read from the real InfluxDB for local days --from..--to are printed in local time."""
-    write_points(
-        influx_url,
-        influx_bucket,
-        [departure("X260001", "HHW-QZH", datetime(2026, 3, 10, 1, 30, tzinfo=UTC))],
-    )
-    args = annotate_args(f"http://127.0.0.1:{free_port()}", influx_url, influx_bucket)
-    args.end, args.dry_run = date(2026, 3, 10), True
-
-    assert annotate_command(args, default_reference()) == 0
-
-    database = influx_bucket.split("/")[0]
-    assert capsys.readouterr().out.splitlines() == [
-        "found 1 train departure and 0 cold-chain exception openings from 2026-03-10 to "
-        f"2026-03-10 in InfluxDB {database!r}; not sent (--dry-run):",
-        "  2026-03-10 09:30 X260001 HHW-QZH departed / 发车",
     ]
 
 

@@ -134,13 +134,14 @@ def test_samples_read_back_exactly_and_rewrites_overwrite(
     )
     assert query(qzh) == [{"time": MIDNIGHT_NS, "runs": 2}]
     assert query(
-        "SELECT open, status, duration_s, peak_deviation_c, kind, commodity"
+        "SELECT open, status, ended_at_ms, duration_s, peak_deviation_c, kind, commodity"
         " FROM coldchain_exception"
     ) == [
         {
             "time": int(started.timestamp()) * 10**9,
             "open": 0,
             "status": "CLOSED",
+            "ended_at_ms": int(started.timestamp() + 2700) * 1000,  # an integer: Grafana's unit
             "duration_s": 2700.0,
             "peak_deviation_c": 2.8,
             "kind": "HIGH",

@@ -160,7 +160,7 @@ class Harness:
 # -- trains ---------------------------------------------------------------------------------
 
 
-def test_trains_count_runs_and_measure_transit() -> None:
+def test_trains_count_runs_mark_departures_and_measure_transit() -> None:
     h, topic = Harness(), Topic("trains")
     batch = [
         topic.event("X9001", depa("d1", "X9001", "2026-03-15T09:20:00+08:00")),
@@ -168,6 +168,10 @@ def test_trains_count_runs_and_measure_transit() -> None:
     ]
     run(h.trains.handle(batch))
     assert h.sent_facts() == ["d1"]
+    # The departure is written when it is read, not only with the transit on arrival.
+    (departure,) = h.metrics.measurement(points.TRAIN_DEPARTURE)
+    assert departure.time == datetime.fromisoformat("2026-03-15T09:20:00+08:00")
+    assert departure.tags == {"corridor": "HHW-QZH", "train_id": "X9001"}
     transit = h.metrics.measurement(points.TRANSIT)
     assert [s.fields["hours"] for s in transit] == [28.0]
     assert b"X9001" in h.departures and b"X9001" in h.arrivals

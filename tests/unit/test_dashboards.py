@@ -21,7 +21,7 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import alerting as alerting_model
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
-from dashboards import build, coldchain, influxql, overview, provisioning
+from dashboards import build, coldchain, influxql, overview, pipeline, provisioning, trends
 from dashboards.queries import PanelQuery, dashboard_queries, measurement, names_read, rule_queries
 from lugang.contract import ColdChainException, ReeferReading, exception_id
 from lugang.reference import default_reference
@@ -31,6 +31,7 @@ from streams.schema import health, points
 from streams.schema.alerts import DAILY_SERVICE_ALERT, daily_service_alert
 
 REF = default_reference()
+INFLUX = {"type": "influxdb", "uid": influxql.DATASOURCE_UID}
 FILES = build.rendered(REF)
 BOARDS = {path: json.loads(text) for path, text in FILES.items() if path.endswith(".json")}
 PROVISIONED = {path: yaml.safe_load(text) for path, text in FILES.items() if path.endswith(".yaml")}
@@ -85,6 +86,7 @@ def written_schema() -> dict[str, set[str]]:
         *points.day_samples(totals, REF),
         *points.status_samples(status, REF),
         *points.live_daily_service_samples(status, REF),
+        points.departure_sample("X1", "HHW-QZH", started),
         points.transit_sample("X1", "HHW-QZH", started, started + timedelta(hours=29), 30),
         points.exception_sample(closed),
         points.reading_sample(reading, "citrus", REF.commodity("citrus"), "HHW-QZH"),
@@ -386,3 +388,75 @@ def test_the_open_exceptions_figure_links_to_the_cold_chain_dashboard() -> None:
     title = "未关闭冷链异常 Open cold-chain exceptions"
     assert _links(_panel(overview.UID, title)) == [f"/d/{coldchain.UID}"]
     assert _links(_panel(coldchain.UID, title)) == []  # no link to itself
+
+
+# -- departures and cold-chain exceptions as annotations from InfluxDB (issue 11) ----------
+
+
+def _annotations(uid: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = BOARDS[f"{build.JSON_DIR}/{uid}.json"]["annotations"].get(
+        "list", []
+    )
+    return found
+
+
+def test_departures_are_annotations_of_the_dashboards_with_time_series_of_runs() -> None:
+    """The overview and the trends mark each departure from the port in their range: the
+    train id as text, its corridor as a tag, read from InfluxDB when the dashboard is
+    looked at."""
+    for uid in (overview.UID, trends.UID):
+        (departures,) = _annotations(uid)
+        target = departures["target"]
+        assert departures["name"] == "发车 Train departures" and departures["enable"] is True
+        assert departures["datasource"] == target["datasource"] == INFLUX
+        assert target["query"] == (
+            'SELECT "train_id", "corridor", "runs" FROM "train_departure" WHERE $timeFilter'
+        )
+        assert (target["textColumn"], target["tagsColumn"]) == ("train_id", "corridor")
+        assert "timeEndColumn" not in target  # a departure is a moment
+        assert target["rawQuery"] is True and target["fromAnnotations"] is True
+    assert _annotations(pipeline.UID) == []
+
+
+def test_cold_chain_exceptions_are_regions_of_the_chosen_containers() -> None:
+    """The cold-chain dashboard shows the exceptions of ``$container`` (one annotation, the
+    one the README calls "every exception is an annotation"): a closed one as a region to
+    its end, which the closed exception's point carries in Grafana's unit (ms)."""
+    (exceptions,) = _annotations(coldchain.UID)
+    target = exceptions["target"]
+    assert exceptions["name"] == "冷链异常 Cold-chain exceptions" and exceptions["enable"] is True
+    assert exceptions["datasource"] == target["datasource"] == INFLUX
+    assert target["query"] == (
+        'SELECT "kind", "equipment_reference", "commodity", "corridor", "status", '
+        '"ended_at_ms", "peak_deviation_c" FROM "coldchain_exception" '
+        'WHERE "equipment_reference" =~ /^$container$/ AND $timeFilter'
+    )
+    assert target["textColumn"] == "kind"
+    assert target["tagsColumn"] == "equipment_reference,commodity,corridor,status"
+    assert target["timeEndColumn"] == "ended_at_ms"
+    started = datetime(2026, 3, 15, 8, tzinfo=CST)
+    ended = started + timedelta(minutes=40)
+    closed = ColdChainException(
+        exception_id=exception_id("MSKU9070323", "LOW", started),
+        kind="LOW",
+        equipment_reference="MSKU9070323",
+        started_at=started,
+        ended_at=ended,
+        duration_s=2400.0,
+        status="CLOSED",
+    )
+    opened = closed.model_copy(update={"status": "OPEN", "ended_at": None, "duration_s": None})
+    assert points.exception_sample(closed).fields["ended_at_ms"] == ended.timestamp() * 1000
+    assert "ended_at_ms" not in points.exception_sample(opened).fields  # a point at its start
+
+
+def test_every_annotation_query_is_run_with_the_panel_queries() -> None:
+    """tests/integration/test_dashboard_queries.py runs what ``dashboard_queries`` lists
+    on the real InfluxDB: every annotation is among them, over its dashboard's range."""
+    for board in BOARDS.values():
+        listed = [q for q in dashboard_queries(board) if q.where == f"{board['uid']} annotation"]
+        wanted = board["annotations"].get("list", [])
+        assert [(q.title, q.text) for q in listed] == [
+            (a["name"], a["target"]["query"]) for a in wanted
+        ]
+        assert all((q.time_from, q.time_to) == tuple(board["time"].values()) for q in listed)

@@ -1,22 +1,19 @@
-"""The parts of ``dashboards.grafana`` that need no socket: dashboard files, annotation texts,
-how each failure of grafana-client becomes one clear line, and the data-source check of a
-push, against a fake client. (The HTTP side is tested in tests/integration/test_grafana.py,
+"""The parts of ``dashboards.grafana`` that need no socket: dashboard files, how each
+failure of grafana-client becomes one clear line, and the data-source check of a push,
+against a fake client. (The HTTP side is tested in tests/integration/test_grafana.py,
 against a recorded Grafana exchange.)"""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import grafana_client.client
 import niquests
 import pytest
 
 from dashboards.grafana import commands
-from dashboards.grafana.annotations import departure_annotation, epoch_ms, exception_annotation
 from dashboards.grafana.datasources import DataSourceMissing, check_datasources, datasource_uids
 from dashboards.grafana.errors import (
     DashboardFileError,
@@ -26,7 +23,6 @@ from dashboards.grafana.errors import (
     GrafanaUnreachable,
     grafana_errors,
 )
-from dashboards.grafana.influx import local_day_range
 from dashboards.grafana.push import DEFAULT_DASHBOARDS, FOLDER_TITLE, FOLDER_UID, load_dashboards
 from dashboards.influxql import DATASOURCE_UID
 from entrypoints.cli import main
@@ -74,34 +70,6 @@ def test_a_bad_dashboard_folder_is_one_line(
 def test_a_missing_dashboard_folder_says_which_option(tmp_path: Path) -> None:
     with pytest.raises(DashboardFileError, match="no such folder of dashboards"):
         load_dashboards(tmp_path / "missing")
-
-
-def test_annotation_texts_and_tags() -> None:
-    at = datetime(2026, 3, 10, 1, 30, tzinfo=UTC)
-    train = departure_annotation("X260001", "HHW-QZH", at)
-    assert (train.text, train.tags) == (
-        "X260001 HHW-QZH departed / 发车",
-        ("lugang", "train", "departure", "HHW-QZH"),
-    )
-    known = exception_annotation("MSKU9070323", "POWER_OFF", "durian", "HHW-VTE", at)
-    unknown = exception_annotation("MSKU9070323", "HIGH", "unknown", "unknown", at, "lugang-x")
-    assert known.text == (
-        "MSKU9070323 POWER_OFF cold-chain exception opened / 冷链异常 (durian, HHW-VTE)"
-    )
-    assert known.tags == ("lugang", "coldchain", "exception", "POWER_OFF")
-    assert unknown.text == "MSKU9070323 HIGH cold-chain exception opened / 冷链异常"
-    assert unknown.dashboard_uid == "lugang-x"
-    assert epoch_ms(at) == 1773106200000
-
-
-def test_local_days_become_a_half_open_utc_range() -> None:
-    start, end = local_day_range(date(2026, 3, 10), date(2026, 3, 11), ZoneInfo("Asia/Shanghai"))
-    assert (start.astimezone(UTC), end.astimezone(UTC)) == (
-        datetime(2026, 3, 9, 16, tzinfo=UTC),
-        datetime(2026, 3, 11, 16, tzinfo=UTC),
-    )
-    with pytest.raises(GrafanaError, match="--to 2026-03-09 is before --from 2026-03-10"):
-        local_day_range(date(2026, 3, 10), date(2026, 3, 9), ZoneInfo("Asia/Shanghai"))
 
 
 @pytest.mark.parametrize(

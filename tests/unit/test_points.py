@@ -182,6 +182,15 @@ def test_status_samples_without_a_target_leave_pro_rata_out() -> None:
     }
 
 
+def test_departure_sample_is_stamped_at_the_departure() -> None:
+    departed = datetime(2026, 3, 15, 9, 20, tzinfo=CST)
+    sample = points.departure_sample("X9001", "HHW-QZH", departed)
+    assert sample.measurement == points.TRAIN_DEPARTURE
+    assert sample.tags == {"corridor": "HHW-QZH", "train_id": "X9001"}
+    assert sample.fields == {"runs": 1}
+    assert sample.time == departed
+
+
 def test_transit_sample() -> None:
     departed = datetime(2026, 3, 15, 9, 20, tzinfo=CST)
     sample = points.transit_sample("X9001", "HHW-QZH", departed, departed + timedelta(hours=31), 30)
@@ -211,7 +220,8 @@ def cold_chain_exception(closed: bool) -> ColdChainException:
 
 
 def test_exception_sample_close_overwrites_open() -> None:
-    """Opening and closing give the same series and time; the close adds the duration."""
+    """Opening and closing give the same series and time; the close adds the end (in ms
+    since the epoch, for Grafana's annotation regions) and the duration."""
     opened = points.exception_sample(cold_chain_exception(closed=False))
     closed = points.exception_sample(cold_chain_exception(closed=True))
     assert opened.measurement == points.COLDCHAIN_EXCEPTION
@@ -232,8 +242,10 @@ def test_exception_sample_close_overwrites_open() -> None:
         "open": 0,
         "status": "CLOSED",
         "peak_deviation_c": 2.8,
+        "ended_at_ms": 1773537300000,  # 2026-03-15T01:15:00Z
         "duration_s": 2700.0,
     }
+    assert type(closed.fields["ended_at_ms"]) is int
 
 
 def test_reading_sample() -> None:
@@ -291,4 +303,4 @@ def test_an_empty_day_writes_the_same_series_as_a_busy_one() -> None:
 
 
 def test_measurement_names_are_listed_once() -> None:
-    assert len(set(points.MEASUREMENTS)) == len(points.MEASUREMENTS) == 12
+    assert len(set(points.MEASUREMENTS)) == len(points.MEASUREMENTS) == 13
