@@ -59,24 +59,29 @@ def _today(status: dict[str, Any]) -> Table:
     return trains
 
 
-def _served(served: bool, day: date, as_of: date) -> str:
+def _served(served: bool, day: date, today: dict[str, Any]) -> str:
+    """A day's mark for a 天天班 group; ``today``: the group's ``daily_service`` entry."""
     if served:
         return "[green]✔ served[/]"
-    return "[yellow]… open[/]" if day == as_of else "[red]✘ missed[/]"
+    if day.isoformat() != today["as_of"]:
+        return "[red]✘ missed[/]"
+    return "[red]! not yet[/]" if today["warning"] else "[yellow]… open[/]"
 
 
 def _recent(status: dict[str, Any]) -> Table:
-    """The last days: runs, TEU and each 天天班 group served or missed (streaks and gaps)."""
-    groups = [group["group"] for group in status["daily_service"]]
-    recent = _table("Last 7 days 近七日", "day", "runs", "TEU", *groups)
-    as_of = date.fromisoformat(status["as_of"])
+    """The last days: runs, TEU and each 天天班 group served or missed (streaks and gaps);
+    today is still open, or a warning past the warning hour."""
+    today = {
+        group["group"]: {**group, "as_of": status["as_of"]} for group in status["daily_service"]
+    }
+    recent = _table("Last 7 days 近七日", "day", "runs", "TEU", *today)
     for entry in status.get("recent_days", []):
         day = date.fromisoformat(entry["day"])
         recent.add_row(
             day.strftime("%m-%d %a"),
             str(entry["train_runs"]),
             f"{entry['teu']:,.0f}",
-            *(_served(entry["served"].get(group, False), day, as_of) for group in groups),
+            *(_served(entry["served"].get(g, False), day, today[g]) for g in today),
         )
     return recent
 

@@ -247,6 +247,8 @@ def run_demo(
             except subprocess.TimeoutExpired:  # faust can hang stopping mid-start-up
                 worker.kill()
                 worker.wait()
+    if not console.is_terminal:  # the final board, printed once, ends without a newline
+        console.line()
     console.print("Lugang demo stopped.")
 
 

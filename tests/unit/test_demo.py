@@ -92,7 +92,11 @@ def test_the_log_keeps_each_exception_as_it_stands_and_says_what_changed() -> No
     assert log.all() == [HIGH_CLOSED, GAP_CLOSED]
 
 
-def _board(exceptions: list[dict[str, Any]], open_now: list[dict[str, Any]]) -> str:
+def _board(
+    exceptions: list[dict[str, Any]],
+    open_now: list[dict[str, Any]],
+    now: datetime = datetime(2026, 1, 8, 6, 30, tzinfo=UTC),  # 14:30 in Huaihua
+) -> str:
     days = {
         date(2026, 1, d): DayTotals(
             day=date(2026, 1, d),
@@ -101,7 +105,6 @@ def _board(exceptions: list[dict[str, Any]], open_now: list[dict[str, Any]]) -> 
         )
         for d in (5, 6, 7)
     }
-    now = datetime(2026, 1, 8, 6, 30, tzinfo=UTC)
     status = json.loads(compute_status(days, REF, date(2026, 1, 8), now).model_dump_json())
     status["open_exceptions"] = open_now
     out = io.StringIO()
@@ -133,6 +136,12 @@ def test_the_board_shows_the_last_days_served_and_missed() -> None:
     assert _row(board, "01-08")[1:] == ["Thu", "0", "0", "…", "open", "…", "open"]
     assert _row(board, "RAIL_SEA", "open") == ["RAIL_SEA", "open", "3", "4", "4"]  # streak 3
     assert "live from 2026-01-08 at a day a minute" in board
+
+
+def test_today_unserved_past_the_warning_hour_is_marked() -> None:
+    board = _board([], [], now=datetime(2026, 1, 8, 10, 0, tzinfo=UTC))  # 18:00 in Huaihua
+    assert _row(board, "01-08")[1:] == ["Thu", "0", "0", "!", "not", "yet", "!", "not", "yet"]
+    assert _row(board, "RAIL_SEA", "WARNING") == ["RAIL_SEA", "WARNING", "3", "4", "4"]
 
 
 def test_the_board_lists_exceptions_open_and_closed() -> None:
