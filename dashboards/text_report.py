@@ -5,17 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from lugang.reference import Reference
-from lugang.vocabulary import Verdict
+from lugang.vocabulary import shown_pace
 
 
 def _pace(figure: dict[str, Any] | None, unit: str, decimals: int = 0) -> str:
     if figure is None:
         return "no target for this year"
-    pace = figure["pace"]
-    verdict = "" if pace is None else f"  pace {pace:.0%} ({Verdict.of(pace).label.en})"
+    shown = shown_pace(figure["actual"], figure["pro_rata_target"], figure["pace"], decimals)
+    verdict = "" if shown.verdict is None else f"  pace {shown.percent} ({shown.verdict.label.en})"
     return (
-        f"{figure['actual']:,.{decimals}f} {unit} of {figure['yearly_target']:,.0f} "
-        f"(pro-rata {figure['pro_rata_target']:,.1f}){verdict}"
+        f"{shown.actual} {unit} of {figure['yearly_target']:,.0f} (pro-rata {shown.due}){verdict}"
     )
 
 

@@ -1,10 +1,12 @@
 """``lugang demo``: the whole monitor on the embedded broker, with a live terminal board.
 
 Tansu (memory only) stands in for Kafka; a ``lugang worker`` subprocess processes the
-streams, with the demo's reference configuration; the simulator sends the plan's traffic
-at a day a minute in a thread; the board shows the worker's /status for the simulated day.
-LUGANG_INFLUX_URL and LUGANG_ALERTMANAGER_URL, when set, reach the worker, which then
-writes and pages too.
+streams, with the demo's reference configuration; the simulator (:mod:`producers.showcase`)
+sends a week of history at full speed, then the plan's traffic at a day a minute, in a
+thread; the board shows the worker's /status for the simulated day, and the cold-chain
+exceptions the worker pages (:mod:`entrypoints.page_log`), each also printed on a line of
+its own as it opens and closes, with the seconds since the demo started. LUGANG_INFLUX_URL
+and LUGANG_ALERTMANAGER_URL, when set, reach the worker, which then writes and pages too.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +27,40 @@ import requests
 from rich.console import Console
 from rich.live import Live
 
-from dashboards.board import render_board
+from dashboards.board import describe_exception, render_board
 from entrypoints.embedded import free_port, tansu_broker
+from entrypoints.page_log import Change, ExceptionLog, follow_pages
 from lugang.net import short_reason
 from lugang.reference import Reference
 from lugang.topics import TopicNames, ensure_topics
-from producers.pacing import paced
+from producers.pacing import paced_after
+from producers.schedule import epoch_ms
 from producers.sender import ValidatingSender, make_producer
-from producers.simulator import SimulationConfig, simulate
+from producers.showcase import A_DAY_A_MINUTE, live_from, showcase_config
+from producers.simulator import simulate
+from streams.schema.pages import PAGES
+
+
+def speed_words(speed: float) -> str:
+    """How fast simulated time runs, in words."""
+    if speed == A_DAY_A_MINUTE:
+        return "a day a minute"
+    return f"{speed:g}× real time"
+
+
+class Timeline:
+    """Prints what happens, each line with the seconds since the demo started."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.started = time.monotonic()
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def say(self, text: str) -> None:
+        line = f"[{self.elapsed():5.1f} s] {text}"
+        self.console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 @dataclass
@@ -40,23 +69,57 @@ class SimulatorProgress:
 
     sent: int = 0
     last_ms: int = 0
+    live: bool = False
+    """Whether the history is sent and the simulator paces its records."""
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the demo simulates: from ``start``, ``history_days`` at full speed, then the
+    rest of the year at ``speed``."""
+
+    start: date
+    history_days: int
+    speed: float
+
+    @property
+    def live_day(self) -> date:
+        return live_from(self.start, self.history_days)
+
+    def note(self, progress: SimulatorProgress) -> str:
+        """What the simulator is doing, for the board."""
+        live = f"live from {self.live_day} at {speed_words(self.speed)}"
+        if not self.history_days:
+            return live
+        history = f"{self.history_days} days of history from {self.start}"
+        if progress.live:
+            return f"{live}, after {history} sent at full speed"
+        return f"sending {history} at full speed, then {live}"
 
 
 def _simulate(
     bootstrap: str,
     reference: Reference,
-    start: date,
-    speed: float,
+    plan: Plan,
     progress: SimulatorProgress,
     stop: threading.Event,
+    timeline: Timeline,
 ) -> None:
-    config = SimulationConfig(start=start, end=date(start.year, 12, 31), seed=2026)
+    config = showcase_config(plan.start)
+    live_ms = epoch_ms(datetime.combine(plan.live_day, clock_time(), reference.home.tz))
     sender = ValidatingSender(make_producer(bootstrap), TopicNames(), reference)
     try:
-        for record in paced(simulate(config, reference), speed):
+        for record in paced_after(simulate(config, reference), live_ms, plan.speed):
             if stop.is_set():
                 break
+            if not progress.live and record.timestamp_ms >= live_ms:
+                progress.live = True
+                if plan.history_days:
+                    timeline.say(
+                        f"history sent: {plan.history_days} days, {progress.sent:,} events; "
+                        f"live from {plan.live_day} at {speed_words(plan.speed)}"
+                    )
             sender.send(record, "simulator")
             progress.sent += 1
             progress.last_ms = record.timestamp_ms
@@ -64,6 +127,29 @@ def _simulate(
         progress.error = repr(exc)
     finally:
         sender.close()
+
+
+def _follow_pages(
+    bootstrap: str,
+    log: ExceptionLog,
+    stop: threading.Event,
+    timeline: Timeline,
+    reference: Reference,
+    paged: bool,
+) -> None:
+    """Keep ``log`` up to date from the worker's pages, and say each change on a line."""
+    after = {"opened": " (paged)", "closed": " (page resolved)", "opened and closed": " (paged)"}
+
+    def on_change(change: Change, exception: dict[str, Any]) -> None:
+        suffix = after[change] if paged else ""
+        timeline.say(
+            f"cold-chain exception {change}: {describe_exception(exception, reference)}{suffix}"
+        )
+
+    try:
+        follow_pages(bootstrap, TopicNames().name(PAGES), log, stop, on_change)
+    except Exception as exc:
+        timeline.say(f"the board stopped reading the worker's pages: {exc!r}")
 
 
 def worker_command(reference_path: Path | None) -> list[str]:
@@ -90,8 +176,7 @@ def _wait_ready(url: str, worker: subprocess.Popen[bytes], log: Path, timeout: f
 def run_demo(
     reference: Reference,
     seconds: float | None,
-    start: date,
-    speed: float,
+    plan: Plan,
     port: int | None,
     reference_path: Path | None = None,
 ) -> None:
@@ -102,6 +187,7 @@ def run_demo(
     """
     work = Path(tempfile.mkdtemp(prefix="lugang-demo-"))
     console = Console()
+    timeline = Timeline(console)
     with tansu_broker(work / "tansu.log", port) as bootstrap:
         topics = TopicNames()
         ensure_topics(bootstrap, [*topics.inputs, topics.dead_letter], 4)
@@ -127,14 +213,30 @@ def run_demo(
         try:
             status_url = f"http://127.0.0.1:{web_port}/status"
             _wait_ready(status_url, worker, log, timeout=90)
-            progress = SimulatorProgress()
-            thread = threading.Thread(
-                target=_simulate,
-                args=(bootstrap, reference, start, speed, progress, stop),
-                daemon=True,
+            timeline.say("the worker is ready; the simulator starts")
+            progress, exceptions = SimulatorProgress(), ExceptionLog()
+            alertmanager = os.environ.get("LUGANG_ALERTMANAGER_URL")
+            threads = [
+                threading.Thread(
+                    target=_simulate,
+                    args=(bootstrap, reference, plan, progress, stop, timeline),
+                    daemon=True,
+                ),
+                threading.Thread(
+                    target=_follow_pages,
+                    args=(bootstrap, exceptions, stop, timeline, reference, bool(alertmanager)),
+                    daemon=True,
+                ),
+            ]
+            for thread in threads:
+                thread.start()
+            paging = (
+                f"paged to Alertmanager at {alertmanager}"
+                if alertmanager
+                else "not paged: LUGANG_ALERTMANAGER_URL is unset"
             )
-            thread.start()
-            _show(console, status_url, reference, progress, start, seconds)
+            board = _Board(reference, plan, progress, exceptions, paging)
+            _show(console, status_url, board, seconds, timeline)
         except KeyboardInterrupt:
             pass
         finally:
@@ -145,26 +247,38 @@ def run_demo(
             except subprocess.TimeoutExpired:  # faust can hang stopping mid-start-up
                 worker.kill()
                 worker.wait()
+    if not console.is_terminal:  # the final board, printed once, ends without a newline
+        console.line()
     console.print("Lugang demo stopped.")
 
 
+@dataclass(frozen=True)
+class _Board:
+    """What the board shows besides the worker's /status."""
+
+    reference: Reference
+    plan: Plan
+    progress: SimulatorProgress
+    exceptions: ExceptionLog
+    paging: str
+
+    def moment(self) -> datetime:
+        """The simulated time: that of the last record sent (the start, before the first)."""
+        tz = self.reference.home.tz
+        if self.progress.last_ms:
+            return datetime.fromtimestamp(self.progress.last_ms / 1000, UTC).astimezone(tz)
+        return datetime.combine(self.plan.start, clock_time(), tz)
+
+
 def _show(
-    console: Console,
-    status_url: str,
-    reference: Reference,
-    progress: SimulatorProgress,
-    start: date,
-    seconds: float | None,
+    console: Console, status_url: str, board: _Board, seconds: float | None, timeline: Timeline
 ) -> None:
     """Refresh the board every second until ``seconds`` have passed (or forever)."""
     ends = None if seconds is None else time.monotonic() + seconds
+    progress = board.progress
     with Live(console=console, refresh_per_second=2) as live:
         while ends is None or time.monotonic() < ends:
-            moment = (
-                datetime.fromtimestamp(progress.last_ms / 1000, UTC).astimezone(reference.home.tz)
-                if progress.last_ms
-                else datetime(start.year, start.month, start.day, tzinfo=reference.home.tz)
-            )
+            moment = board.moment()
             try:
                 query = {"date": moment.date().isoformat(), "now": moment.isoformat()}
                 response = requests.get(status_url, params=query, timeout=5)
@@ -173,10 +287,20 @@ def _show(
                 if response.status_code == 503:
                     live.update(f"waiting for the worker: {body.get('reason', 'not ready')}")
                 else:
-                    live.update(render_board(body, clock, progress.sent, reference))
+                    live.update(
+                        render_board(
+                            body,
+                            clock,
+                            progress.sent,
+                            board.reference,
+                            exceptions=board.exceptions.all(),
+                            note=board.plan.note(progress),
+                            paging=board.paging,
+                        )
+                    )
             except requests.RequestException as exc:
                 live.update(f"waiting for the worker: {short_reason(exc, 5)}")
             if progress.error:
-                live.console.print(f"simulator stopped: {progress.error}")
+                timeline.say(f"simulator stopped: {progress.error}")
                 progress.error = None
             time.sleep(1)

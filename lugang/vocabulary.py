@@ -5,7 +5,9 @@
   (:func:`daily_service_state`);
 - :func:`pro_rata`: a yearly target's share due by a day;
 - :class:`Verdict`: how a pace (count ÷ pro-rata target) is judged, with the thresholds
-  :data:`ON_TRACK_PERCENT` and :data:`AT_RISK_PERCENT` that the Grafana panels use too.
+  :data:`ON_TRACK_PERCENT` and :data:`AT_RISK_PERCENT` that the Grafana panels use too;
+- :func:`pace_percent` and :func:`shown_pace`: a pace and its figures as text that never
+  contradicts the verdict beside it.
 
 This module imports nothing of Lugang's.
 """
@@ -16,6 +18,7 @@ import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_FLOOR, Decimal
 from enum import Enum
 from types import MappingProxyType
 from typing import Final
@@ -115,3 +118,60 @@ PACE_STEPS: Final[tuple[tuple[int | None, str], ...]] = (
     (ON_TRACK_PERCENT, Verdict.ON_TRACK.grafana_colour),
 )
 """Grafana threshold steps of a pace in percent: (from this value on, this colour)."""
+
+
+def pace_percent(pace: float, decimals: int = 0) -> str:
+    """A pace (a ratio) as a percentage, rounded *down* at ``decimals``.
+
+    The verdict's thresholds are whole percentages, so a percentage rounded down is on the
+    same side of each as the pace: 99.96 % reads 99 %, slightly behind, never 100 %."""
+    quantum = Decimal(1).scaleb(-decimals)
+    percent = (Decimal(repr(pace)) * 100).quantize(quantum, rounding=ROUND_FLOOR)
+    return f"{percent:,.{decimals}f}%"
+
+
+@dataclass(frozen=True, slots=True)
+class ShownPace:
+    """A count, the share of its target due by now, and the pace, as operators read them.
+
+    ``actual`` and ``due`` are rounded so that comparing them as shown gives what comparing
+    them exactly gives (a count of 1 against 1.37 due reads ``1 / 1.4``, never ``1 / 1``
+    beside a "behind"); ``percent`` is :func:`pace_percent` and ``verdict`` its verdict,
+    None where there is no pace (no target)."""
+
+    actual: str
+    due: str
+    percent: str | None
+    verdict: Verdict | None
+
+
+DUE_DECIMALS: Final = 2
+"""Decimals of the due figure in ``/status`` (``pro_rata_target``): no more are shown."""
+
+
+def _shown(value: float, decimals: int) -> str:
+    return f"{value:,.{decimals}f}"
+
+
+def _looks_right(actual: str, due: str, exactly: bool) -> bool:
+    """Whether the figures as shown compare as the exact ones do (``exactly``: actual ≥ due)."""
+    return (float(actual.replace(",", "")) >= float(due.replace(",", ""))) == exactly
+
+
+def shown_pace(actual: float, due: float, pace: float | None, decimals: int = 0) -> ShownPace:
+    """:class:`ShownPace` of ``actual`` against ``due`` (``/status``'s ``pro_rata_target``):
+    the count at ``decimals``, the due figure at one decimal more (up to
+    :data:`DUE_DECIMALS`); where the two would still look the wrong way round, with more
+    decimals (the count too, if it is not whole)."""
+    whole = actual == round(actual)
+    for extra in range(3):
+        shown_actual = _shown(actual, decimals if whole else decimals + extra)
+        shown_due = _shown(due, max(decimals, min(decimals + 1 + extra, DUE_DECIMALS)))
+        if _looks_right(shown_actual, shown_due, actual >= due):
+            break
+    return ShownPace(
+        shown_actual,
+        shown_due,
+        percent=None if pace is None else pace_percent(pace),
+        verdict=verdict(pace),
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 
 from producers.records import Record
 
@@ -34,4 +35,21 @@ def paced(
         wait = due - clock()
         if wait > 0:
             sleep(wait)
+        yield record
+
+
+def paced_after(
+    records: Iterable[Record],
+    live_from_ms: int,
+    speed: float | None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[Record]:
+    """Records stamped before ``live_from_ms`` at once (history to catch up on), then the
+    rest :func:`paced` at ``speed`` from the first of them, as if live from there."""
+    iterator = iter(records)
+    for record in iterator:
+        if record.timestamp_ms >= live_from_ms:
+            yield from paced(chain([record], iterator), speed, sleep, clock)
+            return
         yield record

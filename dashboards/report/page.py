@@ -10,7 +10,7 @@ from typing import Any
 from dashboards.report.data import PeriodName, Row, days_between, period_bounds
 from dashboards.report.sections import corridor_section, daily_service_section, exceptions_section
 from dashboards.report.series import daily_section, transit_section
-from dashboards.report.style import CSS, PERIOD_LABEL, esc, num, pct, verdict_words
+from dashboards.report.style import CSS, PERIOD_LABEL, esc, num, pace_pct, verdict_words
 from dashboards.report.targets import against, categories_of, targets_section
 from lugang.reference import Reference
 from lugang.vocabulary import days_in_year
@@ -29,7 +29,7 @@ def kpis(
         figure = against(zh, en, actual, status.get(key), span, "")
         css, _ = verdict_words(figure.pace)
         detail = (
-            f"{pct(figure.pace)} of pro-rata {num(figure.pro_rata, 1)}"
+            f"{pace_pct(figure.pace)} of pro-rata {num(figure.pro_rata, 1)}"
             if figure.pro_rata is not None
             else "no target 无目标"
         )

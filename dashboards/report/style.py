@@ -6,7 +6,7 @@ import html
 from typing import Final
 
 from dashboards.report.data import PeriodName
-from lugang.vocabulary import KIND_LABELS, Verdict, verdict
+from lugang.vocabulary import KIND_LABELS, Verdict, pace_percent, verdict
 
 
 def esc(value: object) -> str:
@@ -20,6 +20,11 @@ def num(value: float | None, decimals: int = 0) -> str:
 
 def pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.1%}"
+
+
+def pace_pct(pace: float | None) -> str:
+    """A pace as a percentage that stays on its verdict's side (rounded down)."""
+    return "–" if pace is None else pace_percent(pace, 1)
 
 
 def duration(seconds: float | None) -> str:

@@ -15,7 +15,7 @@ from dashboards.report.style import (
     esc,
     num,
     pace_colour,
-    pct,
+    pace_pct,
     verdict_words,
 )
 from dashboards.report.svg import svg, text
@@ -107,7 +107,7 @@ def bullet_chart(name: str, title: str, rows: Sequence[Target], width: int = 110
         vx = bar_x + bar_w + 16
         body.append(text(vx, y + 24, f"{num(row.actual)} {row.unit}", "value"))
         detail = (
-            f"{pct(row.pace)} of pro-rata · yearly {num(row.yearly)}"
+            f"{pace_pct(row.pace)} of pro-rata · yearly {num(row.yearly)}"
             if row.yearly is not None
             else "no target for this year 本年无目标"
         )
@@ -163,7 +163,7 @@ def targets_section(
     table = "".join(
         f"<tr><td>{esc(r.label_zh)}<br><span class=sub>{esc(r.label_en)}</span></td>"
         f"<td class=num>{num(r.actual)}</td><td class=num>{num(r.pro_rata, 1)}</td>"
-        f"<td class=num>{num(r.yearly)}</td><td class=num>{pct(r.pace)}</td>"
+        f"<td class=num>{num(r.yearly)}</td><td class=num>{pace_pct(r.pace)}</td>"
         f"<td>{_pill(r.pace)}</td></tr>"
         for r in rows
     )

@@ -53,6 +53,14 @@ def positive_int(text: str) -> int:
     return value
 
 
+def days_count(text: str) -> int:
+    """A number of days, 0 to 366 (a year at most)."""
+    value = _number(text, int, "a whole number")
+    if not 0 <= value <= 366:
+        raise argparse.ArgumentTypeError(f"{text} is not a number of days from 0 to 366")
+    return value
+
+
 def port_number(text: str) -> int:
     """A TCP port, 1 to 65535."""
     value = _number(text, int, "a port number")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
+from decimal import ROUND_FLOOR, Decimal
 
 from pydantic import BaseModel
 
@@ -19,6 +20,8 @@ from streams.domain.counts import DayTotals
 
 TONNES_PER_UNIT = 10_000
 """The plan counts freight in 10⁴ t (万吨)."""
+RECENT_DAYS = 7
+"""Days in :attr:`Status.recent_days` (the week ending on the day asked about)."""
 
 
 class AgainstTarget(BaseModel):
@@ -56,6 +59,16 @@ class DailyServiceStatus(BaseModel):
     warning: bool  # today still unserved at or after the warning hour
 
 
+class RecentDay(BaseModel):
+    """One day of the week before the day asked about: its train runs and TEU, and which
+    天天班 groups it served (a run of streaks and missed days, at a glance)."""
+
+    day: date
+    train_runs: int
+    teu: float
+    served: dict[str, bool]  # 天天班 group -> at least one outbound run that day
+
+
 class Status(BaseModel):
     """The port's figures as of one local day."""
 
@@ -71,6 +84,8 @@ class Status(BaseModel):
     """Gross weight of the counted container moves, in 10⁴ t (万吨), against the plan's
     freight throughput target (``targets.*.freight_10k_t``)."""
     daily_service: list[DailyServiceStatus]
+    recent_days: list[RecentDay] = []
+    """The :data:`RECENT_DAYS` days ending on ``as_of``, oldest first."""
 
 
 def _days(start: date, end: date) -> Iterable[date]:
@@ -108,14 +123,28 @@ def period(days: Mapping[date, DayTotals], start: date, end: date) -> Period:
     )
 
 
+def _pace(actual: float, due: float) -> float:
+    """``actual ÷ due`` rounded *down* to 4 decimals: rounding up could carry a pace just
+    under a verdict threshold over it (0.99996 to 1.0, on track, beside a count under its
+    due figure)."""
+    ratio = Decimal(actual) / Decimal(due)
+    return float(ratio.quantize(Decimal("0.0001"), rounding=ROUND_FLOOR))
+
+
 def _against(actual: float, yearly: float, as_of: date) -> AgainstTarget:
     due = pro_rata(yearly, as_of)
     return AgainstTarget(
         actual=actual,
         yearly_target=yearly,
         pro_rata_target=round(due, 2),
-        pace=round(actual / due, 4) if due else None,
+        pace=_pace(actual, due) if due else None,
     )
+
+
+def served(days: Mapping[date, DayTotals], group: str, day: date) -> bool:
+    """Whether ``day`` is served for the 天天班 ``group``: an outbound run of it departed."""
+    totals = days.get(day)
+    return totals is not None and totals.outbound_runs_by_group.get(group, 0) > 0
 
 
 def daily_service(
@@ -127,28 +156,47 @@ def daily_service(
     """天天班 of ``group`` as of ``as_of``; ``warning_due`` says whether the local time is
     past the warning hour of ``as_of`` (always true for a past day)."""
 
-    def served(day: date) -> bool:
-        totals = days.get(day)
-        return totals is not None and totals.outbound_runs_by_group.get(group, 0) > 0
+    def served_on(day: date) -> bool:
+        return served(days, group, day)
 
     streak = 0
-    day = as_of if served(as_of) else as_of - timedelta(1)
-    while served(day):
+    day = as_of if served_on(as_of) else as_of - timedelta(1)
+    while served_on(day):
         streak += 1
         day -= timedelta(1)
     yesterday = as_of - timedelta(1)
     return DailyServiceStatus(
         group=group,
-        served_today=served(as_of),
+        served_today=served_on(as_of),
         streak_days=streak,
-        missed_month_to_date=_count_unserved(served, as_of.replace(day=1), yesterday),
-        missed_year_to_date=_count_unserved(served, date(as_of.year, 1, 1), yesterday),
-        warning=warning_due and not served(as_of),
+        missed_month_to_date=_count_unserved(served_on, as_of.replace(day=1), yesterday),
+        missed_year_to_date=_count_unserved(served_on, date(as_of.year, 1, 1), yesterday),
+        warning=warning_due and not served_on(as_of),
     )
 
 
 def _count_unserved(served: Callable[[date], bool], start: date, end: date) -> int:
     return sum(1 for d in _days(start, end) if not served(d))
+
+
+def recent_days(
+    days: Mapping[date, DayTotals], groups: Iterable[str], as_of: date
+) -> list[RecentDay]:
+    """The :data:`RECENT_DAYS` days ending on ``as_of``, oldest first, with the 天天班
+    ``groups`` each served."""
+    first = as_of - timedelta(RECENT_DAYS - 1)
+    recent = []
+    for day in _days(first, as_of):
+        totals = period(days, day, day)
+        recent.append(
+            RecentDay(
+                day=day,
+                train_runs=totals.train_runs,
+                teu=totals.teu,
+                served={group: served(days, group, day) for group in groups},
+            )
+        )
+    return recent
 
 
 def compute_status(
@@ -161,6 +209,7 @@ def compute_status(
     )
     ytd = period(days, date(as_of.year, 1, 1), as_of)
     target = reference.targets.get(as_of.year)
+    groups = [group for group, spec in reference.service_groups.items() if spec.daily_service]
     return Status(
         as_of=as_of,
         today=period(days, as_of, as_of),
@@ -178,9 +227,6 @@ def compute_status(
             if target
             else None
         ),
-        daily_service=[
-            daily_service(days, group, as_of, warning_due)
-            for group, spec in reference.service_groups.items()
-            if spec.daily_service
-        ],
+        daily_service=[daily_service(days, group, as_of, warning_due) for group in groups],
+        recent_days=recent_days(days, groups, as_of),
     )

@@ -1,11 +1,12 @@
-"""The deploy/local scripts fail loudly, with the server's log tail, when a server cannot start."""
+"""The deploy/local scripts fail loudly, with the server's log tail, when a server cannot start.
+
+(The demo's test is tests/integration/test_demo.py.)"""
 
 from __future__ import annotations
 
 import os
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 from tests.integration.servers import LOCAL
@@ -28,25 +29,3 @@ def test_a_server_that_cannot_start_fails_with_its_log_tail(tmp_path: Path) -> N
     assert "Alertmanager did not start" in result.stderr
     assert "address already in use" in result.stderr  # from the log tail
     assert "next step: see" in result.stderr
-
-
-def test_demo_runs_the_monitor_and_shows_the_board() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "entrypoints.cli", "demo", "--seconds", "25"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=180,
-    )
-
-    assert result.returncode == 0, result.stdout + result.stderr
-    board = result.stdout
-    for title in (
-        "Lugang 陆港",
-        "Train runs today",
-        "天天班 daily service",
-        "Year to date vs plan",
-    ):
-        assert title in board
-    assert "events sent" in board
-    assert "Lugang demo stopped." in board

@@ -138,6 +138,9 @@ def test_settings_markdown_refuses_a_file_without_markers(
         (["demo", "--port", "0"], "argument --port: 0 is not a port number"),
         (["demo", "--port", "70000"], "argument --port: 70000 is not a port number"),
         (["demo", "--start", "2026-02-30"], "argument --start: '2026-02-30' is not a day"),
+        (["demo", "--history", "-1"], "argument --history: -1 is not a number of days from 0"),
+        (["demo", "--history", "367"], "argument --history: 367 is not a number of days from 0"),
+        (["demo", "--history", "a week"], "argument --history: 'a week' is not a whole number"),
         (["replay", "r.jsonl", "--speed", "-5"], "use max, realtime or a positive factor"),
         (["replay", "r.jsonl", "--speed", "nan"], "use max, realtime or a positive factor"),
         (["replay", "r.jsonl", "--partitions", "0"], "argument --partitions: 0 is less than 1"),
@@ -166,7 +169,8 @@ def test_impossible_values_are_usage_errors(
 def test_possible_values_parse() -> None:
     parse = build_parser(Settings()).parse_args
     demo = parse(["demo", "--speed", "0.5", "--port", "9092", "--seconds", "30"])
-    assert (demo.speed, demo.port, demo.seconds) == (0.5, 9092, 30.0)
+    assert (demo.speed, demo.port, demo.seconds, demo.history) == (0.5, 9092, 30.0, 7)
+    assert parse(["demo", "--history", "0"]).history == 0
     replay = parse(["replay", "r.jsonl", "--speed", "realtime", "--partitions", "1"])
     assert (replay.speed, replay.partitions) == (1.0, 1)
     assert parse(["replay", "r.jsonl", "--speed", "max"]).speed is None

@@ -155,6 +155,42 @@ def test_status_pace_is_against_the_pro_rata_target() -> None:
     assert [s.warning for s in after.daily_service] == [True, True]
 
 
+def test_a_pace_is_never_rounded_up_over_a_threshold() -> None:
+    """49,998 TEU against 50,000 due is 0.99996 of it: slightly behind, so the pace reads
+    0.9999, not 1.0 (which would be on track beside a count under its due figure)."""
+    year_end = date(2026, 12, 31)
+    totals = DayTotals(day=year_end, teu={"RAIL_SEA/OUTBOUND/LADEN": 49_998.0})
+    status = compute_status({year_end: totals}, REF, year_end, datetime(2026, 12, 31, tzinfo=UTC))
+    assert status.teu_ytd is not None
+    assert (status.teu_ytd.pro_rata_target, status.teu_ytd.pace) == (50_000, 0.9999)
+
+
+def test_recent_days_show_a_week_of_runs_and_served_days() -> None:
+    """The week ending on the day asked about, oldest first: runs, TEU and 天天班 per group."""
+    days = days_with_runs(
+        (date(2026, 3, 10), "HHW-QZH"),
+        (date(2026, 3, 11), "HHW-QZH"),
+        (date(2026, 3, 11), "HHW-VTE"),
+        (date(2026, 3, 14), "WUH-HHW"),  # inbound, domestic: no group served
+    )
+    status = compute_status(days, REF, date(2026, 3, 15), datetime(2026, 3, 15, 12, tzinfo=UTC))
+
+    week = [(d.day.day, d.train_runs, d.served) for d in status.recent_days]
+    no, rail_sea = (
+        {"RAIL_SEA": False, "CROSS_BORDER": False},
+        {"RAIL_SEA": True, "CROSS_BORDER": False},
+    )
+    assert week == [
+        (9, 0, no),
+        (10, 1, rail_sea),
+        (11, 2, {"RAIL_SEA": True, "CROSS_BORDER": True}),
+        (12, 0, no),
+        (13, 0, no),
+        (14, 1, no),
+        (15, 0, no),
+    ]
+
+
 def test_tonnage_is_against_the_freight_target_in_10k_t() -> None:
     """Domain §1: freight throughput is counted in 10^4 t (1000 in 2026)."""
     totals = DayTotals(day=date(2026, 1, 10), gross_weight_kg=2_500_000.0)
