@@ -136,7 +136,7 @@ def test_duplicated_and_shuffled_events_give_the_same_totals_and_exceptions(
     expect_week_totals(worker, pipeline)
     want = exceptions_of(DATA / "week.jsonl")
     try:
-        wait_for(lambda: stored_exceptions(pipeline) == want, 60, f"the exceptions {want}")
+        wait_for(lambda: stored_exceptions(pipeline) == want, 120, f"the exceptions {want}")
     except AssertionError as exc:
         raise AssertionError(f"{exc}; stored {stored_exceptions(pipeline)}") from None
 
@@ -193,7 +193,7 @@ def test_replaying_a_recording_twice_changes_nothing(
     replay(pipeline, recording)
     wait_for(lambda: ytd(worker, last_day) == totals, 120, f"YTD {totals} on {last_day}")
     want = exceptions_of(recording)
-    wait_for(lambda: stored_exceptions(pipeline) == want, 60, f"the exceptions {want}")
+    wait_for(lambda: stored_exceptions(pipeline) == want, 120, f"the exceptions {want}")
     first_letters = dead_letters(pipeline)
     duplicates = reefer_duplicates(pipeline)
     heard = drain(webhook)
@@ -292,7 +292,7 @@ def test_a_worker_killed_mid_replay_and_restarted_counts_everything_once(
             want = exceptions_of(DATA / "week.jsonl")
             assert want, "the week should have cold-chain exceptions"
 
-            wait_for(lambda: stored_exceptions(pipeline) == want, 60, f"the exceptions {want}")
+            wait_for(lambda: stored_exceptions(pipeline) == want, 120, f"the exceptions {want}")
     finally:
         first.stop(signal.SIGKILL)
         replaying.join()
