@@ -37,44 +37,39 @@ def _number(text: str, kind: Callable[[str], N], what: str) -> N:
     return value
 
 
+def _bounded(text: str, kind: Callable[[str], N], what: str, ok: Callable[[N], bool], no: str) -> N:
+    """``text`` as a ``kind`` (else: not ``what``) that ``ok`` accepts (else: ``text`` ``no``)."""
+    value = _number(text, kind, what)
+    if not ok(value):
+        raise argparse.ArgumentTypeError(f"{text} {no}")
+    return value
+
+
 def positive_float(text: str) -> float:
     """A number above 0 (a factor, a number of seconds)."""
-    value = _number(text, float, "a number")
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text} is not above 0")
-    return value
+    return _bounded(text, float, "a number", lambda v: v > 0, "is not above 0")
 
 
 def positive_int(text: str) -> int:
     """A whole number from 1 (a count)."""
-    value = _number(text, int, "a whole number")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is less than 1")
-    return value
+    return _bounded(text, int, "a whole number", lambda v: v >= 1, "is less than 1")
 
 
 def days_count(text: str) -> int:
     """A number of days, 0 to 366 (a year at most)."""
-    value = _number(text, int, "a whole number")
-    if not 0 <= value <= 366:
-        raise argparse.ArgumentTypeError(f"{text} is not a number of days from 0 to 366")
-    return value
+    days = "is not a number of days from 0 to 366"
+    return _bounded(text, int, "a whole number", lambda v: 0 <= v <= 366, days)
 
 
 def port_number(text: str) -> int:
     """A TCP port, 1 to 65535."""
-    value = _number(text, int, "a port number")
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{text} is not a port number (1 to 65535)")
-    return value
+    port = "is not a port number (1 to 65535)"
+    return _bounded(text, int, "a port number", lambda v: 1 <= v <= 65535, port)
 
 
 def share(text: str) -> float:
     """A share from 0 to 1 (a rate of injected faults)."""
-    value = _number(text, float, "a number")
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"{text} is not a share from 0 to 1")
-    return value
+    return _bounded(text, float, "a number", lambda v: 0 <= v <= 1, "is not a share from 0 to 1")
 
 
 def day(text: str) -> date:
