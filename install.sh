@@ -47,8 +47,9 @@ if ! $python_only; then
   "$root/deploy/local/install-kafka.sh" >/dev/null
   "$root/deploy/local/install-alertmanager.sh" >/dev/null
   "$root/deploy/local/install-influxdb.sh" >/dev/null
+  "$root/deploy/local/install-influxdb2.sh" >/dev/null
   "$root/deploy/local/install-tansu.sh" >/dev/null
   "$root/deploy/local/install-compose.sh" >/dev/null
   "$root/deploy/local/install-chromium.sh" >/dev/null
-  say "installed: .venv, Apache Kafka, InfluxDB, Alertmanager, Tansu, Docker Compose (config checks only), Chromium"
+  say "installed: .venv, Apache Kafka, InfluxDB 1.12 and 2.7, Alertmanager, Tansu, Docker Compose (config checks only), Chromium"
 fi
