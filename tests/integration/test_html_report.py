@@ -127,7 +127,7 @@ def report_of_the_week(pipeline: WorkerConfig, worker: Worker, tmp_path: Path) -
         )
         return data if ready else None
 
-    data = wait_for(complete, 120, "the week's totals, transits and exceptions")
+    data = wait_for(complete, 240, "the week's totals, transits and exceptions")
     assert (WEEK_RUNS, WEEK_TEU) == (10, 988)  # tests/data/week.expected.json
     assert transits, "the week should have measured transit times"
     for run in data.transit or []:
