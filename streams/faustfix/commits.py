@@ -32,10 +32,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Final, Protocol
+from typing import Any, Protocol
 
 from faust.transport.consumer import Consumer
 from faust.types import TP
+
+from streams.order import RESEEK_AFTER_S  # one home: the order gate's seeks wait alike
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +47,6 @@ class Gaps(Protocol):
 
     def overlaps(self, begin: int, end: int) -> bool: ...
 
-
-RESEEK_AFTER_S: Final = 5.0
-"""How long a seek back to a hole may take to fill it before the guard seeks again."""
 
 _faust_new_offset = Consumer._new_offset
 _last_seek: dict[TP, tuple[int, float]] = {}  # offset sought, monotonic time of the seek

@@ -10,6 +10,7 @@ from intervaltree import IntervalTree  # type: ignore[import-untyped]  # what fa
 
 from streams.faustfix import commits
 from streams.faustfix.commits import hole_at_head
+from streams.order import RESEEK_AFTER_S
 
 
 def test_a_skipped_first_message_is_a_hole() -> None:
@@ -98,5 +99,5 @@ def test_a_hole_that_stays_is_sought_again(fresh_guard: None) -> None:
     consumer = _Consumer(179, [180, 181])
     assert _offer(consumer, now=1000.0) is None
     assert _offer(consumer, now=1001.0) is None  # the seek may still be filling it
-    assert _offer(consumer, now=1001.0 + commits.RESEEK_AFTER_S) is None
+    assert _offer(consumer, now=1001.0 + RESEEK_AFTER_S) is None
     assert consumer.seeks == [179, 179]
