@@ -17,7 +17,10 @@ so the skipped ones and it come again, in order. A message before
 the offset due is a redelivery and passes (the agents deduplicate). Kafka itself can skip
 offsets (transaction markers, compaction; Lugang's producers write neither): a hole that
 :data:`GAP_AFTER_SEEKS` seeks, :data:`RESEEK_AFTER_S` seconds apart, have not filled is
-taken for one, with a warning.
+taken for one, with a warning, and the partition sought back to the first message held.
+Holes are chased on a clock, not only when messages come: the held ones come again only
+after a seek, so a seek that lost its race with records fetched before it (the end of a
+replay: nothing more arrives) must be made again, or the partition stalls for good.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Final, Protocol
 
 from streams.agents.ports import Received
@@ -52,6 +56,20 @@ class Seeker(Protocol):
         """Read the partition again from ``offset`` (in the background)."""
         ...
 
+    def assigned(self, topic: str, partition: int) -> bool:
+        """Whether the partition is (still) this consumer's."""
+        ...
+
+
+@dataclass
+class _Hole:
+    """Offsets missing in a partition before messages held back."""
+
+    due: int  # the first offset missing
+    first_held: int  # the lowest offset held back past it
+    sought: float = -float("inf")  # when it was last sought (monotonic seconds)
+    seeks: int = 0  # how many times it was sought at ``due``
+
 
 class InOrder:
     """Admits the messages of each partition in offset order (one per agent)."""
@@ -68,30 +86,73 @@ class InOrder:
         self.reseek_after_s = reseek_after_s
         self.gap_after_seeks = gap_after_seeks
         self._next: dict[Partition, int] = {}
-        self._seeks: dict[Partition, tuple[int, float, int]] = {}  # offset, when, how many
+        self._holes: dict[Partition, _Hole] = {}
         self._held: set[int] = set()
 
     def admit(self, batch: Sequence[Received]) -> list[Received]:
         """The batch's events to hand to the agent, in their order; the others are held
-        (see :meth:`held`) and their partitions sought back."""
+        (see :meth:`held`), and the holes before them chased (:meth:`chase`)."""
         admitted: list[Received] = []
         self._held = set()
         for event in batch:
             message = event.message
             where = (message.topic, message.partition)
             due = self._due(where)
-            if due is not None and message.offset > due and not self._gap(where, due):
+            if due is not None and message.offset > due:
+                hole = self._holes.setdefault(where, _Hole(due, message.offset))
+                hole.first_held = min(hole.first_held, message.offset)
                 self._held.add(id(event))
                 continue
             if due is None or message.offset >= due:
                 self._next[where] = message.offset + 1
-                self._seeks.pop(where, None)
             admitted.append(event)
+        self.chase()
         return admitted
 
     def held(self, event: Received) -> bool:
         """Whether the last :meth:`admit` held ``event`` back (it must not be acknowledged)."""
         return id(event) in self._held
+
+    def chase(self) -> None:
+        """Seek each partition with a hole back to it, unless sought lately; take a hole
+        that :attr:`gap_after_seeks` seeks did not fill for a gap in the partition.
+
+        Called after every batch and whenever no batch came for a while (see the
+        module's docstring)."""
+        now = self.clock()
+        for where, hole in list(self._holes.items()):
+            due = self._due(where)
+            if not self.seeker.assigned(*where):  # another worker reads it now
+                del self._holes[where]
+                self._next.pop(where, None)
+                continue
+            if due is None or due >= hole.first_held:  # filled, or gone past elsewhere
+                del self._holes[where]
+                continue
+            if due != hole.due:  # part of it came: a new hole
+                hole.due, hole.sought, hole.seeks = due, -float("inf"), 0
+            if now - hole.sought < self.reseek_after_s:
+                continue
+            if hole.seeks >= self.gap_after_seeks:
+                log.warning(
+                    "%s[%s]: offsets %s to %s never came after %s seeks; taking them for a gap",
+                    *where,
+                    due,
+                    hole.first_held - 1,
+                    hole.seeks,
+                )
+                del self._holes[where]
+                self._next[where] = hole.first_held
+                self.seeker.seek(where[0], where[1], hole.first_held)  # the held ones
+                continue
+            log.warning(
+                "%s[%s]: offset %s skipped by the consumer; reading again from it%s",
+                *where,
+                due,
+                f" (seek {hole.seeks + 1})" if hole.seeks else "",
+            )
+            hole.sought, hole.seeks = now, hole.seeks + 1
+            self.seeker.seek(where[0], where[1], due)
 
     def _due(self, where: Partition) -> int | None:
         committed = self.seeker.committed(*where)
@@ -99,30 +160,3 @@ class InOrder:
         if handed is None or committed is None:
             return committed if handed is None else handed
         return max(handed, committed)
-
-    def _gap(self, where: Partition, due: int) -> bool:
-        """Seek ``where`` back to ``due`` unless done lately; whether the hole has outlasted
-        :attr:`gap_after_seeks` seeks (then it is taken for a gap in the partition)."""
-        now = self.clock()
-        offset, when, count = self._seeks.get(where, (due, -float("inf"), 0))
-        if offset != due:
-            when, count = -float("inf"), 0
-        if now - when < self.reseek_after_s:
-            return False
-        if count >= self.gap_after_seeks:
-            log.warning(
-                "%s[%s]: offsets from %s never came after %s seeks; taking them for a gap",
-                *where,
-                due,
-                count,
-            )
-            return True
-        log.warning(
-            "%s[%s]: offset %s skipped by the consumer; reading again from it%s",
-            *where,
-            due,
-            f" (seek {count + 1})" if count else "",
-        )
-        self._seeks[where] = (due, now, count + 1)
-        self.seeker.seek(where[0], where[1], due)
-        return False

@@ -151,3 +151,6 @@ class ConsumerSeeker:
 
     def seek(self, topic: str, partition: int, offset: int) -> None:
         _background(self.consumer().seek(TP(topic, partition), offset))
+
+    def assigned(self, topic: str, partition: int) -> bool:
+        return TP(topic, partition) in self.consumer().assignment()

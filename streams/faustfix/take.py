@@ -32,9 +32,10 @@ async def take_events(
     held: Callable[[Any], bool] = lambda event: False,
 ) -> AsyncGenerator[list[Any], None]:
     """Lists of at most ``max_`` events, each yielded once full or ``within`` seconds
-    after the previous one; an event is acknowledged once the agent asks for the next
-    list, so after everything its list caused is done, unless ``held`` says the agent
-    never got it (it comes again)."""
+    after the previous one (an empty list when none came: the agent's order gate chases
+    its holes on this clock, :mod:`streams.order`); an event is acknowledged once the
+    agent asks for the next list, so after everything its list caused is done, unless
+    ``held`` says the agent never got it (it comes again)."""
     buffer: list[Any] = []
     events: list[Any] = []
     buffer_full = asyncio.Event()
@@ -86,6 +87,8 @@ async def take_events(
                     notify(consumed)
                     buffer_full.clear()
                     buffer_consumed.set()
+            else:
+                yield []  # nothing came within ``within``: time passed all the same
     finally:
         stream.enable_acks = enable_acks
         stream._processors.remove(add_to_buffer)

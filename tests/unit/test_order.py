@@ -15,12 +15,16 @@ class Seeker:
     def __init__(self, committed: int | None = None) -> None:
         self.committed_at = committed
         self.seeks: list[tuple[str, int, int]] = []
+        self.mine = True
 
     def committed(self, topic: str, partition: int) -> int | None:
         return self.committed_at
 
     def seek(self, topic: str, partition: int, offset: int) -> None:
         self.seeks.append((topic, partition, offset))
+
+    def assigned(self, topic: str, partition: int) -> bool:
+        return self.mine
 
 
 def events(topic: str, *offsets: int, partition: int = 0) -> list[FakeEvent]:
@@ -74,12 +78,42 @@ def test_with_no_commit_known_the_first_message_sets_the_order() -> None:
     assert offsets(order.admit(events("reefer", 10))) == []  # 9 skipped
 
 
+def test_a_hole_is_sought_again_on_the_clock_when_nothing_more_comes() -> None:
+    seeker = Seeker(committed=10)
+    clock = [0.0]
+    order = InOrder(seeker, clock=lambda: clock[0])
+    assert offsets(order.admit(events("reefer", 10, 13, 14))) == [10]
+    # The seek lost its race (13 and 14 were handed over again, 11 dropped again), and
+    # the replay has ended: only the clock goes on.
+    assert order.admit(events("reefer", 13, 14)) == []
+    clock[0] += RESEEK_AFTER_S
+    assert order.admit([]) == []
+    assert seeker.seeks == [("reefer", 0, 11), ("reefer", 0, 11)]
+    assert offsets(order.admit(events("reefer", 11, 12, 13, 14))) == [11, 12, 13, 14]
+    clock[0] += RESEEK_AFTER_S
+    order.admit([])
+    assert len(seeker.seeks) == 2  # filled: nothing more to chase
+
+
+def test_a_hole_in_a_partition_gone_to_another_worker_is_not_chased() -> None:
+    seeker = Seeker(committed=10)
+    clock = [0.0]
+    order = InOrder(seeker, clock=lambda: clock[0])
+    order.admit(events("reefer", 12))
+    seeker.mine = False
+    clock[0] += RESEEK_AFTER_S
+    order.admit([])
+    assert seeker.seeks == [("reefer", 0, 10)]
+
+
 def test_a_hole_seeks_never_fill_is_taken_for_a_gap() -> None:
     seeker = Seeker(committed=10)
     clock = [0.0]
     order = InOrder(seeker, clock=lambda: clock[0])
+    assert order.admit(events("reefer", 12, 13)) == []
     for _ in range(GAP_AFTER_SEEKS):
-        assert order.admit(events("reefer", 12)) == []
         clock[0] += RESEEK_AFTER_S
-    assert len(seeker.seeks) == GAP_AFTER_SEEKS
+        assert order.admit([]) == []
+    # Sought GAP_AFTER_SEEKS times at 10, then back to the first message held.
+    assert seeker.seeks == [("reefer", 0, 10)] * GAP_AFTER_SEEKS + [("reefer", 0, 12)]
     assert offsets(order.admit(events("reefer", 12, 13))) == [12, 13]
