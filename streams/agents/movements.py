@@ -196,7 +196,10 @@ class MovementsAgent:
             settled = settle(track, self.lateness, rules, profiles, known=known)
             track = self._take(settled, out, owner)
         if now is not None and track.recent and self._silent_for_a_gap(track, now):
-            track = self._take(flush(track, rules, profiles, known=known), out, owner)
+            # Up to where the partition is read: while it catches up, the containers
+            # partition runs ahead, and a move past ``now`` may still have readings before it.
+            horizon = now if known is None else min(now, known)
+            track = self._take(flush(track, rules, profiles, known=horizon), out, owner)
         return self._end_live_gaps(track, out, owner)
 
     def _take(self, outcome: Outcome, out: _Outputs, owner: Received) -> ReeferTrack:
