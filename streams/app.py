@@ -50,6 +50,7 @@ from streams.agents.paging import PagingAgent
 from streams.agents.relay import POINTS, PointsAgent, RelayedMetrics
 from streams.agents.trains import TrainsAgent
 from streams.faustfix.commits import ConsumerSeeker
+from streams.faustfix.fetches import last_fetched_s, read_to_end
 from streams.faustfix.tables import (
     FaustOutbox,
     FaustTable,
@@ -138,7 +139,9 @@ class _InputPartitions:
                 # The highwater is unknown (None) until the partition's first fetch.
                 highwater = consumer.highwater(tp)
                 position = await consumer.position(tp)
-                read[tp.partition] = highwater is not None and highwater - (position or 0) <= 0
+                fetched_at = last_fetched_s(consumer, tp)
+                now = datetime.now(UTC).timestamp()
+                read[tp.partition] = read_to_end(highwater, position, fetched_at, now)
         return read
 
 
