@@ -289,10 +289,14 @@ def alertmanager_alerts(url: str, app: str) -> list[dict[str, Any]]:
 
 
 def paging_problems(
-    heard: list[dict[str, Any]], active: list[dict[str, Any]], exceptions: Mapping[str, str]
+    heard: list[dict[str, Any]],
+    active: list[dict[str, Any]],
+    exceptions: Mapping[str, str],
+    live_gaps: frozenset[str] = frozenset(),
 ) -> tuple[list[str], list[str]]:
     """Problems (and notes) of the notifications ``heard`` and the alerts ``active`` at
-    Alertmanager, against the expected exceptions (id -> final status)."""
+    Alertmanager, against the expected exceptions (id -> final status); a TELEMETRY_GAP of
+    ``live_gaps`` paged and resolved is a note (:func:`tests.integration.outcome.live_gaps`)."""
     problems: list[str] = []
     firing: dict[str, list[str]] = defaultdict(list)
     resolved: set[str] = set()
@@ -311,9 +315,11 @@ def paging_problems(
         for eid, names in firing.items()
         if len(names) > 1
     ]
+    extra = (firing.keys() | resolved) - exceptions.keys()
+    live = {eid for eid in extra if eid in live_gaps and eid in resolved}
     problems += [
         f"paging: {eid} paged, but it is no exception of the uninterrupted run"
-        for eid in sorted((firing.keys() | resolved) - exceptions.keys())
+        for eid in sorted(extra - live)
     ]
     firing_now = {
         a["labels"].get("exception_id"): a
@@ -327,7 +333,8 @@ def paging_problems(
     ]
     unheard = sorted(exceptions.keys() - firing.keys())
     not_firing = sorted(e for e, s in exceptions.items() if s == "OPEN" and e not in firing_now)
-    notes = [
+    notes = [f"live gap where the feed stopped, paged and resolved: {eid}" for eid in sorted(live)]
+    notes += [
         f"{len(exceptions) - len(unheard)} of {len(exceptions)} exceptions notified firing"
         + (f" (never: {len(unheard)}, e.g. {unheard[:3]})" if unheard else ""),
         f"{len(active)} alerts active in Alertmanager"
@@ -352,7 +359,7 @@ def check_paging(run: Run) -> None:
     except requests.RequestException as exc:
         run.fault.problems.append(f"Alertmanager unreadable at the end: {exc}")
         active = []
-    problems, notes = paging_problems(pages.of(run.app), active, exceptions)
+    problems, notes = paging_problems(pages.of(run.app), active, exceptions, expected.live_gaps)
     run.fault.problems += problems
     run.fault.notes += notes
 
