@@ -19,7 +19,7 @@ from rich.table import Table
 
 from dashboards.report.style import duration
 from lugang.reference import Reference
-from lugang.vocabulary import KIND_LABELS, shown_pace
+from lugang.vocabulary import KIND_LABELS, SERVICE_DAY_LABELS, shown_pace
 
 SHOWN_EXCEPTIONS = 8
 """Rows of the cold-chain table: the exceptions that started last."""
@@ -60,9 +60,12 @@ def _today(status: dict[str, Any]) -> Table:
 
 
 _PAST_DAY = {
-    "missed": "[red]✘ missed[/]",
-    "unknown": "[dim]? no data[/]",
-    "not_counted": "[dim]· not counted[/]",
+    state: f"{style}{mark} {SERVICE_DAY_LABELS[state].en}[/]"
+    for state, style, mark in (
+        ("missed", "[red]", "✘"),
+        ("unknown", "[dim]", "?"),
+        ("not_counted", "[dim]", "·"),
+    )
 }
 """The mark of an unserved day before today, by its ``RecentDay.service`` state."""
 
