@@ -298,7 +298,7 @@ def daily_service(
         (d, _service_day(days, group, d, first_counted))
         for d in _days(date(as_of.year, 1, 1), as_of - timedelta(1))
     ]
-    tallies: dict[str, int] = {}
+    tallies: dict[str, int] = {}  # missed_month_to_date, unknown_month_to_date, ...
     for name in PERIOD_NAMES:
         first = calendar_period(name, as_of).first
         tally = Counter(state for d, state in judged if d >= first)

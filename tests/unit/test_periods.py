@@ -18,6 +18,7 @@ from streams.domain.status import (
     counted_from,
     daily_service,
     period_to_date,
+    recent_days,
     service_day,
 )
 
@@ -183,6 +184,26 @@ def test_missed_and_unknown_days_per_period(
         status.unknown_half_to_date,
         status.unknown_year_to_date,
     ) == unknown
+
+
+@pytest.mark.parametrize(
+    ("service_start", "week_of_states"),
+    [
+        (None, ["not_counted", "served", "unknown", "missed", "served", "missed", "missed"]),
+        ("2026-03-01", ["unknown", "served", "unknown", "missed", "served", "missed", "missed"]),
+    ],
+)
+def test_the_recent_days_say_what_each_day_was(
+    service_start: str | None, week_of_states: list[str]
+) -> None:
+    """9 to 15 March, data from the 10th but none on the 11th; the 15th, the day asked
+    about, is what it is if no train leaves before the day ends."""
+    days = book(
+        served=["2026-03-10", "2026-03-13"], seen=["2026-03-12", "2026-03-14", "2026-03-15"]
+    )
+    start = None if service_start is None else d(service_start)
+    week = recent_days(days, ["RAIL_SEA"], d("2026-03-15"), start)
+    assert [day.service["RAIL_SEA"] for day in week] == week_of_states
 
 
 def test_the_reference_sets_the_start_of_service() -> None:
