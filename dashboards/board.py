@@ -19,7 +19,7 @@ from rich.table import Table
 
 from dashboards.report.style import duration
 from lugang.reference import Reference
-from lugang.vocabulary import KIND_LABELS, shown_pace
+from lugang.vocabulary import KIND_LABELS, SERVICE_DAY_LABELS, shown_pace
 
 SHOWN_EXCEPTIONS = 8
 """Rows of the cold-chain table: the exceptions that started last."""
@@ -59,18 +59,31 @@ def _today(status: dict[str, Any]) -> Table:
     return trains
 
 
-def _served(served: bool, day: date, today: dict[str, Any]) -> str:
-    """A day's mark for a 天天班 group; ``today``: the group's ``daily_service`` entry."""
+_PAST_DAY = {
+    state: f"{style}{mark} {SERVICE_DAY_LABELS[state].en}[/]"
+    for state, style, mark in (
+        ("missed", "[red]", "✘"),
+        ("unknown", "[dim]", "?"),
+        ("not_counted", "[dim]", "·"),
+    )
+}
+"""The mark of an unserved day before today, by its ``RecentDay.service`` state."""
+
+
+def _served(served: bool, state: str, day: date, today: dict[str, Any]) -> str:
+    """A day's mark for a 天天班 group (``state``: the day's ``service`` in ``recent_days``);
+    ``today``: the group's ``daily_service`` entry."""
     if served:
         return "[green]✔ served[/]"
     if day.isoformat() != today["as_of"]:
-        return "[red]✘ missed[/]"
+        return _PAST_DAY.get(state, _PAST_DAY["missed"])
     return "[red]! not yet[/]" if today["warning"] else "[yellow]… open[/]"
 
 
 def _recent(status: dict[str, Any]) -> Table:
-    """The last days: runs, TEU and each 天天班 group served or missed (streaks and gaps);
-    today is still open, or a warning past the warning hour."""
+    """The last days: runs, TEU and each 天天班 group served or missed (streaks and gaps),
+    or without data or before the counting starts; today is still open, or a warning past
+    the warning hour."""
     today = {
         group["group"]: {**group, "as_of": status["as_of"]} for group in status["daily_service"]
     }
@@ -81,7 +94,15 @@ def _recent(status: dict[str, Any]) -> Table:
             day.strftime("%m-%d %a"),
             str(entry["train_runs"]),
             f"{entry['teu']:,.0f}",
-            *(_served(entry["served"].get(g, False), day, today[g]) for g in today),
+            *(
+                _served(
+                    entry["served"].get(g, False),
+                    entry.get("service", {}).get(g, "missed"),
+                    day,
+                    today[g],
+                )
+                for g in today
+            ),
         )
     return recent
 

@@ -1,11 +1,25 @@
-"""``lugang report``'s text: a day's figures against the plan, from the /status JSON."""
+"""``lugang report``'s text: a day's figures against the plan, from the /status JSON.
+
+Every period to date is listed; the one asked for (``--period``: month, quarter, half year
+or year to date) is set against the plan, with the day its report is due, and 天天班 is
+counted over it too."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Any, Final
 
 from lugang.reference import Reference
-from lugang.vocabulary import shown_pace
+from lugang.vocabulary import PERIOD_LABELS, shown_pace
+from streams.domain.periods import PERIOD_NAMES, PeriodName, to_date_key
+
+SHORT: Final[dict[PeriodName, str]] = {
+    "month": "MTD",
+    "quarter": "QTD",
+    "half": "HTD",
+    "year": "YTD",
+}
+"""The period in a figure's name: ``trains QTD``."""
 
 
 def _pace(figure: dict[str, Any] | None, unit: str, decimals: int = 0) -> str:
@@ -21,42 +35,75 @@ def _pace(figure: dict[str, Any] | None, unit: str, decimals: int = 0) -> str:
 def _period(name: str, period: dict[str, Any]) -> str:
     corridors = ", ".join(f"{c} {n}" for c, n in sorted(period["runs_by_corridor"].items()))
     return (
-        f"{name:<14} {period['train_runs']:>5} runs  {period['teu']:>9,.0f} TEU "
+        f"{name:<17} {period['train_runs']:>5} runs  {period['teu']:>9,.0f} TEU "
         f"({period['teu_laden']:,.0f} laden, {period['teu_empty']:,.0f} empty)  "
         f"reefer {period['reefer_teu']:,.0f} TEU  {period['gross_weight_t']:,.0f} t"
-        + (f"\n{'':<15}{corridors}" if corridors else "")
+        + (f"\n{'':<18}{corridors}" if corridors else "")
     )
 
 
-def render_text(status: dict[str, Any], reference: Reference) -> str:
-    """The report as plain text lines; the port is named as ``reference`` names it."""
+def _against_plan(status: dict[str, Any], period: PeriodName) -> list[str]:
+    """The period's heading (dates, report due) and its figures against the plan."""
+    figures = status[to_date_key(period)]
+    plan = figures.get("against_plan") or {}
+    short = SHORT[period]
+    days = (date.fromisoformat(figures["end"]) - date.fromisoformat(figures["start"])).days + 1
+    lines = [
+        f"{PERIOD_LABELS[period].en} {figures['label']} ({short}): {figures['start']} – "
+        f"{figures['end']}, {days} days; report due {figures['report_due']}",
+        f"{'trains ' + short:<16}{_pace(plan.get('trains'), 'runs')}",
+        f"{'TEU ' + short:<16}{_pace(plan.get('teu'), 'TEU')}",
+    ]
+    lines += [
+        f"  {category:<12}  {_pace(figure, 'TEU')}"
+        for category, figure in plan.get("teu_by_category", {}).items()
+    ]
+    lines.append(f"{'reefer TEU ' + short:<16}{_pace(plan.get('reefer_teu'), 'TEU')}")
+    lines.append(f"{'tonnage ' + short:<16}{_pace(plan.get('tonnage'), '万吨 (10⁴ t)', 2)}")
+    return lines
+
+
+def _daily_service(status: dict[str, Any], period: PeriodName) -> list[str]:
+    """天天班 per group: today, the streak, and the missed and unknown days of the month, the
+    period asked for and the year."""
+    shown = [p for p in PERIOD_NAMES if p in ("month", period, "year")]
+    lines = [
+        "天天班 (daily service; missed: a day with data but no departure of the group, "
+        "unknown: a day without data)"
+    ]
+    for group in status["daily_service"]:
+        today = "served" if group["served_today"] else "not yet served"
+        warning = "  WARNING: unserved past the warning hour" if group["warning"] else ""
+        since = group.get("counted_from")
+        counted = f"counted from {since}" if since else "no day counted yet"
+        tallies = "; ".join(
+            f"{SHORT[p]} {group[f'missed_{to_date_key(p)}']} missed, "
+            f"{group.get(f'unknown_{to_date_key(p)}', 0)} unknown"
+            for p in shown
+        )
+        lines.append(
+            f"  {group['group']:<13} today {today}, streak {group['streak_days']} days, "
+            f"{counted}{warning}"
+        )
+        lines.append(f"{'':<16}{tallies}")
+    return lines
+
+
+def render_text(status: dict[str, Any], reference: Reference, period: PeriodName = "year") -> str:
+    """The report as plain text lines; the port is named as ``reference`` names it;
+    ``period`` is set against the plan."""
     home = reference.home
     lines = [
         f"Lugang report for {status['as_of']} ({home.name_en} {home.name_zh})",
         "",
         _period("today", status["today"]),
-        _period("month to date", status["month_to_date"]),
-        _period("year to date", status["year_to_date"]),
-        "",
-        f"trains YTD      {_pace(status['trains_ytd'], 'runs')}",
-        f"TEU YTD         {_pace(status['teu_ytd'], 'TEU')}",
     ]
     lines += [
-        f"  {category:<12}  {_pace(figure, 'TEU')}"
-        for category, figure in status["teu_ytd_by_category"].items()
+        _period(PERIOD_LABELS[name].en, status[to_date_key(name)])
+        for name in PERIOD_NAMES
+        if to_date_key(name) in status
     ]
-    lines.append(f"reefer TEU YTD  {_pace(status['reefer_teu_ytd'], 'TEU')}")
-    lines.append(f"tonnage YTD     {_pace(status.get('tonnage_ytd'), '万吨 (10⁴ t)', 2)}")
-    lines.append("")
-    lines.append("天天班 (daily service)")
-    for group in status["daily_service"]:
-        today = "served" if group["served_today"] else "not yet served"
-        warning = "  WARNING: unserved past the warning hour" if group["warning"] else ""
-        lines.append(
-            f"  {group['group']:<13} today {today}, streak {group['streak_days']} days, "
-            f"missed {group['missed_month_to_date']} this month, "
-            f"{group['missed_year_to_date']} this year{warning}"
-        )
+    lines += ["", *_against_plan(status, period), "", *_daily_service(status, period)]
     exceptions = status.get("open_exceptions", [])
     lines.append("")
     lines.append(f"open cold-chain exceptions: {len(exceptions)}")

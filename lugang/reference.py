@@ -112,9 +112,12 @@ class ServiceGroup(_Entry):
 
 
 class DailyService(_Entry):
-    """When a still-unserved local day becomes an operational warning."""
+    """When a still-unserved local day becomes an operational warning, and the first day
+    天天班 is held to (``service_start``; None: the first day the monitor has data for).
+    Days before it are not counted as missed."""
 
     warning_at: time
+    service_start: date | None = None
 
 
 class TeuCategory(_Entry):

@@ -2,7 +2,8 @@
 
 - :data:`KIND_LABELS`: the cold-chain exception kinds;
 - :data:`DAILY_SERVICE_LABELS`: the states of a service group's 天天班 day
-  (:func:`daily_service_state`);
+  (:func:`daily_service_state`), and :data:`SERVICE_DAY_LABELS` those of a past day;
+- :data:`PERIOD_LABELS`: the evaluation periods (month, quarter, half year, year to date);
 - :func:`pro_rata`: a yearly target's share due by a day;
 - :class:`Verdict`: how a pace (count ÷ pro-rata target) is judged, with the thresholds
   :data:`ON_TRACK_PERCENT` and :data:`AT_RISK_PERCENT` that the Grafana panels use too;
@@ -56,6 +57,29 @@ DAILY_SERVICE_LABELS: Final[Mapping[str, Label]] = MappingProxyType(
 )
 """A service group's 天天班 today: ``served`` (an outbound run has departed), ``not_yet``
 (none yet, before the warning hour), ``not_served`` (none, past the warning hour)."""
+
+
+SERVICE_DAY_LABELS: Final[Mapping[str, Label]] = MappingProxyType(
+    {
+        "served": Label("served", "开行"),
+        "missed": Label("missed", "未开行"),
+        "unknown": Label("no data", "无数据"),
+        "not_counted": Label("not counted", "未计入"),
+    }
+)
+"""A past 天天班 day of a service group (``ServiceDay`` of ``streams.domain.status``):
+served, missed (the monitor holds data for the day and no train of the group departed),
+unknown (no data: the monitor cannot tell) or not counted (before the counting starts)."""
+
+PERIOD_LABELS: Final[Mapping[str, Label]] = MappingProxyType(
+    {
+        "month": Label("month to date", "本月至今"),
+        "quarter": Label("quarter to date", "本季度至今"),
+        "half": Label("half-year to date", "本半年至今"),
+        "year": Label("year to date", "年初至今"),
+    }
+)
+"""An evaluation period read to date (``PeriodName`` of ``streams.domain.periods``)."""
 
 
 def daily_service_state(served: bool, warning: bool) -> str:

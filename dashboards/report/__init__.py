@@ -1,15 +1,18 @@
-"""``lugang report --html``: the month- or year-to-date evaluation pack as one HTML page.
+"""``lugang report --html``: the evaluation pack of a month, quarter, half year or year to
+date as one HTML page.
 
 The page is self-contained: its CSS is in a ``<style>`` element and every chart is inline
 SVG drawn here from the figures — no script, font, image or style sheet from elsewhere —
 so it opens offline, travels as one file, and prints (A4, one card never split).
 
-What it shows, for the period (month to date or year to date) ending on the day asked:
+What it shows, for the period (month, quarter, half year or year to date) ending on the
+day asked, with the day its report is due (15 days after the whole period ends):
 
-- train runs, TEU per category and reefer TEU against the plan's pro-rata target
-  (yearly target × days in the period ÷ days in the year; for the year to date that is
-  the pace of ``/status``), train runs per corridor;
-- 天天班 per service group: today, streak, missed days, and a calendar of served days;
+- train runs, TEU per category, reefer TEU and tonnage against the plan's pro-rata target
+  (yearly target × days in the period ÷ days in the year), as ``/status`` gives them for
+  the period (``against_plan``), train runs per corridor;
+- 天天班 per service group: today, streak, missed days and days without data (unknown,
+  not missed), and a calendar of served, missed, unknown and uncounted days;
 - daily train runs and TEU, and cumulative runs against the pace line;
 - transit times against the corridors' benchmarks (30 h to a seaport, 72 h to ASEAN);
 - the cold-chain exceptions that started in the period.

@@ -12,6 +12,7 @@ from dashboards.report.data import period_bounds, report_data
 from dashboards.report.page import render_html
 from dashboards.report.style import PERIOD_LABEL
 from lugang.reference import Reference
+from streams.domain.periods import calendar_period
 
 
 def html_report_command(
@@ -53,5 +54,9 @@ def html_report_command(
     target: Path = args.html
     target.write_text(page, encoding="utf-8")
     start, end = period_bounds(args.date, args.period)
-    print(f"wrote the {PERIOD_LABEL[args.period][1]} report {start} – {end} to {target}")
+    whole = calendar_period(args.period, args.date)
+    print(
+        f"wrote the {PERIOD_LABEL[args.period][1]} report {whole.label} {start} – {end} "
+        f"(report due {whole.report_due}) to {target}"
+    )
     return 0

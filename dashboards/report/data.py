@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Any, Final, Literal, get_args
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 import requests
@@ -22,9 +22,7 @@ from lugang.errors import LugangError
 from lugang.net import short_reason, unreachable, where
 from lugang.reference import Reference
 from streams.domain.counts import DayTotals
-
-PeriodName = Literal["month", "year"]
-PERIODS: Final[tuple[PeriodName, ...]] = get_args(PeriodName)
+from streams.domain.periods import PERIOD_NAMES, PeriodName, calendar_period
 
 Row = dict[str, Any]
 
@@ -34,9 +32,8 @@ class ReportError(LugangError):
 
 
 def period_bounds(as_of: date, period: PeriodName) -> tuple[date, date]:
-    """First and last local day of the period that ends on ``as_of``."""
-    start = as_of.replace(day=1) if period == "month" else date(as_of.year, 1, 1)
-    return start, as_of
+    """First and last local day of the period to date that ends on ``as_of``."""
+    return calendar_period(period, as_of).first, as_of
 
 
 def days_between(start: date, end: date) -> list[date]:
@@ -252,8 +249,8 @@ def report_data(
     Raises:
         ReportError: the worker or InfluxDB cannot be read.
     """
-    if period not in PERIODS:
-        raise ReportError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
+    if period not in PERIOD_NAMES:
+        raise ReportError(f"period must be one of {', '.join(PERIOD_NAMES)}, not {period!r}")
     status = read_status(worker_url, as_of)
     source = f"worker {_host(worker_url)} /status"
     if influx_url is None:

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta, tzinfo
 
-from dashboards.report.data import PeriodName, Row, parse_instant
+from dashboards.report.data import Row, parse_instant
 from dashboards.report.style import (
     DEFAULT_COLOUR,
     GOOD,
     GROUP_COLOUR,
     MISSED,
+    NOT_COUNTED,
     PERIOD_LABEL,
+    UNKNOWN,
     duration,
     esc,
     kind_zh,
 )
 from dashboards.report.svg import svg, text
 from lugang.reference import Reference
-from lugang.vocabulary import DAILY_SERVICE_LABELS, daily_service_state
+from lugang.vocabulary import DAILY_SERVICE_LABELS, SERVICE_DAY_LABELS, daily_service_state
+from streams.domain.periods import PERIOD_NAMES, PeriodName, to_date_key
+from streams.domain.status import service_day
 
 _PILL: dict[str, str] = {"served": "good", "not_served": "bad", "not_yet": "warn"}
 
@@ -79,19 +84,29 @@ def daily_service_section(
     period: PeriodName,
     reference: Reference,
 ) -> str:
+    # The month, the period asked for and the year: missed and unknown days of each.
+    shown = [p for p in PERIOD_NAMES if p in ("month", period, "year")]
     rows = []
     for group in status.get("daily_service", []):
         name = group["group"]
         spec = reference.service_groups.get(name)
-        today = _today_pill(group)
+        counts = "".join(
+            f"<td class=num>{group[f'missed_{to_date_key(p)}']}</td>"
+            f"<td class=num>{group.get(f'unknown_{to_date_key(p)}', 0)}</td>"
+            for p in shown
+        )
         rows.append(
             f"<tr><td>{esc(spec.name_zh if spec else name)}<br>"
-            f"<span class=sub>{esc(name)}</span></td><td>{today}</td>"
+            f"<span class=sub>{esc(name)}</span></td><td>{_today_pill(group)}</td>"
             f"<td class=num>{group['streak_days']}</td>"
-            f"<td class=num>{group['missed_month_to_date']}</td>"
-            f"<td class=num>{group['missed_year_to_date']}</td></tr>"
+            f"<td>{esc(group.get('counted_from') or '–')}</td>{counts}</tr>"
         )
-    groups = [g["group"] for g in status.get("daily_service", [])]
+    heads = "".join(
+        f"<th>{esc(PERIOD_LABEL[p][0])}未开行 Missed {esc(PERIOD_LABEL[p][1])}</th>"
+        f"<th>{esc(PERIOD_LABEL[p][0])}无数据 No data {esc(PERIOD_LABEL[p][1])}</th>"
+        for p in shown
+    )
+    groups = status.get("daily_service", [])
     home = reference.home
     chart = (
         calendar_chart(daily, groups, days, reference)
@@ -103,20 +118,24 @@ def daily_service_section(
         '<section class="card"><h2>天天班 <span>Daily service per service group</span></h2>'
         '<p class="note">A day is served when at least one outbound train of the group '
         f"departs {esc(home.short_en)} that day. 当日至少一列该组去程班列从{esc(home.short_zh)}"
-        "发出即为开行。 Missed days are "
-        "counted before today.</p>"
-        '<table class="grid"><thead><tr><th>服务组 Group</th><th>今日 Today</th>'
-        "<th>连续开行天数 Streak (days)</th><th>本月未开行 Missed MTD</th>"
-        f"<th>本年未开行 Missed YTD</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        f"{chart}</section>"
+        "发出即为开行。 Days are counted from the first day with data, or the start of "
+        "service, to the day before today; a day the monitor has no data for is unknown "
+        "(no data 无数据), not missed. "
+        "自首个有数据日（或开行起始日）起计，无数据日不计为未开行。</p>"
+        '<table class="grid" data-table="daily-service"><thead><tr><th>服务组 Group</th>'
+        "<th>今日 Today</th><th>连续开行天数 Streak (days)</th><th>起计日 Counted from</th>"
+        f"{heads}</tr></thead><tbody>{''.join(rows)}</tbody></table>{chart}</section>"
     )
 
 
 def calendar_chart(
-    daily: Mapping[str, Row], groups: Sequence[str], days: Sequence[date], reference: Reference
+    daily: Mapping[str, Row], groups: Sequence[Row], days: Sequence[date], reference: Reference
 ) -> str:
-    """Per group, one square per day of the period (weeks as columns, Monday on top); the
-    groups side by side when they fit, else one under the other."""
+    """Per group (its ``/status`` ``daily_service`` entry), one square per day of the period
+    (weeks as columns, Monday on top), coloured served, missed, no data or not counted
+    (:func:`streams.domain.status.service_day`), the day asked about outlined while no
+    train of the group has left (not judged yet, as in the counts); the groups side by
+    side when they fit, else one under the other."""
     first_monday = days[0] - timedelta(days[0].weekday())
     weeks = (days[-1] - first_monday).days // 7 + 1
     width, label_w, summary_w = 1100, 40, 200
@@ -125,28 +144,54 @@ def calendar_chart(
     block_w, block_h = label_w + weeks * pitch + summary_w, 7 * pitch + 48
     side_by_side = block_w * len(groups) <= width
     body: list[str] = []
-    for n, group in enumerate(groups):
+    for n, entry in enumerate(groups):
+        group = entry["group"]
+        since = entry.get("counted_from")
+        first_counted = date.fromisoformat(since) if since else None
         spec = reference.service_groups.get(group)
         x0, y0 = (n * block_w, 0) if side_by_side else (0, n * block_h)
-        served_days = 0
+        tally: Counter[str] = Counter()
         cells: list[str] = []
         for day in days:
             row = daily.get(day.isoformat())
             served = bool(row and row["outbound_runs_by_group"].get(group, 0) > 0)
-            served_days += served
             x = x0 + label_w + ((day - first_monday).days // 7) * pitch
             y = y0 + 34 + day.weekday() * pitch
-            state = "served" if served else "missed"
+            if day == days[-1] and not served:
+                # The day asked about is not judged yet, as in /status's counts.
+                words = DAILY_SERVICE_LABELS[daily_service_state(False, entry["warning"])]
+                cells.append(
+                    f'<rect class="day today" data-day="{day.isoformat()}" x="{x}" y="{y}" '
+                    f'width="{cell}" height="{cell}" rx="2"><title>{day.isoformat()} '
+                    f"today {esc(words.en)} {esc(words.zh)}</title></rect>"
+                )
+                continue
+            state = service_day(
+                served=served,
+                has_data=row is not None,
+                counted=first_counted is not None and day >= first_counted,
+            )
+            tally[state] += 1
+            words = SERVICE_DAY_LABELS[state]
             cells.append(
                 f'<rect class="day {state}" data-day="{day.isoformat()}" x="{x}" y="{y}" '
                 f'width="{cell}" height="{cell}" rx="2"><title>{day.isoformat()} '
-                f"{state}</title></rect>"
+                f"{esc(words.en)} {esc(words.zh)}</title></rect>"
             )
         title = f"{spec.name_zh if spec else group} {group}"
         body.append(text(x0, y0 + 14, title, "label"))
-        summary = f"served 开行 {served_days} / {len(days)} days"
-        summary_y = y0 + 34 + 3 * pitch + cell / 2 + 5
-        body.append(text(x0 + label_w + weeks * pitch + 14, summary_y, summary, "value"))
+        summary_x = x0 + label_w + weeks * pitch + 14
+        summary_y = y0 + 34 + 2 * pitch + cell / 2 + 5
+        for line, (kind, words) in enumerate(SERVICE_DAY_LABELS.items()):
+            if tally[kind] or kind in ("served", "missed"):
+                body.append(
+                    text(
+                        summary_x,
+                        summary_y + line * 18,
+                        f"{words.en} {words.zh} {tally[kind]}",
+                        "value" if kind in ("served", "missed") else "sub",
+                    )
+                )
         for weekday, name in ((0, "一"), (2, "三"), (4, "五"), (6, "日")):
             body.append(text(x0, y0 + 34 + weekday * pitch + cell - 2, name, "sub"))
         for day in days:
@@ -154,13 +199,23 @@ def calendar_chart(
                 x = x0 + label_w + ((day - first_monday).days // 7) * pitch
                 body.append(text(x, y0 + 29, f"{day.month}月 {day:%b}", "tick"))
         body += cells
+    swatches = "".join(
+        f'<span class="swatch" style="background:{colour}"></span>'
+        f"{esc(SERVICE_DAY_LABELS[state].en)} {esc(SERVICE_DAY_LABELS[state].zh)} "
+        for state, colour in (
+            ("served", GOOD),
+            ("missed", MISSED),
+            ("unknown", UNKNOWN),
+            ("not_counted", NOT_COUNTED),
+        )
+    )
     legend = (
-        f'<p class="note"><span class="swatch" style="background:{GOOD}"></span>served 开行 '
-        f'<span class="swatch" style="background:{MISSED}"></span>missed 未开行 · one column '
-        "a week, Monday (一) to Sunday (日) 每列一周</p>"
+        f'<p class="note">{swatches}<span class="swatch today"></span>today, not yet '
+        f"judged 今日 · {len(days)} days, one column a week, Monday (一) to Sunday (日) "
+        "每列一周</p>"
     )
     height = block_h if side_by_side else block_h * len(groups)
-    title = "天天班 calendar: served days per group"
+    title = "天天班 calendar: served, missed, no data and uncounted days per group"
     return legend + svg("daily-service", width, height, body, title)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from dashboards.report.data import PeriodName, Row, empty_day
+from dashboards.report.data import Row, empty_day
 from dashboards.report.style import (
     CATEGORY_COLOURS,
     DEFAULT_COLOUR,
@@ -20,6 +20,7 @@ from dashboards.report.style import (
 from dashboards.report.svg import Plot, nice_ticks, svg, text, tick_text
 from lugang.reference import Reference
 from lugang.vocabulary import pro_rata
+from streams.domain.periods import PeriodName
 
 
 def daily_section(

@@ -5,8 +5,7 @@ from __future__ import annotations
 import html
 from typing import Final
 
-from dashboards.report.data import PeriodName
-from lugang.vocabulary import KIND_LABELS, Verdict, pace_percent, verdict
+from lugang.vocabulary import KIND_LABELS, PERIOD_LABELS, Verdict, pace_percent, verdict
 
 
 def esc(value: object) -> str:
@@ -34,10 +33,10 @@ def duration(seconds: float | None) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
 
 
-PERIOD_LABEL: Final[dict[PeriodName, tuple[str, str]]] = {
-    "month": ("本月至今", "month-to-date"),
-    "year": ("年初至今", "year-to-date"),
+PERIOD_LABEL: Final[dict[str, tuple[str, str]]] = {
+    name: (label.zh, label.en) for name, label in PERIOD_LABELS.items()
 }
+"""(Chinese, English) of each period to date (:data:`lugang.vocabulary.PERIOD_LABELS`)."""
 
 GROUP_COLOUR: Final = {"RAIL_SEA": "#0969da", "CROSS_BORDER": "#8250df"}
 CATEGORY_COLOURS: Final = ("#0969da", "#8250df", "#1b7c83", "#9a6700", "#6e7781", "#bc4c00")
@@ -46,6 +45,10 @@ GOOD: Final = "#1a7f37"
 WARN: Final = "#bf8700"
 BAD: Final = "#cf222e"
 MISSED: Final = "#f5b8b3"
+UNKNOWN: Final = "#afb8c1"
+"""天天班 calendar: a day without data (unknown, not missed)."""
+NOT_COUNTED: Final = "#e6e9ed"
+"""天天班 calendar: a day before the counting starts."""
 INK: Final = "#1f2328"
 MUTED: Final = "#59636e"
 GRID: Final = "#d8dee4"
@@ -122,6 +125,9 @@ svg .marker {{ stroke: {INK}; stroke-width: 3; }}
 svg .grid {{ stroke: {GRID}; stroke-width: 1; }}
 svg .axis {{ stroke: #8c959f; stroke-width: 1; }}
 svg .served {{ fill: {GOOD}; }} svg .missed {{ fill: {MISSED}; }}
+svg .unknown {{ fill: {UNKNOWN}; }} svg .not_counted {{ fill: {NOT_COUNTED}; }}
+svg .today {{ fill: #fff; stroke: {MISSED}; stroke-width: 2; stroke-dasharray: 3 2; }}
+.swatch.today {{ background: #fff; border: 2px dashed {MISSED}; }}
 svg .series {{ fill: none; stroke: #0969da; stroke-width: 2.5; }}
 svg .pace {{ fill: none; stroke: {INK}; stroke-width: 1.5; stroke-dasharray: 6 4; }}
 svg .run {{ fill: #fff; stroke: {INK}; stroke-width: 2; }}

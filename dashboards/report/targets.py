@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from dashboards.report.data import PeriodName, Row
+from dashboards.report.data import Row
 from dashboards.report.style import (
     BAD,
     GOOD,
@@ -20,24 +20,23 @@ from dashboards.report.style import (
 )
 from dashboards.report.svg import svg, text
 from lugang.reference import Reference
-from lugang.vocabulary import AT_RISK_PERCENT, ON_TRACK_PERCENT, days_in_year, pro_rata
+from lugang.vocabulary import AT_RISK_PERCENT, ON_TRACK_PERCENT, days_in_year
+from streams.domain.periods import PeriodName
 from streams.domain.status import TONNES_PER_UNIT
 
 
 @dataclass(frozen=True)
 class Target:
-    """A period's count against the plan's pro-rata share."""
+    """A period's count against the plan's pro-rata share (None: no target), with the
+    pace ``/status`` gives (rounded down, never up over a verdict's threshold)."""
 
     label_zh: str
     label_en: str
     actual: float
     yearly: float | None
     pro_rata: float | None
+    pace: float | None
     unit: str
-
-    @property
-    def pace(self) -> float | None:
-        return self.actual / self.pro_rata if self.pro_rata else None
 
 
 def _pill(pace: float | None) -> str:
@@ -50,14 +49,29 @@ def against(
     label_en: str,
     actual: float,
     figure: Row | None,
-    span: tuple[date, date],
     unit: str,
+    scale: float = 1,
 ) -> Target:
-    """``actual`` of the period ``span`` (first and last day) against the pro-rata share
-    of the yearly target in ``figure`` (a ``/status`` target figure; None: no target)."""
-    yearly = None if figure is None else float(figure["yearly_target"])
-    due = None if yearly is None else round(pro_rata(yearly, span[1], since=span[0]), 2)
-    return Target(label_zh, label_en, float(actual), yearly, due, unit)
+    """``actual`` of the period against ``figure``, the period's ``/status`` figure against
+    the plan (an ``against_plan`` entry; None: no target), its target figures multiplied
+    by ``scale`` (10⁴ t to tonnes)."""
+    if figure is None:
+        return Target(label_zh, label_en, float(actual), None, None, None, unit)
+    return Target(
+        label_zh,
+        label_en,
+        float(actual),
+        float(figure["yearly_target"]) * scale,
+        float(figure["pro_rata_target"]) * scale,
+        figure["pace"],
+        unit,
+    )
+
+
+def plan_of(figures: Row) -> Row:
+    """The figures against the plan of a ``/status`` period ({} in a year without targets)."""
+    plan: Row = figures.get("against_plan") or {}
+    return plan
 
 
 def bullet_chart(name: str, title: str, rows: Sequence[Target], width: int = 1100) -> str:
@@ -119,46 +133,30 @@ def targets_section(
     status: Row, figures: Row, period: PeriodName, start: date, reference: Reference
 ) -> str:
     as_of = date.fromisoformat(status["as_of"])
-    span = (start, as_of)
     zh, en = PERIOD_LABEL[period]
+    plan = plan_of(figures)
     trains = against(
-        "班列开行",
-        f"train runs, {en}",
-        figures["train_runs"],
-        status.get("trains_ytd"),
-        span,
-        "runs",
+        "班列开行", f"train runs, {en}", figures["train_runs"], plan.get("trains"), "runs"
     )
     categories = [
         against(
             reference.teu_categories[c].name_zh if c in reference.teu_categories else c,
             f"{c} · TEU",
             figures["teu_by_category"].get(c, 0.0),
-            status.get("teu_ytd_by_category", {}).get(c),
-            span,
+            plan.get("teu_by_category", {}).get(c),
             "TEU",
         )
         for c in categories_of(status, figures, reference)
     ]
-    total = against(
-        "集装箱到发量合计", f"TEU total, {en}", figures["teu"], status.get("teu_ytd"), span, "TEU"
-    )
+    total = against("集装箱到发量合计", f"TEU total, {en}", figures["teu"], plan.get("teu"), "TEU")
     reefer = against(
         "冷链集装箱到发量",
         f"reefer TEU, {en}",
         figures["reefer_teu"],
-        status.get("reefer_teu_ytd"),
-        span,
+        plan.get("reefer_teu"),
         "TEU",
     )
-    tonnage = against(
-        "货运吞吐量（吨）",
-        f"freight, gross weight of counted moves (t), {en}",
-        figures["gross_weight_t"],
-        _in_tonnes(status.get("tonnage_ytd")),
-        span,
-        "t",
-    )
+    tonnage = tonnage_against(figures, f"freight, gross weight of counted moves (t), {en}")
     rows = [trains, total, *categories, reefer, tonnage]
     table = "".join(
         f"<tr><td>{esc(r.label_zh)}<br><span class=sub>{esc(r.label_en)}</span></td>"
@@ -192,17 +190,20 @@ def targets_section(
     )
 
 
-def _in_tonnes(figure: Row | None) -> Row | None:
-    """The ``/status`` tonnage figure (in 10⁴ t, as the plan counts freight) in tonnes."""
-    if figure is None:
-        return None
-    return {**figure, "yearly_target": float(figure["yearly_target"]) * TONNES_PER_UNIT}
+def tonnage_against(figures: Row, label_en: str) -> Target:
+    """The period's gross weight in tonnes against the freight target (``/status`` counts
+    it in 10⁴ t, as the plan does)."""
+    figure = plan_of(figures).get("tonnage")
+    return against(
+        "货运吞吐量（吨）", label_en, figures["gross_weight_t"], figure, "t", TONNES_PER_UNIT
+    )
 
 
 def categories_of(status: Row, figures: Row, reference: Reference) -> list[str]:
     """TEU categories in the reference's order, then any other the figures name."""
     names = list(reference.teu_categories)
-    for extra in [*status.get("teu_ytd_by_category", {}), *figures["teu_by_category"]]:
+    planned = plan_of(figures).get("teu_by_category", {})
+    for extra in [*planned, *figures["teu_by_category"]]:
         if extra not in names:
             names.append(extra)
     return names

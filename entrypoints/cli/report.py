@@ -11,6 +11,7 @@ from entrypoints import bootstrap
 from entrypoints.cli.common import Subparsers, day
 from lugang.reference import default_reference
 from lugang.settings import Settings
+from streams.domain.periods import PERIOD_NAMES
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
@@ -28,7 +29,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     from dashboards.text_report import render_text
 
     body = read_status(args.url, args.date)
-    text = render_text(body, reference)
+    text = render_text(body, reference, args.period)
     print(json.dumps(body, ensure_ascii=False, indent=2) if args.json else text)
     return 0
 
@@ -41,9 +42,11 @@ def register(commands: Subparsers, settings: Settings) -> None:
     report = commands.add_parser(
         "report",
         help="print a day's figures against the plan, from a running worker",
-        description="Print the day, month-to-date and year-to-date train runs and TEU against "
-        "the plan's pro-rata targets, 天天班 per service group and open cold-chain "
-        "exceptions, as a running worker's /status reports them.",
+        description="Print the day's and the month, quarter, half-year and year-to-date train "
+        "runs, TEU and tonnage, those of --period against the plan's pro-rata targets with "
+        "the day its report is due, 天天班 per service group (missed days, and days without "
+        "data apart as unknown) and open cold-chain exceptions, as a running worker's /status "
+        "reports them.",
     )
     report.add_argument(
         "--date",
@@ -64,15 +67,17 @@ def register(commands: Subparsers, settings: Settings) -> None:
         type=Path,
         default=None,
         metavar="FILE",
-        help="write the month- or year-to-date evaluation pack (train runs, 天天班, TEU per "
-        "category, reefer TEU, transit times and cold-chain exceptions against the plan, with "
+        help="write the evaluation pack of --period (train runs, 天天班, TEU per category, "
+        "reefer TEU, tonnage, transit times and cold-chain exceptions against the plan, with "
         "charts) to FILE as one self-contained HTML page",
     )
     report.add_argument(
         "--period",
-        choices=("month", "year"),
+        choices=PERIOD_NAMES,
         default="year",
-        help="with --html: month to date or year to date, ending on --date (default: %(default)s)",
+        help="the period set against the plan: month, quarter, half year (H1, H2) or year to "
+        "date, ending on --date; its report is due 15 days after the whole period ends "
+        "(default: %(default)s)",
     )
     report.add_argument(
         "--influx-url",

@@ -1,22 +1,34 @@
 """Figures against the plan, derived from the day totals: what ``/status`` and
 ``lugang report`` show.
 
-Pace compares a count with the target's pro-rata share: yearly target × days elapsed ÷
-days in the year (the day asked about included). 天天班: a day is served for a service
-group when at least one outbound run of the group departed the home location that day.
+Periods: the day asked about, and the month, quarter, half year and year to date
+(:mod:`streams.domain.periods`), each with the day its report is due. Pace compares a
+count with the target's pro-rata share over the period so far: yearly target × days from
+the period's first day to the day asked about (included) ÷ days in the year.
+
+天天班: a day is served for a service group when at least one outbound run of the group
+departed the home location that day. Days are counted from 1 January, or from the start
+of service if later (the reference's ``daily_service.service_start``; without one, the
+first day the monitor holds totals for): before it a day is not counted at all. From it
+on, an unserved day is *missed* when the monitor holds totals for it (something was
+counted: the monitor saw the port at work) and *unknown* when it holds none (no data: it
+cannot tell a day without trains from a day it did not see).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
+from typing import Literal
 
 from pydantic import BaseModel
 
-from lugang.reference import Reference
+from lugang.reference import Reference, YearTarget
 from lugang.vocabulary import pro_rata
 from streams.domain.counts import DayTotals
+from streams.domain.periods import PERIOD_NAMES, PeriodName, calendar_period, to_date_key
 
 TONNES_PER_UNIT = 10_000
 """The plan counts freight in 10⁴ t (万吨)."""
@@ -33,8 +45,25 @@ class AgainstTarget(BaseModel):
     pace: float | None  # actual ÷ pro-rata target; None where the target is 0
 
 
+class AgainstPlan(BaseModel):
+    """A period's counts against the plan: each yearly target and its pro-rata share over
+    the period so far (yearly target × days from the period's first day to its ``end`` ÷
+    days in the year)."""
+
+    trains: AgainstTarget
+    teu: AgainstTarget
+    teu_by_category: dict[str, AgainstTarget]
+    reefer_teu: AgainstTarget
+    tonnage: AgainstTarget
+    """Gross weight of the counted container moves in 10⁴ t (万吨), against the plan's
+    freight throughput target (``targets.*.freight_10k_t``)."""
+
+
 class Period(BaseModel):
-    """Train runs and TEU in a period (a day, month to date, year to date)."""
+    """Train runs and TEU in a period (a day, or a month, quarter, half year or year to
+    date) from ``start`` to ``end``; a period to date also names the whole calendar period
+    (``label``, its last day ``closes``), the day its report is due, and its counts against
+    the plan (None in a year the plan sets no targets for)."""
 
     start: date
     end: date
@@ -46,16 +75,34 @@ class Period(BaseModel):
     teu_empty: float
     reefer_teu: float
     gross_weight_t: float
+    label: str | None = None  # 2026-03, 2026-Q1, 2026-H1, 2026
+    closes: date | None = None
+    report_due: date | None = None
+    against_plan: AgainstPlan | None = None
+
+
+ServiceDay = Literal["served", "missed", "unknown", "not_counted"]
+"""A day of a 天天班 group: see :func:`service_day`."""
 
 
 class DailyServiceStatus(BaseModel):
-    """天天班 for one service group as of a day."""
+    """天天班 for one service group as of a day. Missed and unknown days are counted from
+    ``counted_from`` (or the period's first day, if later) to the day before today."""
 
     group: str
     served_today: bool
     streak_days: int  # consecutive served days ending today (or yesterday, if today is open)
-    missed_month_to_date: int  # unserved days of the month before today
+    counted_from: date | None
+    """The first day counted this year: 1 January, or the start of service if later; None
+    while there is no start of service and no day with data yet."""
+    missed_month_to_date: int  # counted days of the month before today with data, unserved
+    unknown_month_to_date: int  # counted days of the month before today without any data
+    missed_quarter_to_date: int
+    unknown_quarter_to_date: int
+    missed_half_to_date: int
+    unknown_half_to_date: int
     missed_year_to_date: int
+    unknown_year_to_date: int
     warning: bool  # today still unserved at or after the warning hour
 
 
@@ -67,22 +114,27 @@ class RecentDay(BaseModel):
     train_runs: int
     teu: float
     served: dict[str, bool]  # 天天班 group -> at least one outbound run that day
+    service: dict[str, ServiceDay] = {}
+    """天天班 group -> the day served, missed, unknown or not counted (:func:`service_day`);
+    for the day asked about, what it is if no train departs before the day ends."""
 
 
 class Status(BaseModel):
-    """The port's figures as of one local day."""
+    """The port's figures as of one local day. The ``*_ytd`` figures are those of
+    ``year_to_date.against_plan``, kept at the top for the readers that predate it."""
 
     as_of: date
     today: Period
     month_to_date: Period
+    quarter_to_date: Period
+    half_to_date: Period
     year_to_date: Period
     trains_ytd: AgainstTarget | None
     teu_ytd: AgainstTarget | None
     teu_ytd_by_category: dict[str, AgainstTarget]
     reefer_teu_ytd: AgainstTarget | None
     tonnage_ytd: AgainstTarget | None
-    """Gross weight of the counted container moves, in 10⁴ t (万吨), against the plan's
-    freight throughput target (``targets.*.freight_10k_t``)."""
+    """:attr:`AgainstPlan.tonnage` of the year to date (10⁴ t)."""
     daily_service: list[DailyServiceStatus]
     recent_days: list[RecentDay] = []
     """The :data:`RECENT_DAYS` days ending on ``as_of``, oldest first."""
@@ -131,13 +183,50 @@ def _pace(actual: float, due: float) -> float:
     return float(ratio.quantize(Decimal("0.0001"), rounding=ROUND_FLOOR))
 
 
-def _against(actual: float, yearly: float, as_of: date) -> AgainstTarget:
-    due = pro_rata(yearly, as_of)
+def _against(actual: float, yearly: float, as_of: date, since: date) -> AgainstTarget:
+    due = pro_rata(yearly, as_of, since=since)
     return AgainstTarget(
         actual=actual,
         yearly_target=yearly,
         pro_rata_target=round(due, 2),
         pace=_pace(actual, due) if due else None,
+    )
+
+
+def period_to_date(
+    days: Mapping[date, DayTotals], name: PeriodName, as_of: date, target: YearTarget | None
+) -> Period:
+    """The month, quarter, half year or year that ``as_of`` falls in, from its first day to
+    ``as_of``: the counts, the whole period's label, last day and report due date, and the
+    counts against the pro-rata share of ``target`` (None: the plan sets none)."""
+    whole = calendar_period(name, as_of)
+    counts = period(days, whole.first, as_of)
+    return counts.model_copy(
+        update={
+            "label": whole.label,
+            "closes": whole.last,
+            "report_due": whole.report_due,
+            "against_plan": None if target is None else against_plan(counts, target),
+        }
+    )
+
+
+def against_plan(counts: Period, target: YearTarget) -> AgainstPlan:
+    """The counts of a period (``start`` to ``end``, within one year) against ``target``'s
+    pro-rata share over those days."""
+
+    def against(actual: float, yearly: float) -> AgainstTarget:
+        return _against(actual, yearly, counts.end, since=counts.start)
+
+    return AgainstPlan(
+        trains=against(counts.train_runs, target.trains),
+        teu=against(counts.teu, target.teu_total),
+        teu_by_category={
+            category: against(counts.teu_by_category.get(category, 0.0), teu)
+            for category, teu in target.teu.items()
+        },
+        reefer_teu=against(counts.reefer_teu, target.reefer_teu),
+        tonnage=against(counts.gross_weight_t / TONNES_PER_UNIT, target.freight_10k_t),
     )
 
 
@@ -147,14 +236,53 @@ def served(days: Mapping[date, DayTotals], group: str, day: date) -> bool:
     return totals is not None and totals.outbound_runs_by_group.get(group, 0) > 0
 
 
+def counted_from(
+    days: Mapping[date, DayTotals], as_of: date, service_start: date | None
+) -> date | None:
+    """The first 天天班 day counted in ``as_of``'s year: 1 January, or if later the start of
+    service ``service_start`` or, without one, the first day up to ``as_of`` that ``days``
+    holds totals for; None without a start of service and without such a day."""
+    new_year = date(as_of.year, 1, 1)
+    if service_start is None:
+        with_data = [day for day in days if new_year <= day <= as_of]
+        if not with_data:
+            return None
+        service_start = min(with_data)
+    return max(new_year, service_start)
+
+
+def service_day(*, served: bool, has_data: bool, counted: bool) -> ServiceDay:
+    """What a day is for a 天天班 group: ``served`` when an outbound run of the group
+    departed; else ``not_counted`` before the first counted day (``counted`` false); else
+    ``unknown`` without any data for the day (``has_data`` false), ``missed`` with."""
+    if served:
+        return "served"
+    if not counted:
+        return "not_counted"
+    return "missed" if has_data else "unknown"
+
+
+def _service_day(
+    days: Mapping[date, DayTotals], group: str, day: date, first_counted: date | None
+) -> ServiceDay:
+    """:func:`service_day` of ``day`` for ``group``, counted from ``first_counted``."""
+    return service_day(
+        served=served(days, group, day),
+        has_data=day in days,
+        counted=first_counted is not None and day >= first_counted,
+    )
+
+
 def daily_service(
     days: Mapping[date, DayTotals],
     group: str,
     as_of: date,
     warning_due: bool,
+    service_start: date | None = None,
 ) -> DailyServiceStatus:
     """天天班 of ``group`` as of ``as_of``; ``warning_due`` says whether the local time is
-    past the warning hour of ``as_of`` (always true for a past day)."""
+    past the warning hour of ``as_of`` (always true for a past day); ``service_start``: the
+    reference's start of service (None: count from the first day with data)."""
 
     def served_on(day: date) -> bool:
         return served(days, group, day)
@@ -164,27 +292,39 @@ def daily_service(
     while served_on(day):
         streak += 1
         day -= timedelta(1)
-    yesterday = as_of - timedelta(1)
+    first_counted = counted_from(days, as_of, service_start)
+    # Today is not judged yet: the days of the year before it.
+    judged = [
+        (d, _service_day(days, group, d, first_counted))
+        for d in _days(date(as_of.year, 1, 1), as_of - timedelta(1))
+    ]
+    tallies: dict[str, int] = {}  # missed_month_to_date, unknown_month_to_date, ...
+    for name in PERIOD_NAMES:
+        first = calendar_period(name, as_of).first
+        tally = Counter(state for d, state in judged if d >= first)
+        tallies[f"missed_{to_date_key(name)}"] = tally["missed"]
+        tallies[f"unknown_{to_date_key(name)}"] = tally["unknown"]
     return DailyServiceStatus(
         group=group,
         served_today=served_on(as_of),
         streak_days=streak,
-        missed_month_to_date=_count_unserved(served_on, as_of.replace(day=1), yesterday),
-        missed_year_to_date=_count_unserved(served_on, date(as_of.year, 1, 1), yesterday),
+        counted_from=first_counted,
         warning=warning_due and not served_on(as_of),
+        **tallies,
     )
 
 
-def _count_unserved(served: Callable[[date], bool], start: date, end: date) -> int:
-    return sum(1 for d in _days(start, end) if not served(d))
-
-
 def recent_days(
-    days: Mapping[date, DayTotals], groups: Iterable[str], as_of: date
+    days: Mapping[date, DayTotals],
+    groups: Iterable[str],
+    as_of: date,
+    service_start: date | None = None,
 ) -> list[RecentDay]:
     """The :data:`RECENT_DAYS` days ending on ``as_of``, oldest first, with the 天天班
-    ``groups`` each served."""
+    ``groups`` each served, and what each day is for each group (days counted from
+    :func:`counted_from` of ``as_of`` and ``service_start``)."""
     first = as_of - timedelta(RECENT_DAYS - 1)
+    first_counted = counted_from(days, as_of, service_start)
     recent = []
     for day in _days(first, as_of):
         totals = period(days, day, day)
@@ -194,6 +334,7 @@ def recent_days(
                 train_runs=totals.train_runs,
                 teu=totals.teu,
                 served={group: served(days, group, day) for group in groups},
+                service={group: _service_day(days, group, day, first_counted) for group in groups},
             )
         )
     return recent
@@ -207,26 +348,23 @@ def compute_status(
     warning_due = as_of < local_now.date() or (
         as_of == local_now.date() and local_now.time() >= reference.daily_service.warning_at
     )
-    ytd = period(days, date(as_of.year, 1, 1), as_of)
     target = reference.targets.get(as_of.year)
+    to_date = {name: period_to_date(days, name, as_of, target) for name in PERIOD_NAMES}
+    ytd = to_date["year"].against_plan
     groups = [group for group, spec in reference.service_groups.items() if spec.daily_service]
+    start = reference.daily_service.service_start
     return Status(
         as_of=as_of,
         today=period(days, as_of, as_of),
-        month_to_date=period(days, as_of.replace(day=1), as_of),
-        year_to_date=ytd,
-        trains_ytd=_against(ytd.train_runs, target.trains, as_of) if target else None,
-        teu_ytd=_against(ytd.teu, target.teu_total, as_of) if target else None,
-        teu_ytd_by_category={
-            category: _against(ytd.teu_by_category.get(category, 0.0), teu, as_of)
-            for category, teu in (target.teu.items() if target else ())
-        },
-        reefer_teu_ytd=_against(ytd.reefer_teu, target.reefer_teu, as_of) if target else None,
-        tonnage_ytd=(
-            _against(ytd.gross_weight_t / TONNES_PER_UNIT, target.freight_10k_t, as_of)
-            if target
-            else None
-        ),
-        daily_service=[daily_service(days, group, as_of, warning_due) for group in groups],
-        recent_days=recent_days(days, groups, as_of),
+        month_to_date=to_date["month"],
+        quarter_to_date=to_date["quarter"],
+        half_to_date=to_date["half"],
+        year_to_date=to_date["year"],
+        trains_ytd=ytd.trains if ytd else None,
+        teu_ytd=ytd.teu if ytd else None,
+        teu_ytd_by_category=ytd.teu_by_category if ytd else {},
+        reefer_teu_ytd=ytd.reefer_teu if ytd else None,
+        tonnage_ytd=ytd.tonnage if ytd else None,
+        daily_service=[daily_service(days, group, as_of, warning_due, start) for group in groups],
+        recent_days=recent_days(days, groups, as_of, start),
     )

@@ -26,7 +26,7 @@ from tests.integration.kafka_read import read_topic
 from tests.integration.workers import Worker, WorkerConfig
 
 REF = default_reference()
-PERIODS = ("today", "month_to_date", "year_to_date")
+PERIODS = ("today", "month_to_date", "quarter_to_date", "half_to_date", "year_to_date")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 Tags = frozenset[tuple[str, str]]

@@ -173,7 +173,10 @@ def served(group: str, day: date) -> bool:
 
 
 def daily_service(day: date) -> dict[str, dict[str, int]]:
-    """天天班 per group as of ``day``: served, streak, missed days MTD and YTD."""
+    """天天班 per group as of ``day``: served, streak, missed days MTD and YTD. Days are
+    counted from the first day with data (no start of service is configured), and a day
+    without data is unknown, not missed."""
+    first_data = min(date.fromisoformat(d) for d in DAYS)
     figures = {}
     for group, spec in REF.service_groups.items():
         if not spec.daily_service:
@@ -183,8 +186,9 @@ def daily_service(day: date) -> dict[str, dict[str, int]]:
             streak, back = streak + 1, back - timedelta(1)
 
         def missed(first: date, group: str = group) -> int:
-            span = (day - first).days
-            return sum(not served(group, first + timedelta(n)) for n in range(span))
+            start = max(first, first_data)
+            counted = (start + timedelta(n) for n in range((day - start).days))
+            return sum(d.isoformat() in DAYS and not served(group, d) for d in counted)
 
         figures[group] = {
             "served": int(served(group, day)),

@@ -134,8 +134,10 @@ def test_daily_service_streak_and_missed_days() -> None:
     today_served = daily_service(days, "RAIL_SEA", date(2026, 3, 6), warning_due=True)
 
     assert (today_open.served_today, today_open.streak_days, today_open.warning) == (False, 3, True)
-    assert today_open.missed_month_to_date == 1  # the 3rd; today is not counted yet
-    assert today_open.missed_year_to_date == 31 + 28 + 1
+    # The 3rd has no data: unknown, not missed; counted from the first day with data.
+    assert (today_open.missed_month_to_date, today_open.unknown_month_to_date) == (0, 1)
+    assert (today_open.missed_year_to_date, today_open.unknown_year_to_date) == (0, 1)
+    assert today_open.counted_from == date(2026, 3, 1)
     assert (today_served.served_today, today_served.streak_days) == (True, 3)
     assert daily_service(days, "CROSS_BORDER", date(2026, 3, 6), warning_due=False).warning is False
 

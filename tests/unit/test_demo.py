@@ -96,6 +96,7 @@ def _board(
     exceptions: list[dict[str, Any]],
     open_now: list[dict[str, Any]],
     now: datetime = datetime(2026, 1, 8, 6, 30, tzinfo=UTC),  # 14:30 in Huaihua
+    served: tuple[int, ...] = (5, 6, 7),
 ) -> str:
     days = {
         date(2026, 1, d): DayTotals(
@@ -103,7 +104,7 @@ def _board(
             runs={"HHW-QZH/OUTBOUND": 1},
             outbound_runs_by_group={"RAIL_SEA": 1},
         )
-        for d in (5, 6, 7)
+        for d in served
     }
     status = json.loads(compute_status(days, REF, date(2026, 1, 8), now).model_dump_json())
     status["open_exceptions"] = open_now
@@ -131,17 +132,26 @@ def _row(board: str, *first: str) -> list[str]:
 def test_the_board_shows_the_last_days_served_and_missed() -> None:
     board = _board([], [])
     assert "Last 7 days 近七日" in board
-    assert _row(board, "01-04")[1:] == ["Sun", "0", "0", "✘", "missed", "✘", "missed"]
+    # Days are counted from the first with data (the 5th): the 4th is not counted.
+    not_counted = ["·", "not", "counted"]
+    assert _row(board, "01-04")[1:] == ["Sun", "0", "0", *not_counted, *not_counted]
     assert _row(board, "01-07")[1:] == ["Wed", "1", "0", "✔", "served", "✘", "missed"]
     assert _row(board, "01-08")[1:] == ["Thu", "0", "0", "…", "open", "…", "open"]
-    assert _row(board, "RAIL_SEA", "open") == ["RAIL_SEA", "open", "3", "4", "4"]  # streak 3
+    assert _row(board, "RAIL_SEA", "open") == ["RAIL_SEA", "open", "3", "0", "0"]  # streak 3
+    assert _row(board, "CROSS_BORDER", "open") == ["CROSS_BORDER", "open", "0", "3", "3"]
     assert "live from 2026-01-08 at a day a minute" in board
+
+
+def test_a_day_without_data_is_no_data_on_the_board_not_missed() -> None:
+    board = _board([], [], served=(5, 7))
+    assert _row(board, "01-06")[1:] == ["Tue", "0", "0", "?", "no", "data", "?", "no", "data"]
+    assert _row(board, "RAIL_SEA", "open") == ["RAIL_SEA", "open", "1", "0", "0"]
 
 
 def test_today_unserved_past_the_warning_hour_is_marked() -> None:
     board = _board([], [], now=datetime(2026, 1, 8, 10, 0, tzinfo=UTC))  # 18:00 in Huaihua
     assert _row(board, "01-08")[1:] == ["Thu", "0", "0", "!", "not", "yet", "!", "not", "yet"]
-    assert _row(board, "RAIL_SEA", "WARNING") == ["RAIL_SEA", "WARNING", "3", "4", "4"]
+    assert _row(board, "RAIL_SEA", "WARNING") == ["RAIL_SEA", "WARNING", "3", "0", "0"]
 
 
 def test_the_board_lists_exceptions_open_and_closed() -> None:

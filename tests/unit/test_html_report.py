@@ -155,7 +155,69 @@ def test_month_to_date_uses_the_months_share_of_the_target() -> None:
     assert values(found["trains"], "marker") == [20.55]  # 500 × 15 ÷ 365
     assert len(marks(found["daily-service"], "day")) == 2 * 15
     assert values(found["daily-runs"]) == [2, 2, 2]
-    assert "month-to-date" in text and "2026-03-01 – 2026-03-15" in text
+    assert "month to date" in text and "2026-03-01 – 2026-03-15" in text
+    assert "report due 2026-04-15" in text
+
+
+@pytest.mark.parametrize(
+    ("period", "label", "due", "days"),
+    [
+        ("month", "2026-03", "2026-04-15", 15),
+        ("quarter", "2026-Q1", "2026-04-15", 74),
+        ("half", "2026-H1", "2026-07-15", 74),
+        ("year", "2026", "2027-01-15", 74),
+    ],
+)
+def test_every_period_names_its_report_due_date_and_its_share_of_each_target(
+    period: str, label: str, due: str, days: int
+) -> None:
+    text = page(period)
+    found = charts(text)
+    assert f"{label}: " in text and f"report due {due}" in text
+    assert values(found["trains"], "marker") == [round(500 * days / 365, 2)]
+    # Freight against 1000 × 10⁴ t a year, in tonnes (the /status figure is in 10⁴ t).
+    assert values(found["tonnage"], "marker") == [round(1000 * days / 365, 2) * 10_000]
+    assert len(marks(found["daily-service"], "day")) == 2 * days
+
+
+def test_the_tonnage_tile_is_against_the_freight_target() -> None:
+    text = page("quarter")
+    # 5,200 t of 2,027,400 t due by 15 March (1000 × 10⁴ t × 74 ÷ 365, in tonnes).
+    assert '货运吞吐量（吨） freight (t)</div><div class="kpi-value">5,200' in text
+    assert "0.2% of pro-rata 2,027,400.0" in text
+
+
+def test_calendar_days_are_served_missed_unknown_or_not_counted() -> None:
+    """Counted from the first day with data (5 January): the 1st to the 4th are not
+    counted; a day with data and no departure is missed, one without data unknown; the
+    day asked about is not judged while no train of the group has left."""
+    found = charts(page())
+    cells = marks(found["daily-service"], "day")
+    rail_sea, cross_border = cells[:74], cells[74:]
+
+    def days_of(group: list[dict[str, str]], state: str) -> list[str]:
+        return [e["data-day"] for e in marks(group, state)]
+
+    assert days_of(rail_sea, "not_counted") == [f"2026-01-0{d}" for d in (1, 2, 3, 4)]
+    assert days_of(rail_sea, "served") == ["2026-01-05", "2026-03-15"]
+    assert days_of(rail_sea, "missed") == ["2026-03-02", "2026-03-14"]
+    assert len(days_of(rail_sea, "unknown")) == 74 - 4 - 2 - 2
+    assert days_of(cross_border, "missed") == ["2026-01-05"]
+    assert days_of(cross_border, "today") == ["2026-03-15"]
+    assert len(days_of(cross_border, "unknown")) == 74 - 4 - 2 - 1 - 1
+
+
+def test_the_daily_service_table_tells_unknown_from_missed() -> None:
+    """/status's counts: RAIL_SEA missed 2 and 12 unknown in March, 2 and 66 in the year."""
+    text = page("quarter")
+    table = text[text.index('data-table="daily-service"') :]
+    table = table[: table.index("</table>")]
+    rows = table.split("<tr>")[2:]
+    assert "2026-01-05" in rows[0]
+    cells = [c.split("<")[0] for c in rows[0].split("<td class=num>")[2:]]
+    # streak, then missed and no data: month, quarter, year to date
+    assert cells == ["2", "12", "2", "66", "2", "66"]
+    assert "本季度至今无数据 No data quarter to date" in table
 
 
 def test_the_tables_hold_the_figures_and_the_exceptions() -> None:
@@ -204,7 +266,22 @@ def test_the_daily_series_adds_up_the_day_totals() -> None:
 
 def test_periods_end_on_the_day_asked() -> None:
     assert period_bounds(AS_OF, "month") == (date(2026, 3, 1), AS_OF)
+    assert period_bounds(AS_OF, "quarter") == (date(2026, 1, 1), AS_OF)
+    assert period_bounds(date(2026, 8, 20), "quarter") == (date(2026, 7, 1), date(2026, 8, 20))
+    assert period_bounds(date(2026, 8, 20), "half") == (date(2026, 7, 1), date(2026, 8, 20))
     assert period_bounds(AS_OF, "year") == (date(2026, 1, 1), AS_OF)
+
+
+def test_the_summary_lists_every_period_with_its_report_due_date() -> None:
+    text = page()
+    summary = text[text.index("<h2>汇总") :]
+    for label, due in (
+        ("2026-03", "2026-04-15"),
+        ("2026-Q1", "2026-04-15"),
+        ("2026-H1", "2026-07-15"),
+        ("2026", "2027-01-15"),
+    ):
+        assert f"</span> {label}<br>" in summary and f"<td>{due}</td>" in summary
 
 
 def test_a_year_without_targets_shows_the_counts_alone() -> None:

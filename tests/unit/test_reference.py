@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 from importlib import resources
 from pathlib import Path
 
@@ -120,6 +120,31 @@ def test_a_copy_of_the_packaged_file_loads_from_a_path(tmp_path: Path) -> None:
     path = tmp_path / "port.toml"
     path.write_text(PACKAGED, encoding="utf-8")
     assert load_reference(path) == default_reference()
+
+
+@pytest.mark.parametrize(
+    ("line", "start"),
+    [
+        ("# service_start = 2026-03-01", None),  # the packaged file: none
+        ("service_start = 2026-03-01", date(2026, 3, 1)),
+    ],
+)
+def test_the_start_of_service_is_an_optional_toml_date(
+    tmp_path: Path, line: str, start: date | None
+) -> None:
+    path = tmp_path / "port.toml"
+    path.write_text(PACKAGED.replace("# service_start = 2026-03-01", line), encoding="utf-8")
+    assert load_reference(path).daily_service.service_start == start
+
+
+def test_a_start_of_service_in_quotes_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "port.toml"
+    path.write_text(
+        PACKAGED.replace("# service_start = 2026-03-01", 'service_start = "2026-03-01"'),
+        encoding="utf-8",
+    )
+    with pytest.raises(ReferenceConfigError, match=r"daily_service\.service_start: "):
+        load_reference(path)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,129 @@
+"""``lugang report``'s text (dashboards/text_report.py) for each evaluation period: the
+period and its report due date, its figures against the plan with tonnage, and 天天班
+missed days apart from the days without data; and ``--period`` reaching it."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from dashboards.report import data as report_data
+from dashboards.text_report import render_text
+from entrypoints.cli import build_parser, main
+from lugang.reference import default_reference
+from lugang.settings import Settings
+from streams.domain.periods import PERIOD_NAMES, PeriodName
+from tests.unit.test_html_report import status_of
+
+REF = default_reference()
+
+
+def _lines(period: PeriodName, status: dict[str, Any] | None = None) -> list[str]:
+    return render_text(status or status_of(), REF, period).splitlines()
+
+
+@pytest.mark.parametrize(
+    ("period", "heading", "trains", "tonnage"),
+    [
+        (
+            "month",
+            "month to date 2026-03 (MTD): 2026-03-01 – 2026-03-15, 15 days; report due 2026-04-15",
+            "trains MTD      6 runs of 500 (pro-rata 20.6)",
+            "tonnage MTD     0.43 万吨 (10⁴ t) of 1,000 (pro-rata 41.10)",
+        ),
+        (
+            "quarter",
+            "quarter to date 2026-Q1 (QTD): 2026-01-01 – 2026-03-15, 74 days; "
+            "report due 2026-04-15",
+            "trains QTD      7 runs of 500 (pro-rata 101.4)",
+            "tonnage QTD     0.52 万吨 (10⁴ t) of 1,000 (pro-rata 202.74)",
+        ),
+        (
+            "half",
+            "half-year to date 2026-H1 (HTD): 2026-01-01 – 2026-03-15, 74 days; "
+            "report due 2026-07-15",
+            "trains HTD      7 runs of 500 (pro-rata 101.4)",
+            "tonnage HTD     0.52 万吨 (10⁴ t) of 1,000 (pro-rata 202.74)",
+        ),
+        (
+            "year",
+            "year to date 2026 (YTD): 2026-01-01 – 2026-03-15, 74 days; report due 2027-01-15",
+            "trains YTD      7 runs of 500 (pro-rata 101.4)",
+            "tonnage YTD     0.52 万吨 (10⁴ t) of 1,000 (pro-rata 202.74)",
+        ),
+    ],
+)
+def test_the_period_asked_for_is_against_the_plan_with_its_due_date(
+    period: PeriodName, heading: str, trains: str, tonnage: str
+) -> None:
+    lines = _lines(period)
+    assert heading in lines
+    (found,) = [line for line in lines if line.startswith(trains.split(" ", 2)[0] + " ")]
+    assert found.startswith(trains) and found.endswith("(behind)")
+    assert any(line.startswith(tonnage) for line in lines), lines
+
+
+def test_every_period_to_date_is_listed() -> None:
+    names = [line.split("  ")[0].strip() for line in _lines("year")[2:12:2]]
+    assert names == [
+        "today",
+        "month to date",
+        "quarter to date",
+        "half-year to date",
+        "year to date",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("period", "rail_sea"),
+    [
+        ("month", "MTD 2 missed, 12 unknown; YTD 2 missed, 66 unknown"),
+        ("quarter", "MTD 2 missed, 12 unknown; QTD 2 missed, 66 unknown; YTD 2 missed, 66 unknown"),
+        ("half", "MTD 2 missed, 12 unknown; HTD 2 missed, 66 unknown; YTD 2 missed, 66 unknown"),
+        ("year", "MTD 2 missed, 12 unknown; YTD 2 missed, 66 unknown"),
+    ],
+)
+def test_daily_service_tells_missed_days_from_days_without_data(
+    period: PeriodName, rail_sea: str
+) -> None:
+    """Data on 5 January, 2, 14 and 15 March: counted from the 5th, the days between
+    without data are unknown."""
+    lines = _lines(period)
+    at = next(n for n, line in enumerate(lines) if line.startswith("  RAIL_SEA      today "))
+    assert lines[at].endswith("counted from 2026-01-05")
+    assert lines[at + 1].strip() == rail_sea
+
+
+def test_a_year_without_targets_says_so_per_figure() -> None:
+    status = status_of(date(2031, 5, 10))  # and no data in 2031: no day counted
+    lines = _lines("quarter", status)
+    assert "trains QTD      no target for this year" in lines
+    assert "tonnage QTD     no target for this year" in lines
+    assert any("no day counted yet" in line for line in lines)
+
+
+def test_report_period_accepts_the_four_periods() -> None:
+    parser = build_parser(Settings())
+    for period in PERIOD_NAMES:
+        assert parser.parse_args(["report", "--period", period]).period == period
+    with pytest.raises(SystemExit):
+        parser.parse_args(["report", "--period", "week"])
+
+
+def test_lugang_report_prints_the_period_asked_for(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    asked: list[date] = []
+
+    def read_status(url: str, day: date) -> dict[str, Any]:
+        asked.append(day)
+        return status_of(day)
+
+    monkeypatch.setattr(report_data, "read_status", read_status)
+    assert main(["report", "--date", "2026-03-15", "--period", "half"]) == 0
+    out = capsys.readouterr().out
+    assert asked == [date(2026, 3, 15)]
+    assert "half-year to date 2026-H1 (HTD)" in out and "report due 2026-07-15" in out
+    assert out.startswith("Lugang report for 2026-03-15 ")
