@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from lugang.reference import Reference
@@ -26,6 +27,23 @@ def _period(name: str, period: dict[str, Any]) -> str:
         f"reefer {period['reefer_teu']:,.0f} TEU  {period['gross_weight_t']:,.0f} t"
         + (f"\n{'':<15}{corridors}" if corridors else "")
     )
+
+
+def _in_transit(runs: list[dict[str, Any]], reference: Reference) -> list[str]:
+    """The outbound runs under way, each with its hours against its benchmark."""
+    overdue = sum(1 for run in runs if run["overdue"])
+    lines = ["", f"trains in transit: {len(runs)} ({overdue} overdue)"]
+    tz = reference.home.tz
+    for run in runs:
+        departed = datetime.fromisoformat(run["departed_at"]).astimezone(tz)
+        benchmark = run.get("benchmark_h")
+        against = "no benchmark" if benchmark is None else f"benchmark {benchmark:g} h"
+        flag = "  OVERDUE" if run["overdue"] else ""
+        lines.append(
+            f"  {run['train_id']:<8} {run['corridor']:<8} departed {departed:%Y-%m-%d %H:%M}  "
+            f"{run['elapsed_h']:.1f} h ({against}){flag}"
+        )
+    return lines
 
 
 def render_text(status: dict[str, Any], reference: Reference) -> str:
@@ -57,6 +75,7 @@ def render_text(status: dict[str, Any], reference: Reference) -> str:
             f"missed {group['missed_month_to_date']} this month, "
             f"{group['missed_year_to_date']} this year{warning}"
         )
+    lines += _in_transit(status.get("trains_in_transit", []), reference)
     exceptions = status.get("open_exceptions", [])
     lines.append("")
     lines.append(f"open cold-chain exceptions: {len(exceptions)}")
