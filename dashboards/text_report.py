@@ -6,7 +6,7 @@ counted over it too."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Final
 
 from lugang.reference import Reference
@@ -89,6 +89,23 @@ def _daily_service(status: dict[str, Any], period: PeriodName) -> list[str]:
     return lines
 
 
+def _in_transit(runs: list[dict[str, Any]], reference: Reference) -> list[str]:
+    """The outbound runs under way, each with its hours against its benchmark."""
+    overdue = sum(1 for run in runs if run["overdue"])
+    lines = ["", f"trains in transit: {len(runs)} ({overdue} overdue)"]
+    tz = reference.home.tz
+    for run in runs:
+        departed = datetime.fromisoformat(run["departed_at"]).astimezone(tz)
+        benchmark = run.get("benchmark_h")
+        against = "no benchmark" if benchmark is None else f"benchmark {benchmark:g} h"
+        flag = "  OVERDUE" if run["overdue"] else ""
+        lines.append(
+            f"  {run['train_id']:<8} {run['corridor']:<8} departed {departed:%Y-%m-%d %H:%M}  "
+            f"{run['elapsed_h']:.1f} h ({against}){flag}"
+        )
+    return lines
+
+
 def render_text(status: dict[str, Any], reference: Reference, period: PeriodName = "year") -> str:
     """The report as plain text lines; the port is named as ``reference`` names it;
     ``period`` is set against the plan."""
@@ -104,6 +121,7 @@ def render_text(status: dict[str, Any], reference: Reference, period: PeriodName
         if to_date_key(name) in status
     ]
     lines += ["", *_against_plan(status, period), "", *_daily_service(status, period)]
+    lines += _in_transit(status.get("trains_in_transit", []), reference)
     exceptions = status.get("open_exceptions", [])
     lines.append("")
     lines.append(f"open cold-chain exceptions: {len(exceptions)}")

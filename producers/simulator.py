@@ -108,6 +108,9 @@ class SimulationConfig(BaseModel):
     """Seed of every random draw: the same seed gives the same records."""
     scale: float = Field(default=1.0, gt=0)
     """Multiplies the plan's yearly train, TEU and reefer targets."""
+    delay_rate: Rate = 1 / 12
+    """Share of train runs held up on the way (1.2 to 1.5 times the corridor's transit
+    time): past the benchmark, so the monitor finds them overdue while they travel."""
     excursion_rate: Rate = 0.05
     """Share of reefer trips with a temperature excursion (short, long or repeated)."""
     power_off_rate: Rate = 0.03
@@ -338,8 +341,9 @@ class _Operations:
         return events
 
     def _transit_ms(self, corridor: Corridor, rng: random.Random) -> int:
-        """Near the benchmark; one run in twelve is held up (up to the slowest)."""
-        if rng.random() < 1 / 12:
+        """Near the benchmark (at most 1.2 times it); a share of runs (``delay_rate``,
+        one in twelve by default) is held up, 1.2 times to the slowest."""
+        if rng.random() < self.config.delay_rate:
             factor = rng.uniform(1.2, _MAX_SLOWDOWN)
         else:
             factor = min(max(rng.gauss(1.0, 0.08), 0.8), 1.2)

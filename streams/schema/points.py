@@ -33,6 +33,7 @@ from lugang.contract import ColdChainException, Direction, EmptyIndicator, Reefe
 from lugang.reference import CommodityProfile, Reference
 from streams.domain.counts import DayTotals
 from streams.domain.status import TONNES_PER_UNIT, AgainstTarget, Status
+from streams.domain.transit import RunUnderWay
 
 FieldValue = int | float | str | bool
 
@@ -47,6 +48,7 @@ DAILY_SERVICE_STATUS: Final = "daily_service_status"
 DAILY_SERVICE_LIVE: Final = "daily_service_live"
 TRAIN_DEPARTURE: Final = "train_departure"
 TRANSIT: Final = "transit"
+TRAIN_IN_TRANSIT: Final = "train_in_transit"
 COLDCHAIN_EXCEPTION: Final = "coldchain_exception"
 REEFER_READING: Final = "reefer_reading"
 MEASUREMENTS: Final = (
@@ -61,6 +63,7 @@ MEASUREMENTS: Final = (
     DAILY_SERVICE_LIVE,
     TRAIN_DEPARTURE,
     TRANSIT,
+    TRAIN_IN_TRANSIT,
     COLDCHAIN_EXCEPTION,
     REEFER_READING,
 )
@@ -299,6 +302,24 @@ def transit_sample(
         fields["benchmark_h"] = float(benchmark_h)
         fields["within_benchmark"] = _flag(hours <= benchmark_h)
     return Sample(TRANSIT, {"corridor": corridor, "train_id": train_id}, fields, departed_at)
+
+
+def in_transit_sample(run: RunUnderWay) -> Sample:
+    """One outbound run under way, stamped at its departure from the home location, as the
+    minute's round sees it (:class:`streams.timers.MinuteRound`): ``in_transit`` 1 and
+    ``elapsed_h`` so far while it travels; once it arrives, ``in_transit`` 0 and its
+    transit time. ``overdue`` (0/1) and, on a corridor with a benchmark, ``benchmark_h``.
+    Each minute's write overwrites the run's point, so the newest word stands; "trains in
+    transit now" is ``WHERE "in_transit" = 1`` over the last week."""
+    fields: dict[str, FieldValue] = {
+        "in_transit": _flag(run.in_transit),
+        "elapsed_h": float(run.elapsed_h),
+        "overdue": _flag(run.overdue),
+    }
+    if run.benchmark_h is not None:
+        fields["benchmark_h"] = float(run.benchmark_h)
+    tags = {"corridor": run.corridor, "direction": run.direction, "train_id": run.train_id}
+    return Sample(TRAIN_IN_TRANSIT, tags, fields, run.departed_at)
 
 
 def exception_sample(exc: ColdChainException) -> Sample:

@@ -60,7 +60,7 @@ def test_the_period_asked_for_is_against_the_plan_with_its_due_date(
 ) -> None:
     lines = _lines(period)
     assert heading in lines
-    (found,) = [line for line in lines if line.startswith(trains.split(" ", 2)[0] + " ")]
+    (found,) = [line for line in lines if line.startswith(trains.split("  ", 1)[0] + " ")]
     assert found.startswith(trains) and found.endswith("(behind)")
     assert any(line.startswith(tonnage) for line in lines), lines
 
