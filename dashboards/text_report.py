@@ -106,6 +106,34 @@ def _in_transit(runs: list[dict[str, Any]], reference: Reference) -> list[str]:
     return lines
 
 
+def _projection(projection: dict[str, Any] | None) -> list[str]:
+    """The year-end projection of each measure: the total, its interval, the chance of the
+    target (``streams.domain.projection``)."""
+    if not projection:
+        return ["", "year-end projection: not yet (too few days of the year with figures)"]
+    share = round(100 * projection["interval"])
+    lines = ["", f"year-end projection ({share} % interval; chance of reaching the target)"]
+    figures = [
+        ("train runs", projection.get("train_runs")),
+        ("TEU", projection.get("teu")),
+        *((f"  {c}", f) for c, f in projection.get("teu_by_category", {}).items()),
+        ("reefer TEU", projection.get("reefer_teu")),
+        ("tonnage 10⁴ t", projection.get("tonnage")),
+    ]
+    for name, figure in figures:
+        if figure is None:
+            lines.append(f"  {name:<16}unknown")
+            continue
+        chance = figure.get("probability")
+        target = figure.get("yearly_target")
+        against = "" if target is None else f" of {target:,.0f}, chance {100 * (chance or 0):.0f} %"
+        lines.append(
+            f"  {name:<16}{figure['projected']:,.0f} "
+            f"({figure['low']:,.0f}–{figure['high']:,.0f}){against}"
+        )
+    return lines
+
+
 def render_text(status: dict[str, Any], reference: Reference, period: PeriodName = "year") -> str:
     """The report as plain text lines; the port is named as ``reference`` names it;
     ``period`` is set against the plan."""
@@ -122,6 +150,8 @@ def render_text(status: dict[str, Any], reference: Reference, period: PeriodName
     ]
     lines += ["", *_against_plan(status, period), "", *_daily_service(status, period)]
     lines += _in_transit(status.get("trains_in_transit", []), reference)
+    if "projection" in status:
+        lines += _projection(status["projection"])
     exceptions = status.get("open_exceptions", [])
     lines.append("")
     lines.append(f"open cold-chain exceptions: {len(exceptions)}")

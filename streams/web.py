@@ -12,6 +12,7 @@ import orjson
 
 from lugang.reference import Reference
 from streams.agents.ports import Table
+from streams.domain.projection import project_year
 from streams.domain.status import compute_status
 from streams.domain.transit import KnownTrain, runs_under_way
 from streams.state import AgentStates, DayBook, LiveGaps
@@ -44,7 +45,9 @@ def status_body(
     """The ``/status`` answer: figures as of ``?date=YYYY-MM-DD`` (default: today in the
     port's time zone); ``?now=`` (RFC 3339) sets the clock of the 天天班 warning and of the
     trains in transit, e.g. a simulated one; ``table``: the open-exceptions table;
-    ``trains``: what the trains agent knows (:class:`streams.agents.trains.TrainsKnown`)."""
+    ``trains``: what the trains agent knows (:class:`streams.agents.trains.TrainsKnown`);
+    ``projection``: the year-end projection (:func:`streams.domain.projection.project_year`,
+    with last year's season where the book holds last year; null before its first weeks)."""
     clock = query.get("now")
     now = datetime.fromisoformat(clock) if clock else datetime.now(UTC)
     as_of = query.get("date")
@@ -54,6 +57,9 @@ def status_body(
     in_transit = [run for run in under_way if run.in_transit]
     status = status.model_copy(update={"trains_in_transit": in_transit})
     body: dict[str, Any] = orjson.loads(status.model_dump_json())
+    target = reference.targets.get(day.year)
+    projection = project_year(book.year(day.year), day, target, book.year(day.year - 1))
+    body["projection"] = None if projection is None else orjson.loads(projection.model_dump_json())
     body["open_exceptions"] = list(open_exceptions(table, live_gaps).values())
     return body
 
