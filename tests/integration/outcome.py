@@ -5,7 +5,6 @@ day, and the dead-letter topic. ``differences`` says in words what differs."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -16,12 +15,10 @@ from typing import Any
 from dashboards import influx_reader
 from lugang.contract import DeadLetter
 from lugang.reference import default_reference
-from producers.records import read_recording
 from streams.domain.status import compute_status
-from streams.faustfix.tables import key_partition
 from streams.schema import points
 from streams.schema.points import Sample
-from tests.in_process import PARTITIONS, replay_in_process
+from tests.in_process import live_gaps, replay_in_process
 from tests.integration.kafka_read import read_topic
 from tests.integration.workers import Worker, WorkerConfig
 
@@ -99,42 +96,6 @@ def oracle(recording: Path) -> Outcome:
     }
     letters = Counter(letter(d.topic, d.reason) for d in h.dead_letters.dead_letters())
     return Outcome(point_set(samples), status, letters, live_gaps=live_gaps(recording))
-
-
-STALL = timedelta(minutes=5)
-"""How far a partition's event time may run on with the wall clock where a fault stops the
-feed (a caught-up partition's clock goes on, :class:`streams.state.Watermarks`)."""
-
-
-def live_gaps(recording: Path) -> frozenset[str]:
-    """The TELEMETRY_GAPs a live silence check may find if the feed stopped somewhere in
-    ``recording``: a unit whose newest reading is more than the gap time (less
-    :data:`STALL`) behind its partition's newest reading, in file order, before its next
-    reading comes. The uninterrupted run, read at full speed, almost never stops there, a
-    fault can (Kafka SIGKILLed right after such a point); the gap is then paged and closed
-    by the reading that ends it, which is what the domain asks of a live check."""
-    gap = timedelta(minutes=REF.exception_rules.telemetry_gap_minutes) - STALL
-    newest: dict[int, datetime] = {}
-    last: dict[str, tuple[int, datetime]] = {}
-    found: set[str] = set()
-    for record in read_recording(recording):
-        if record.topic != "reefer":
-            continue
-        try:
-            value = json.loads(record.value)
-            unit = str(value["equipment_reference"])
-            at = datetime.fromisoformat(str(value["reading_time"])).astimezone(UTC)
-        except (KeyError, TypeError, ValueError, OverflowError):
-            continue  # dead-lettered
-        if record.key is None:
-            continue
-        partition = key_partition(record.key.encode(), PARTITIONS)
-        newest[partition] = max(newest.get(partition, at), at)
-        last[unit] = (partition, max(last.get(unit, (partition, at))[1], at))
-        for other, (where, seen) in last.items():
-            if where == partition and newest[partition] - seen > gap:
-                found.add(f"{other}:TELEMETRY_GAP:{seen.isoformat()}")
-    return frozenset(found)
 
 
 def stored_points(pipeline: WorkerConfig, measurement: str) -> Points:

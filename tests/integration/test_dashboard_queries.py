@@ -20,7 +20,7 @@ from dashboards import build, coldchain, influx_reader
 from dashboards.queries import PanelQuery, dashboard_queries, rule_queries
 from lugang.reference import default_reference
 from producers.records import read_recording
-from tests.in_process import exceptions_of
+from tests.in_process import exceptions_of, without_live_gaps
 from tests.integration.test_stream import replay
 from tests.integration.workers import (
     Worker,
@@ -39,10 +39,14 @@ FILES = build.rendered(REF)
 RULES = yaml.safe_load(FILES["provisioning/alerting/rules.yaml"])
 EVENING = datetime(2026, 3, 15, 20, 0, tzinfo=TZ)
 """The moment the dashboards are looked at: the last day of the week, after 18:00."""
-EXCEPTIONS = exceptions_of(DATA / "week.jsonl")
+ORACLE = exceptions_of(DATA / "week.jsonl")
+EXCEPTIONS = dict(ORACLE)
+"""The week's exceptions as the panels must show them: the oracle's, and a closed
+TELEMETRY_GAP a live check found where the worker caught up with the replay
+(:func:`tests.in_process.live_gaps`), set once the week is written."""
 # The cold chain is looked at on the evening of the week's temperature exception (the
 # week's other one is a gap of a unit that falls silent), for its container.
-_LOOKED_AT = min(e for e in EXCEPTIONS if ":TELEMETRY_GAP:" not in e)
+_LOOKED_AT = min(e for e in ORACLE if ":TELEMETRY_GAP:" not in e)
 CONTAINER, EXCEPTION_KIND, _STARTED = _LOOKED_AT.split(":", 2)
 COLD_EVENING = datetime.fromisoformat(_STARTED).astimezone(TZ).replace(hour=20, minute=0)
 
@@ -89,10 +93,14 @@ def everything_written(worker: Worker, pipeline: WorkerConfig) -> bool:
         pipeline,
         'SELECT last("trains_ytd"), last("teu_ytd"), last("reefer_teu_ytd") FROM "progress_daily"',
     )
-    stored = influx(pipeline, 'SELECT "status" FROM "coldchain_exception" GROUP BY "exception_id"')
-    return [(r["last"], r["last_1"], r["last_2"]) for r in progress] == [want] and {
-        r["exception_id"]: r["status"] for r in stored
-    } == EXCEPTIONS
+    rows = influx(pipeline, 'SELECT "status" FROM "coldchain_exception" GROUP BY "exception_id"')
+    stored = {r["exception_id"]: r["status"] for r in rows}
+    if without_live_gaps(stored, ORACLE, DATA / "week.jsonl") != ORACLE:
+        return False
+    # A closed live gap the replay showed the worker is on the dashboards too.
+    EXCEPTIONS.clear()
+    EXCEPTIONS.update(stored)
+    return [(r["last"], r["last_1"], r["last_2"]) for r in progress] == [want]
 
 
 def influx(pipeline: WorkerConfig, query: str) -> Rows:
