@@ -23,6 +23,8 @@ from lugang.vocabulary import KIND_LABELS, SERVICE_DAY_LABELS, shown_pace
 
 SHOWN_EXCEPTIONS = 8
 """Rows of the cold-chain table: the exceptions that started last."""
+SHOWN_RUNS = 5
+"""Rows of the trains-in-transit table (overdue first)."""
 
 ExceptionJson = Mapping[str, Any]
 """A cold-chain exception as JSON (``/status``'s ``open_exceptions``, a page request's):
@@ -142,6 +144,30 @@ def _plan(status: dict[str, Any]) -> Table:
     return plan
 
 
+def _in_transit(status: dict[str, Any]) -> Table:
+    """The outbound runs under way, overdue ones first (red), then the longest travelled."""
+    runs: list[dict[str, Any]] = status.get("trains_in_transit", [])
+    overdue = sum(1 for run in runs if run["overdue"])
+    table = _table(
+        f"Trains in transit 在途班列 — {len(runs)}, {overdue} overdue",
+        "train",
+        "corridor",
+        "elapsed",
+        "benchmark",
+    )
+    ordered = sorted(runs, key=lambda run: (not run["overdue"], -run["elapsed_h"]))
+    for run in ordered[:SHOWN_RUNS]:
+        benchmark = run.get("benchmark_h")
+        colour = "red" if run["overdue"] else "green"
+        table.add_row(
+            run["train_id"],
+            run["corridor"],
+            f"[{colour}]{run['elapsed_h']:.1f} h[/]",
+            "–" if benchmark is None else f"{benchmark:g} h",
+        )
+    return table
+
+
 def kind_words(kind: str) -> str:
     """An exception kind in English words (``HIGH excursion``)."""
     return KIND_LABELS[kind].en if kind in KIND_LABELS else kind
@@ -232,5 +258,6 @@ def render_board(
         days,
         _daily_service(status),
         _plan(status),
+        _in_transit(status),
         _exceptions(listed, len(open_now), paging, reference),
     )

@@ -7,6 +7,7 @@ from types import MappingProxyType
 from typing import Final
 
 from grafana_foundation_sdk.builders import dashboard
+from grafana_foundation_sdk.models import common as common_model
 from grafana_foundation_sdk.models import dashboard as model
 
 from dashboards.annotations import departure_annotations
@@ -23,6 +24,7 @@ from dashboards.panels import (
     label,
     override,
     series,
+    table_of,
     thresholds,
     value_texts,
 )
@@ -35,6 +37,7 @@ UID = OVERVIEW_UID
 TODAY = "now/d"
 THIS_YEAR = "now/y"
 LAST_30_DAYS = "now-30d"
+LAST_7_DAYS = "now-7d"
 NEUTRAL: tuple[Step, ...] = ((None, "text"),)
 
 
@@ -274,6 +277,37 @@ def corridor_balance(reference: Reference, corridor: str) -> PanelBuilder:
     return panel
 
 
+def trains_in_transit() -> PanelBuilder:
+    """The outbound runs departed and not yet arrived (the worker rewrites each run's point
+    every minute, ``in_transit`` 0 once it arrives), overdue rows red. A run departs less
+    than a week before it can pair with its arrival, hence the 7 days."""
+    query = select(
+        '"train_id", "corridor", "elapsed_h", "benchmark_h", "overdue"',
+        points.TRAIN_IN_TRANSIT,
+        where='"in_transit" = 1',
+    )
+    panel = table_of(
+        label("在途班列", "Trains in transit"),
+        query,
+        size=(12, 8),
+        time_from=LAST_7_DAYS,
+        description="Time is the departure from the port; elapsed_h is as of the last minute. "
+        "Overdue: past the corridor's transit benchmark (plus the configured margin).",
+    )
+    for name, properties in (
+        override("elapsed_h", unit="h", decimals=1, displayName="已运行 elapsed"),
+        override("benchmark_h", unit="h", displayName="时限 benchmark"),
+        override(
+            "overdue",
+            displayName="超时 overdue",
+            mappings=value_texts({1: ("超时 overdue", "red"), 0: ("正常 on time", "transparent")}),
+            custom_cellOptions=common_model.TableColoredBackgroundCellOptions(apply_to_row=True),
+        ),
+    ):
+        panel.override_by_name(name, properties)
+    return panel
+
+
 def overview(reference: Reference) -> dashboard.Dashboard:
     year = plan_year(reference)
     target = reference.targets[year]
@@ -325,6 +359,7 @@ def overview(reference: Reference) -> dashboard.Dashboard:
         .with_panel(open_exceptions())
         .with_panel(exceptions_by_kind(LAST_30_DAYS))
         .with_panel(transit(reference))
+        .with_panel(trains_in_transit())
         .with_row(dashboard.Row(label("双向货流均衡 年累计", "Two-way balance by corridor, YTD")))
     )
     for corridor in reference.corridors:

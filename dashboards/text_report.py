@@ -6,7 +6,7 @@ counted over it too."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Final
 
 from lugang.reference import Reference
@@ -135,6 +135,51 @@ def _balance(status: dict[str, Any], reference: Reference, period: PeriodName) -
     return lines
 
 
+def _in_transit(runs: list[dict[str, Any]], reference: Reference) -> list[str]:
+    """The outbound runs under way, each with its hours against its benchmark."""
+    overdue = sum(1 for run in runs if run["overdue"])
+    lines = ["", f"trains in transit: {len(runs)} ({overdue} overdue)"]
+    tz = reference.home.tz
+    for run in runs:
+        departed = datetime.fromisoformat(run["departed_at"]).astimezone(tz)
+        benchmark = run.get("benchmark_h")
+        against = "no benchmark" if benchmark is None else f"benchmark {benchmark:g} h"
+        flag = "  OVERDUE" if run["overdue"] else ""
+        lines.append(
+            f"  {run['train_id']:<8} {run['corridor']:<8} departed {departed:%Y-%m-%d %H:%M}  "
+            f"{run['elapsed_h']:.1f} h ({against}){flag}"
+        )
+    return lines
+
+
+def _projection(projection: dict[str, Any] | None) -> list[str]:
+    """The year-end projection of each measure: the total, its interval, the chance of the
+    target (``streams.domain.projection``)."""
+    if not projection:
+        return ["", "year-end projection: not yet (too few days of the year with figures)"]
+    share = round(100 * projection["interval"])
+    lines = ["", f"year-end projection ({share} % interval; chance of reaching the target)"]
+    figures = [
+        ("train runs", projection.get("train_runs")),
+        ("TEU", projection.get("teu")),
+        *((f"  {c}", f) for c, f in projection.get("teu_by_category", {}).items()),
+        ("reefer TEU", projection.get("reefer_teu")),
+        ("tonnage 10⁴ t", projection.get("tonnage")),
+    ]
+    for name, figure in figures:
+        if figure is None:
+            lines.append(f"  {name:<16}unknown")
+            continue
+        chance = figure.get("probability")
+        target = figure.get("yearly_target")
+        against = "" if target is None else f" of {target:,.0f}, chance {100 * (chance or 0):.0f} %"
+        lines.append(
+            f"  {name:<16}{figure['projected']:,.0f} "
+            f"({figure['low']:,.0f}–{figure['high']:,.0f}){against}"
+        )
+    return lines
+
+
 def render_text(status: dict[str, Any], reference: Reference, period: PeriodName = "year") -> str:
     """The report as plain text lines; the port is named as ``reference`` names it;
     ``period`` is set against the plan."""
@@ -151,6 +196,9 @@ def render_text(status: dict[str, Any], reference: Reference, period: PeriodName
     ]
     lines += ["", *_against_plan(status, period), "", *_daily_service(status, period)]
     lines += ["", *_balance(status, reference, period)]
+    lines += _in_transit(status.get("trains_in_transit", []), reference)
+    if "projection" in status:
+        lines += _projection(status["projection"])
     exceptions = status.get("open_exceptions", [])
     lines.append("")
     lines.append(f"open cold-chain exceptions: {len(exceptions)}")

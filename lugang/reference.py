@@ -120,6 +120,13 @@ class DailyService(_Entry):
     service_start: date | None = None
 
 
+class TransitRules(_Entry):
+    """When a train run still under way counts as overdue: past its corridor's transit
+    benchmark by more than ``overdue_margin_h`` hours."""
+
+    overdue_margin_h: float = Field(default=0.0, ge=0)
+
+
 class TeuCategory(_Entry):
     name_en: str
     name_zh: str
@@ -231,6 +238,7 @@ class Reference(_Entry):
     places: Mapping[str, Place]
     service_groups: Mapping[str, ServiceGroup]
     daily_service: DailyService
+    transit: TransitRules = TransitRules()
     teu_categories: Mapping[str, TeuCategory]
     corridors: Mapping[str, Corridor]
     # TOML keys are strings; a year key is read as an integer ("2022" -> 2022).

@@ -18,6 +18,12 @@ a few percent, so the timetable is built deterministically per year:
 
 Everything is a function of the seed and the year, never of the simulated window, so
 simulating January and then February gives the same runs as simulating both at once.
+
+A :class:`Variation` (off by default) makes years differ, for the year-end projection's
+backtest (``bench/projection.py``): a seasonal profile, a volume factor per seed and year
+and a monthly random walk of the rate. The runs are then evenly spaced in *traffic time*
+(the cumulative intensity of the year) instead of clock time, and the year's runs, TEU and
+reefer TEU are the targets times the year's volume factor.
 """
 
 from __future__ import annotations
@@ -29,7 +35,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from itertools import pairwise
-from typing import Final, Literal
+from typing import Annotated, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lugang.contract import Direction
 from lugang.reference import Reference
@@ -77,6 +85,37 @@ def rfc3339(ms: int, tz: tzinfo) -> str:
     return datetime.fromtimestamp(ms / 1000, tz).isoformat(timespec="seconds")
 
 
+MONTHS: Final = 12
+
+
+class Variation(BaseModel):
+    """How simulated years depart from the plan's even pace. The default is no variation:
+    the plan's volumes, spread evenly, exactly what the timetable makes without one."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    seasonality: tuple[Annotated[float, Field(gt=0)], ...] = ()
+    """Relative traffic of each month, January first: 12 values, or none for a flat year.
+    Only the shape counts: it moves traffic between months, not into or out of the year."""
+    rate_spread: float = Field(default=0.0, ge=0, le=1)
+    """Standard deviation of the log of a year's volume factor, drawn per seed and year:
+    a year runs above or below the plan as a whole."""
+    drift: float = Field(default=0.0, ge=0, le=1)
+    """Standard deviation of each month's step of a random walk of the log rate, drawn per
+    seed and year: the rate wanders within the year, and the walk changes the volume too."""
+
+    @field_validator("seasonality")
+    @classmethod
+    def _twelve_months(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if value and len(value) != MONTHS:
+            raise ValueError(f"give {MONTHS} monthly values or none (got {len(value)})")
+        return value
+
+    @property
+    def active(self) -> bool:
+        return bool(self.seasonality) or self.rate_spread > 0 or self.drift > 0
+
+
 @dataclass(frozen=True, slots=True)
 class Line:
     """A service line: one corridor travelled in one direction."""
@@ -121,28 +160,41 @@ def service_lines(reference: Reference) -> list[Line]:
     return lines
 
 
-def year_schedule(reference: Reference, year: int, seed: int, scale: float) -> list[Slot]:
+def year_schedule(
+    reference: Reference,
+    year: int,
+    seed: int,
+    scale: float,
+    variation: Variation | None = None,
+) -> list[Slot]:
     """The runs of one year, in order of their counted instants.
 
     Raises:
         KeyError: the reference has no targets for ``year``.
     """
     target = reference.target(year)
+    tz = reference.home.tz
+    traffic = _Traffic(variation, seed, year, tz) if variation and variation.active else None
+    if traffic is not None:
+        scale *= traffic.volume
     runs = round(target.trains * scale)
     lines = service_lines(reference)
     if runs == 0 or not lines:
         return []
     rng = seeded_rng(seed, "year", year)
-    tz = reference.home.tz
     start = epoch_ms(datetime(year, 1, 1, tzinfo=tz))
     spacing = (epoch_ms(datetime(year + 1, 1, 1, tzinfo=tz)) - start) / runs
     jitter = min(_MAX_JITTER_MS, 0.45 * spacing)
 
     order = _interleave(lines, _runs_per_line(lines, target.teu, runs), rng)
-    counted = [
-        round((start + (k + 0.5) * spacing + rng.uniform(-jitter, jitter)) / MINUTE_MS) * MINUTE_MS
-        for k in range(runs)
-    ]
+    if traffic is not None:
+        counted = traffic.instants(runs, rng)
+    else:
+        counted = [
+            round((start + (k + 0.5) * spacing + rng.uniform(-jitter, jitter)) / MINUTE_MS)
+            * MINUTE_MS
+            for k in range(runs)
+        ]
 
     category_runs = Counter(line.teu_category for line in order)
     per_run = [target.teu[line.teu_category] / category_runs[line.teu_category] for line in order]
@@ -157,6 +209,48 @@ def year_schedule(reference: Reference, year: int, seed: int, scale: float) -> l
         Slot(year, k, line, counted[k], teu[k], min(reefer[k], teu[k]))
         for k, line in enumerate(order)
     ]
+
+
+class _Traffic:
+    """A varied year's traffic: the months' intensities (seasonal profile times the random
+    walk) and the volume factor they and the year's draw give."""
+
+    def __init__(self, variation: Variation, seed: int, year: int, tz: tzinfo) -> None:
+        rng = seeded_rng(seed, "variation", year)
+        factor = math.exp(rng.gauss(0.0, variation.rate_spread))
+        season = variation.seasonality or (1.0,) * MONTHS
+        walk = 0.0
+        self.levels: list[float] = []
+        for month in range(MONTHS):
+            walk += rng.gauss(0.0, variation.drift)
+            self.levels.append(season[month] * math.exp(walk))
+        self.bounds = [epoch_ms(datetime(year, m, 1, tzinfo=tz)) for m in range(1, MONTHS + 1)]
+        self.bounds.append(epoch_ms(datetime(year + 1, 1, 1, tzinfo=tz)))
+        lengths = [b - a for a, b in pairwise(self.bounds)]
+        self.cumulative = [0.0]
+        for level, length in zip(self.levels, lengths, strict=True):
+            self.cumulative.append(self.cumulative[-1] + level * length)
+        flat = sum(s * length for s, length in zip(season, lengths, strict=True))
+        self.volume = factor * self.cumulative[-1] / flat
+        """The year's volume as a multiple of the plan's."""
+
+    def instants(self, runs: int, rng: random.Random) -> list[int]:
+        """``runs`` instants evenly spaced in traffic, each moved by a jitter of less than
+        half the local spacing (and at most the plain timetable's), in order, to the minute."""
+        total = self.cumulative[-1]
+        month = 0
+        counted = []
+        for k in range(runs):
+            traffic = (k + 0.5) * total / runs
+            while self.cumulative[month + 1] < traffic:
+                month += 1
+            level = self.levels[month]
+            at = self.bounds[month] + (traffic - self.cumulative[month]) / level
+            jitter = min(_MAX_JITTER_MS, 0.45 * total / runs / level)
+            at += rng.uniform(-jitter, jitter)
+            at = min(max(at, self.bounds[0]), self.bounds[-1] - MINUTE_MS)
+            counted.append(round(at / MINUTE_MS) * MINUTE_MS)
+        return sorted(counted)
 
 
 def _runs_per_line(lines: Sequence[Line], teu: Mapping[str, int], runs: int) -> list[int]:

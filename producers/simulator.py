@@ -13,6 +13,9 @@ February yields exactly the records of simulating both months at once. A window 
 the records *emitted* inside it (local calendar days of the port), so a train counted on
 the window's first day may have loaded containers the day before, outside it.
 
+:func:`year_cargo` gives a year's runs and their containers alone (the same draws, no
+records): what a year's counts need, at a fraction of the cost.
+
 The timetable (:mod:`producers.schedule`) follows the plan's targets for each year;
 :mod:`producers.telemetry` shapes the reefer readings and :mod:`producers.malformed`
 the malformed records.
@@ -43,6 +46,7 @@ from producers.schedule import (
     MINUTE_MS,
     Flow,
     Slot,
+    Variation,
     epoch_ms,
     rfc3339,
     seeded_rng,
@@ -108,6 +112,9 @@ class SimulationConfig(BaseModel):
     """Seed of every random draw: the same seed gives the same records."""
     scale: float = Field(default=1.0, gt=0)
     """Multiplies the plan's yearly train, TEU and reefer targets."""
+    delay_rate: Rate = 1 / 12
+    """Share of train runs held up on the way (1.2 to 1.5 times the corridor's transit
+    time): past the benchmark, so the monitor finds them overdue while they travel."""
     excursion_rate: Rate = 0.05
     """Share of reefer trips with a temperature excursion (short, long or repeated)."""
     power_off_rate: Rate = 0.03
@@ -124,6 +131,8 @@ class SimulationConfig(BaseModel):
     """Share of records sent one to six hours late."""
     malformed_rate: Rate = 0.001
     """Share of records followed by a malformed copy that fails validation."""
+    variation: Variation = Variation()
+    """How years depart from the plan's even pace (default: not at all)."""
 
     @field_validator("end")
     @classmethod
@@ -198,6 +207,21 @@ def simulate(
     return _merge(operations, window, SimulationSummary() if summary is None else summary)
 
 
+def year_cargo(
+    config: SimulationConfig, reference: Reference, year: int
+) -> Iterator[tuple[Slot, list[Box]]]:
+    """Each run of ``year``'s timetable with the containers it loads or discharges at the home
+    location, drawn as :func:`simulate` draws them (``config``'s seed, scale and variation;
+    its window and fault rates play no part), without generating any record.
+
+    Raises:
+        KeyError: the reference has no targets for ``year`` (on the first iteration).
+    """
+    operations = _Operations(config, reference)
+    for slot in year_schedule(reference, year, config.seed, config.scale, config.variation):
+        yield slot, operations.cargo(slot)
+
+
 def _merge(
     operations: _Operations, window: tuple[int, int], summary: SimulationSummary
 ) -> Iterator[Record]:
@@ -234,7 +258,9 @@ class _Event(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class _Box:
+class Box:
+    """A container a run loads or discharges at the home location."""
+
     number: str
     code: str
     reefer: bool
@@ -270,7 +296,10 @@ class _Operations:
         for year in years:
             if year not in self.reference.targets:
                 continue
-            schedule = year_schedule(self.reference, year, self.config.seed, self.config.scale)
+            config = self.config
+            schedule = year_schedule(
+                self.reference, year, config.seed, config.scale, config.variation
+            )
             yield from (s for s in schedule if first_ms <= s.counted_ms <= last_ms)
 
     def _year(self, ms: int) -> int:
@@ -278,15 +307,31 @@ class _Operations:
 
     def run(self, slot: Slot) -> Iterator[tuple[int, Record, tuple[str, ...]]]:
         """The records of one run, each with its timestamp and tags, in no set order."""
-        rng = seeded_rng(self.config.seed, "run", slot.year, slot.index)
+        rng = self._rng(slot)
         return self._emit(slot, self._events(slot, rng), rng)
+
+    def cargo(self, slot: Slot) -> list[Box]:
+        """The containers of one run, as :meth:`run` draws them."""
+        return self._draw(slot, self._rng(slot))[2]
+
+    def _rng(self, slot: Slot) -> random.Random:
+        return seeded_rng(self.config.seed, "run", slot.year, slot.index)
+
+    def _draw(self, slot: Slot, rng: random.Random) -> tuple[int, int, list[Box]]:
+        """The run's first draws, in order: transit time, wagons and containers."""
+        transit = self._transit_ms(self.reference.corridor(slot.line.corridor), rng)
+        limits = self.reference.ranges.wagons
+        wagons = round(
+            min(limits.max, max(limits.min, math.ceil(slot.teu / 2) + rng.randint(0, 3)))
+        )
+        return transit, wagons, self._boxes(slot, rng)
 
     def _events(self, slot: Slot, rng: random.Random) -> list[_Event]:
         """The run's two train events, and the moves and readings of its containers."""
         line = slot.line
         corridor = self.reference.corridor(line.corridor)
         far_end = corridor.far_end(self.home)
-        transit = self._transit_ms(corridor, rng)
+        transit, wagons, boxes = self._draw(slot, rng)
         if line.direction == "OUTBOUND":
             departure, arrival = (slot.counted_ms, self.home), (slot.counted_ms + transit, far_end)
         else:
@@ -296,22 +341,18 @@ class _Operations:
             "corridor": line.corridor,
             "direction": line.direction,
         }
-        limits = self.reference.ranges.wagons
-        wagons = round(
-            min(limits.max, max(limits.min, math.ceil(slot.teu / 2) + rng.randint(0, 3)))
-        )
         events = [
             self._train_event("DEPA", train, wagons, *departure),
             self._train_event("ARRI", train, wagons, *arrival),
         ]
-        for box in self._boxes(slot, rng):
+        for box in boxes:
             events.extend(self._box_events(slot, box, train, (departure[0], arrival[0]), rng))
         return events
 
     def _box_events(
         self,
         slot: Slot,
-        box: _Box,
+        box: Box,
         train: dict[str, object],
         journey: tuple[int, int],
         rng: random.Random,
@@ -338,8 +379,9 @@ class _Operations:
         return events
 
     def _transit_ms(self, corridor: Corridor, rng: random.Random) -> int:
-        """Near the benchmark; one run in twelve is held up (up to the slowest)."""
-        if rng.random() < 1 / 12:
+        """Near the benchmark (at most 1.2 times it); a share of runs (``delay_rate``,
+        one in twelve by default) is held up, 1.2 times to the slowest."""
+        if rng.random() < self.config.delay_rate:
             factor = rng.uniform(1.2, _MAX_SLOWDOWN)
         else:
             factor = min(max(rng.gauss(1.0, 0.08), 0.8), 1.2)
@@ -351,7 +393,7 @@ class _Operations:
         """A whole second between two bounds (in milliseconds)."""
         return rng.randint(low_ms // 1000, high_ms // 1000) * 1000
 
-    def _boxes(self, slot: Slot, rng: random.Random) -> list[_Box]:
+    def _boxes(self, slot: Slot, rng: random.Random) -> list[Box]:
         reefers = self._fill(slot.reefer_teu, _REEFER_BOXES, rng)
         dry = self._fill(slot.teu - sum(self.teu_of[c] for c in reefers), _DRY_BOXES, rng)
         flow = _COMMODITY_MIX[slot.line.flow]
@@ -368,7 +410,7 @@ class _Operations:
             owner = rng.choice(_REEFER_OWNERS if reefer else _DRY_OWNERS)
             number = f"{owner}{rng.randrange(1_000_000):06d}"
             boxes.append(
-                _Box(
+                Box(
                     number=number + iso6346.calc_check_digit(number),
                     code=code,
                     reefer=reefer,
@@ -405,7 +447,7 @@ class _Operations:
         return _Event(at_ms, "trains", str(train["train_id"]), fields)
 
     def _container_event(
-        self, event_type: str, box: _Box, at_ms: int, train: dict[str, object] | None = None
+        self, event_type: str, box: Box, at_ms: int, train: dict[str, object] | None = None
     ) -> _Event:
         fields: dict[str, object] = {
             "event_type": event_type,

@@ -48,7 +48,7 @@ from streams.agents.intake import Intake, TimeWindow
 from streams.agents.movements import MovementsAgent
 from streams.agents.paging import PagingAgent
 from streams.agents.relay import POINTS, PointsAgent, RelayedMetrics
-from streams.agents.trains import TrainsAgent
+from streams.agents.trains import TrainsAgent, TrainsKnown
 from streams.faustfix.commits import ConsumerSeeker
 from streams.faustfix.fetches import last_fetched_s, read_to_end
 from streams.faustfix.tables import (
@@ -211,6 +211,7 @@ def _serve_pages(
     live_gaps: LiveGaps,
     states: AgentStates,
     facts: str,
+    trains: TrainsKnown,
 ) -> None:
     """The worker's web pages: ``/status`` (the figures, as the worker that reads the
     ``facts`` topic keeps them), ``/ready`` and ``/health``."""
@@ -233,7 +234,7 @@ def _serve_pages(
         if keeper is not None and URL(keeper) != URL(here) and FORWARDED not in request.headers:
             return await _ask_keeper(app, view, request, keeper)
         query = dict(request.query)
-        body = status_body(query, reference, book, open_exceptions, live_gaps)
+        body = status_body(query, reference, book, open_exceptions, live_gaps, trains)
         return view.json({**body, "answered_by": here})
 
     @app.page("/ready")
@@ -285,7 +286,7 @@ def create_monitor(
     app = _faust_app(settings)
     names = TopicNames(settings.topic_prefix)
     tracks = FaustTable(app.Table("reefer-tracks", **_RAW_TABLE))
-    departures = FaustTable(app.Table("departures", **_RAW_TABLE))
+    departures = FaustTable(app.GlobalTable("departures", **_RAW_TABLE))
     book = DayBook(FaustTable(app.GlobalTable("days", partitions=1, **_RAW_TABLE)))
     open_exceptions = FaustTable(app.GlobalTable("open-exceptions", **_RAW_TABLE))
     arrivals = FaustTable(app.GlobalTable("arrivals", **_RAW_TABLE))
@@ -373,15 +374,16 @@ def create_monitor(
     report = HealthReport(worker, counters, states, sinks, relayed(), lag)
     app.timer(float(INTERVAL_S))(report)
     keeps_figures = _reads_partition_0(app, facts_topic.get_topic_name())
-    app.timer(60.0)(MinuteRound(book, pager(), relayed(), reference, keeps_figures))
+    known = TrainsKnown(departures, arrivals)
+    minute = MinuteRound(book, pager(), relayed(), reference, keeps_figures, trains=known)
+    app.timer(60.0)(minute)
     silence = SilenceCheck(
         movements, relayed(), pager(), watch, settled=partial(tables_settled, app)
     )
     app.timer(settings.silence_check_s)(silence)
 
-    _serve_pages(
-        app, reference, book, open_exceptions, live_gaps, states, facts_topic.get_topic_name()
-    )
+    facts = facts_topic.get_topic_name()
+    _serve_pages(app, reference, book, open_exceptions, live_gaps, states, facts, known)
     _serve_metrics(
         app, MetricSources(worker, counters, states, sinks, open_exceptions, live_gaps, lag.known)
     )

@@ -1,4 +1,5 @@
-"""Asks for pages: cold-chain exceptions and 天天班 warnings go to the ``pages`` topic.
+"""Asks for pages: cold-chain exceptions, 天天班 warnings and overdue trains go to the
+``pages`` topic.
 
 The paging agent (:mod:`streams.agents.paging`) reads that topic and talks to
 Alertmanager; the agents and timers only wait for Kafka to have their request, so an
@@ -13,6 +14,7 @@ from datetime import date
 from lugang.contract import ColdChainException
 from streams.agents.ports import Outbox
 from streams.domain.status import DailyServiceStatus
+from streams.domain.transit import RunUnderWay
 from streams.schema.pages import DailyServiceWarning, PageRequest
 from streams.state import LiveGaps
 
@@ -32,10 +34,19 @@ class Pager:
         if exceptions:
             await self._send(PageRequest(exceptions=exceptions, live=live))
 
-    async def resend(self, daily_service: Sequence[DailyServiceStatus], day: date) -> None:
-        """Ask for every firing alert to be sent again, and the 天天班 warnings of ``day``."""
+    async def resend(
+        self,
+        daily_service: Sequence[DailyServiceStatus],
+        day: date,
+        runs: Sequence[RunUnderWay] = (),
+    ) -> None:
+        """Ask for every firing alert to be sent again, the 天天班 warnings of ``day``, and
+        the overdue ones of ``runs`` (the runs under way: firing, or resolved if arrived)."""
         warnings = [DailyServiceWarning(group=s.group, warning=s.warning) for s in daily_service]
-        await self._send(PageRequest(resend=True, daily_service=warnings, day=day))
+        overdue = [run for run in runs if run.overdue]
+        await self._send(
+            PageRequest(resend=True, daily_service=warnings, day=day, trains_overdue=overdue)
+        )
 
     async def _send(self, request: PageRequest) -> None:
         await self.outbox.send(b"page", request.model_dump_json().encode())

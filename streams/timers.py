@@ -1,5 +1,5 @@
-"""The worker's timers: the minute's round (re-sent alerts, 天天班 today), the live silence
-check, pipeline health."""
+"""The worker's timers: the minute's round (re-sent alerts, 天天班 today, trains in
+transit), the live silence check, pipeline health."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Protocol
 from lugang.contract import TOPIC_KINDS, ColdChainException
 from lugang.reference import Reference
 from streams.domain.status import compute_status
+from streams.domain.transit import KnownTrain, runs_under_way
 from streams.pager import Pager
 from streams.schema import points
 from streams.schema.health import SinkHealth, TopicHealth, health_samples
@@ -48,7 +49,10 @@ class MinuteRound:
     table can be stale, faust-streaming issue 283): today's 天天班 computed once, paged
     (``DailyServiceAtRisk`` raised or resolved, with the re-send of every firing alert,
     which Alertmanager resolves once it stops hearing of them) and written for the wall
-    screen's tile (``daily_service_live``, whose warning no event would ever write)."""
+    screen's tile (``daily_service_live``, whose warning no event would ever write); and
+    the outbound runs under way (``trains``: the trains agent's tables), each written
+    (``train_in_transit``) and, once overdue, paged (``TrainOverdue``) until it arrives:
+    only the clock makes a train late, no event does."""
 
     def __init__(
         self,
@@ -58,6 +62,7 @@ class MinuteRound:
         reference: Reference,
         keeps_figures: Callable[[], bool],
         clock: Clock = _utc_now,
+        trains: Callable[[], Iterable[KnownTrain]] = tuple,
     ) -> None:
         self.book = book
         self.pager = pager
@@ -65,6 +70,7 @@ class MinuteRound:
         self.reference = reference
         self.keeps_figures = keeps_figures
         self.clock = clock
+        self.trains = trains
 
     async def __call__(self) -> None:
         if not self.keeps_figures():
@@ -72,8 +78,10 @@ class MinuteRound:
         now = self.clock()
         today = now.astimezone(self.reference.home.tz).date()
         status = compute_status(self.book.year(today.year), self.reference, today, now)
-        await self.pager.resend(status.daily_service, today)
-        await self.metrics.write(points.live_daily_service_samples(status, self.reference))
+        runs = runs_under_way(self.trains(), self.reference, now)
+        await self.pager.resend(status.daily_service, today, runs)
+        samples = points.live_daily_service_samples(status, self.reference)
+        await self.metrics.write([*samples, *map(points.in_transit_sample, runs)])
         await self.metrics.flush()
 
 

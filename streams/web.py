@@ -4,7 +4,7 @@ group) and ``/health`` (whether every agent runs). ``/metrics`` is ``streams.met
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
@@ -12,7 +12,9 @@ import orjson
 
 from lugang.reference import Reference
 from streams.agents.ports import Table
+from streams.domain.projection import project_year
 from streams.domain.status import compute_status
+from streams.domain.transit import KnownTrain, runs_under_way
 from streams.state import AgentStates, DayBook, LiveGaps
 
 FORWARDED: Final = "X-Lugang-Asked-By"
@@ -38,16 +40,26 @@ def status_body(
     book: DayBook,
     table: Table,
     live_gaps: LiveGaps,
+    trains: Callable[[], Iterable[KnownTrain]] = tuple,
 ) -> dict[str, Any]:
     """The ``/status`` answer: figures as of ``?date=YYYY-MM-DD`` (default: today in the
-    port's time zone); ``?now=`` (RFC 3339) sets the clock of the 天天班 warning, e.g. a
-    simulated one; ``table``: the open-exceptions table."""
+    port's time zone); ``?now=`` (RFC 3339) sets the clock of the 天天班 warning and of the
+    trains in transit, e.g. a simulated one; ``table``: the open-exceptions table;
+    ``trains``: what the trains agent knows (:class:`streams.agents.trains.TrainsKnown`);
+    ``projection``: the year-end projection (:func:`streams.domain.projection.project_year`,
+    with last year's season where the book holds last year; null before its first weeks)."""
     clock = query.get("now")
     now = datetime.fromisoformat(clock) if clock else datetime.now(UTC)
     as_of = query.get("date")
     day = date.fromisoformat(as_of) if as_of else reference.home.today(now)
     status = compute_status(book.year(day.year), reference, day, now)
+    under_way = runs_under_way(trains(), reference, now)
+    in_transit = [run for run in under_way if run.in_transit]
+    status = status.model_copy(update={"trains_in_transit": in_transit})
     body: dict[str, Any] = orjson.loads(status.model_dump_json())
+    target = reference.targets.get(day.year)
+    projection = project_year(book.year(day.year), day, target, book.year(day.year - 1))
+    body["projection"] = None if projection is None else orjson.loads(projection.model_dump_json())
     body["open_exceptions"] = list(open_exceptions(table, live_gaps).values())
     return body
 

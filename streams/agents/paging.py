@@ -35,7 +35,13 @@ from lugang.contract import ColdChainException
 from lugang.links import Links
 from lugang.reference import Reference
 from streams.agents.ports import Received, Table
-from streams.schema.alerts import DEFAULT_LINKS, Alert, daily_service_alert, exception_alert
+from streams.schema.alerts import (
+    DEFAULT_LINKS,
+    Alert,
+    daily_service_alert,
+    exception_alert,
+    train_overdue_alert,
+)
 from streams.schema.pages import PageRequest
 from streams.sinks.base import AlertSink, SinkRejected
 
@@ -98,6 +104,9 @@ class PagingAgent:
                             warning.group, request.day, warning.warning, now, links=self.links
                         )
                     )
+            for run in request.trains_overdue:
+                tz = self.reference.home.tz
+                work.post(train_overdue_alert(run, now, tz, links=self.links))
         await self._fire(list(work.posts.values()))
         for key, entry in work.changed.items():
             self.paged.put(

@@ -4,11 +4,15 @@ transit times.
 Per batch: decode each train event, plan it (:func:`streams.domain.transit.plan_train`),
 remember departures and arrivals; then deliver the departure and transit points and the
 counted runs, then wait for the table writes, so the batch can be acknowledged.
+
+Both tables are global (every worker reads all of them): the minute's round on the worker
+that keeps the figures, and ``/status``, read the runs under way from them
+(:class:`TrainsKnown`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,7 +24,7 @@ from streams.agents.facts import send_facts
 from streams.agents.intake import Intake
 from streams.agents.ports import Outbox, Received, Table
 from streams.domain.counts import Fact
-from streams.domain.transit import TrainPlan, plan_train
+from streams.domain.transit import KnownTrain, TrainPlan, plan_train
 from streams.schema import points
 from streams.sinks.base import MetricSink
 
@@ -46,7 +50,7 @@ class TrainsAgent:
     ) -> None:
         self.intake = intake
         self.reference = reference
-        self.departures = departures  # outbound train id -> departures of a week (JSON)
+        self.departures = departures  # outbound train id -> corridor, departures of a week
         self.arrivals = arrivals  # outbound train id -> arrival time (ISO): reefers leave watch
         self.facts = facts
         self.metrics = metrics
@@ -67,7 +71,7 @@ class TrainsAgent:
 
     def _apply(self, received: Received, train: TrainEvent, out: _Outputs) -> None:
         key = train.train_id.encode()
-        departed = _departures(self.departures.get(key, received))
+        departed = _departures(self.departures.get(key, received))[1]
         plan = plan_train(train, departed, self.reference)
         samples = _samples(train, plan)  # before any write: a bad point changes nothing
         if plan.fact is not None:
@@ -75,21 +79,46 @@ class TrainsAgent:
         if plan.finding is not None:
             self.intake.found("trains", plan.finding)
         if plan.departures is not None:
-            stored = orjson.dumps([d.isoformat() for d in plan.departures])
+            times = [d.isoformat() for d in plan.departures]
+            stored = orjson.dumps({"corridor": train.corridor, "departures": times})
             self.departures.put(received, key, stored)
         if plan.arrival is not None:
             self.arrivals.put(received, key, plan.arrival.isoformat().encode())
         out.samples.extend(samples)
 
 
-def _departures(stored: bytes | None) -> list[datetime]:
-    """The departures stored for a train number: a JSON list of ISO times (a single ISO
-    time, as workers before the pairing window stored it, is read too)."""
+def _departures(stored: bytes | None) -> tuple[str | None, list[datetime]]:
+    """The corridor and departures stored for a train number: a JSON object of both (a
+    JSON list of ISO times, or a single ISO time, as older workers stored them, is read
+    too, with no corridor)."""
     if stored is None:
-        return []
+        return None, []
+    if stored.startswith(b"{"):
+        known = orjson.loads(stored)
+        return known["corridor"], [datetime.fromisoformat(d) for d in known["departures"]]
     if stored.startswith(b"["):
-        return [datetime.fromisoformat(d) for d in orjson.loads(stored)]
-    return [datetime.fromisoformat(stored.decode())]
+        return None, [datetime.fromisoformat(d) for d in orjson.loads(stored)]
+    return None, [datetime.fromisoformat(stored.decode())]
+
+
+class TrainsKnown:
+    """The trains agent's departures and arrivals tables read together, for the runs under
+    way (:func:`streams.domain.transit.runs_under_way`)."""
+
+    def __init__(self, departures: Table, arrivals: Table) -> None:
+        self.departures = departures
+        self.arrivals = arrivals
+
+    def __call__(self) -> Iterator[KnownTrain]:
+        """Each train number with departures from home remembered and a known corridor
+        (departures stored before the corridor was stored with them are left out)."""
+        for key, value in self.departures.items():
+            corridor, departed = _departures(value)
+            if corridor is None or not departed:
+                continue
+            arrival = self.arrivals.get(key)
+            arrived = None if arrival is None else datetime.fromisoformat(arrival.decode())
+            yield KnownTrain(key.decode(), corridor, tuple(departed), arrived)
 
 
 def _samples(train: TrainEvent, plan: TrainPlan) -> list[points.Sample]:

@@ -30,6 +30,7 @@ from lugang.vocabulary import pro_rata
 from streams.domain.balance import Balance, balance
 from streams.domain.counts import DayTotals
 from streams.domain.periods import PERIOD_NAMES, PeriodName, calendar_period, to_date_key
+from streams.domain.transit import RunUnderWay
 
 TONNES_PER_UNIT = 10_000
 """The plan counts freight in 10⁴ t (万吨)."""
@@ -141,6 +142,9 @@ class Status(BaseModel):
     daily_service: list[DailyServiceStatus]
     recent_days: list[RecentDay] = []
     """The :data:`RECENT_DAYS` days ending on ``as_of``, oldest first."""
+    trains_in_transit: list[RunUnderWay] = []
+    """Outbound runs departed and not yet arrived at the clock asked about, oldest first
+    (:func:`streams.domain.transit.runs_under_way`; filled in by ``/status``)."""
 
 
 def _days(start: date, end: date) -> Iterable[date]:

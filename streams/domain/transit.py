@@ -10,21 +10,34 @@ the last week are remembered, not only the newest). An arrival with no such depa
 remembered, or only later ones: dated before its departure) gives no transit time and is a
 data-quality finding (``orphan_arrival``), never an error; it is still remembered, since the
 train's reefers leave watch on arrival.
+
+Runs under way (:func:`runs_under_way`): transit time is known only on arrival, so a late
+train would show only once it is in; what the agent remembers (each train number's latest
+departures and arrival) says, at any moment, which outbound runs have left home and not
+yet reached the far end, how long they have been travelling and whether they are past
+their corridor's benchmark (plus the reference's ``transit.overdue_margin_h``): overdue.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final, Literal
 
-from lugang.contract import TrainEvent
+from pydantic import BaseModel
+
+from lugang.contract import Direction, TrainEvent
 from lugang.reference import Reference
 from streams.domain.counts import Fact, fact_of
 
 PAIRING_WINDOW: Final = timedelta(days=7)
 """How long before an arrival its departure may be (and how long departures are kept)."""
+
+RECENTLY_ARRIVED: Final = timedelta(days=1)
+"""How long an arrived run stays in :func:`runs_under_way` (arrived): its point and its
+page are re-written as arrived meanwhile, so a stale read of the tables that showed it
+still under way is corrected."""
 
 TrainFinding = Literal["orphan_arrival"]
 
@@ -82,3 +95,75 @@ def plan_train(
     corridor = reference.corridor(train.corridor)
     transit = Transit(train.train_id, train.corridor, paired, at, corridor.transit_benchmark_h)
     return TrainPlan(fact, arrival=at, transit=transit)
+
+
+@dataclass(frozen=True, slots=True)
+class KnownTrain:
+    """What the trains agent remembers of one train number: its corridor, its departures
+    from home (of a week, the newest last) and its latest arrival at the far end."""
+
+    train_id: str
+    corridor: str
+    departures: tuple[datetime, ...]
+    arrival: datetime | None = None
+
+
+class RunUnderWay(BaseModel):
+    """An outbound run that has left home: still in transit (``arrived_at`` None) or
+    arrived lately (:data:`RECENTLY_ARRIVED`). ``elapsed_h``: hours since its departure,
+    to ``now`` or to its arrival. ``due_at``: when it becomes overdue (None: its corridor
+    has no benchmark, it never does)."""
+
+    train_id: str
+    corridor: str
+    direction: Direction = "OUTBOUND"
+    departed_at: datetime
+    elapsed_h: float
+    benchmark_h: float | None
+    due_at: datetime | None
+    overdue: bool
+    arrived_at: datetime | None = None
+
+    @property
+    def in_transit(self) -> bool:
+        return self.arrived_at is None
+
+
+def runs_under_way(
+    trains: Iterable[KnownTrain], reference: Reference, now: datetime
+) -> list[RunUnderWay]:
+    """The runs of ``trains`` under way at ``now``, oldest departure first.
+
+    A train number's run is its latest departure at or before ``now`` within
+    :data:`PAIRING_WINDOW` (an arrival pairs with no older one); it has arrived when the
+    train's arrival is at or after that departure and not after ``now``. A train of a
+    corridor the reference does not know has no benchmark and is never overdue."""
+    runs = []
+    margin = timedelta(hours=reference.transit.overdue_margin_h)
+    for train in trains:
+        departed = max(
+            (d for d in train.departures if now - PAIRING_WINDOW <= d <= now), default=None
+        )
+        if departed is None:
+            continue
+        arrival = train.arrival
+        arrived = arrival if arrival is not None and departed <= arrival <= now else None
+        if arrived is not None and now - arrived > RECENTLY_ARRIVED:
+            continue
+        corridor = reference.corridors.get(train.corridor)
+        benchmark = None if corridor is None else corridor.transit_benchmark_h
+        due = None if benchmark is None else departed + timedelta(hours=benchmark) + margin
+        end = now if arrived is None else arrived
+        runs.append(
+            RunUnderWay(
+                train_id=train.train_id,
+                corridor=train.corridor,
+                departed_at=departed,
+                elapsed_h=round((end - departed) / timedelta(hours=1), 2),
+                benchmark_h=benchmark,
+                due_at=due,
+                overdue=due is not None and end > due,
+                arrived_at=arrived,
+            )
+        )
+    return sorted(runs, key=lambda run: (run.departed_at, run.train_id))

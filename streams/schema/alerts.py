@@ -1,4 +1,5 @@
-"""The alert schema: the Alertmanager alert of a cold-chain exception or of 天天班 at risk.
+"""The alert schema: the Alertmanager alert of a cold-chain exception, of 天天班 at risk or
+of a train run overdue.
 
 Pure: the clock (``now``), the port's time zone and the deployment's links come in as
 arguments. An alert's labels identify it, so sending the same alert again is idempotent at
@@ -17,6 +18,7 @@ from typing import Final
 from lugang.contract import ColdChainException
 from lugang.links import OVERVIEW_UID, Links
 from lugang.vocabulary import KIND_LABELS
+from streams.domain.transit import RunUnderWay
 from streams.schema.points import UNKNOWN
 
 RESEND_WINDOW: Final = timedelta(hours=1)
@@ -24,6 +26,7 @@ RESEND_WINDOW: Final = timedelta(hours=1)
 EXCEPTION_ALERT: Final = "ColdChainException"
 SEEN_CLOSED_ALERT: Final = "ColdChainExceptionSeenClosed"
 DAILY_SERVICE_ALERT: Final = "DailyServiceAtRisk"
+TRAIN_OVERDUE_ALERT: Final = "TrainOverdue"
 """The alert names the worker pages with (``alertname``)."""
 DEFAULT_LINKS: Final = Links()
 
@@ -182,3 +185,48 @@ def daily_service_alert(
     if warning:
         return replace(alert, valid_for=resend_window).renewed(now)
     return alert.resolved(now)
+
+
+def train_overdue_alert(
+    run: RunUnderWay,
+    now: datetime,
+    tz: tzinfo,
+    resend_window: timedelta = RESEND_WINDOW,
+    links: Links = DEFAULT_LINKS,
+) -> Alert:
+    """An outbound run past its corridor's benchmark (and margin), for operations
+    (``severity=warning``, as 天天班 at risk; not the on-call cold-chain route). Its labels
+    identify the run (train id, direction, local day of departure), so re-sending it every
+    minute notifies once; firing from ``run.due_at`` while the run travels, resolved at its
+    arrival once it is in. Links to the operations overview (the trains-in-transit table)
+    and to its runbook."""
+    departed = run.departed_at.astimezone(tz)
+    since = f"{departed:%Y-%m-%d %H:%M} {departed.tzname()}"
+    labels = {
+        "alertname": TRAIN_OVERDUE_ALERT,
+        "train_id": run.train_id,
+        "corridor": run.corridor,
+        "direction": run.direction,
+        "day": departed.date().isoformat(),
+        "severity": "warning",
+    }
+    benchmark = f"{run.benchmark_h:g} h" if run.benchmark_h is not None else "none"
+    annotations = {
+        "summary": (
+            f"Train {run.train_id} ({run.corridor}) overdue: {run.elapsed_h:.1f} h since "
+            f"departing {since}, benchmark {benchmark} / 班列 {run.train_id} 超过运行时限未到达"
+        ),
+        "description": (
+            f"Outbound run of {run.train_id} on {run.corridor}, departed {since}: "
+            f"{run.elapsed_h:.1f} h under way against a transit benchmark of {benchmark}, "
+            "not yet arrived at the corridor's far end. "
+            f"{run.corridor} 去程班列 {run.train_id} 已运行 {run.elapsed_h:.1f} 小时，"
+            "超过运行时限。"
+        ),
+        "runbook_url": links.runbook(TRAIN_OVERDUE_ALERT),
+    }
+    starts = run.due_at or run.departed_at
+    alert = Alert(labels, annotations, starts, generator_url=links.dashboard(OVERVIEW_UID))
+    if run.arrived_at is not None:
+        return alert.resolved(max(run.arrived_at, starts))
+    return replace(alert, valid_for=resend_window).renewed(now)

@@ -14,6 +14,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from lugang.contract import ColdChainException
+from streams.domain.transit import RunUnderWay
 
 PAGES: Final = "pages"
 """Kind of the internal topic of page requests (one partition, created before the worker
@@ -35,10 +36,12 @@ class PageRequest(BaseModel):
     ``exceptions``: cold-chain exceptions opened or closed (each as it stands, in the order
     decided). ``live``: they are TELEMETRY_GAPs the live silence check finds (paged while
     it keeps finding them, resolved when it stops). ``resend``: the minute's re-send of
-    every firing alert, with ``daily_service`` on ``day`` (the 天天班 warnings)."""
+    every firing alert, with ``daily_service`` on ``day`` (the 天天班 warnings) and
+    ``trains_overdue``, the overdue runs under way (firing) or lately arrived (resolved)."""
 
     exceptions: list[ColdChainException] = []
     live: bool = False
     resend: bool = False
     daily_service: list[DailyServiceWarning] = []
     day: date | None = None
+    trains_overdue: list[RunUnderWay] = []

@@ -34,6 +34,7 @@ from lugang.reference import CommodityProfile, Reference
 from streams.domain.balance import CorridorBalance
 from streams.domain.counts import DayTotals
 from streams.domain.status import TONNES_PER_UNIT, AgainstTarget, Period, Status
+from streams.domain.transit import RunUnderWay
 
 FieldValue = int | float | str | bool
 
@@ -49,6 +50,7 @@ DAILY_SERVICE_LIVE: Final = "daily_service_live"
 CORRIDOR_BALANCE_DAILY: Final = "corridor_balance_daily"
 TRAIN_DEPARTURE: Final = "train_departure"
 TRANSIT: Final = "transit"
+TRAIN_IN_TRANSIT: Final = "train_in_transit"
 COLDCHAIN_EXCEPTION: Final = "coldchain_exception"
 REEFER_READING: Final = "reefer_reading"
 MEASUREMENTS: Final = (
@@ -64,6 +66,7 @@ MEASUREMENTS: Final = (
     CORRIDOR_BALANCE_DAILY,
     TRAIN_DEPARTURE,
     TRANSIT,
+    TRAIN_IN_TRANSIT,
     COLDCHAIN_EXCEPTION,
     REEFER_READING,
 )
@@ -342,6 +345,24 @@ def transit_sample(
         fields["benchmark_h"] = float(benchmark_h)
         fields["within_benchmark"] = _flag(hours <= benchmark_h)
     return Sample(TRANSIT, {"corridor": corridor, "train_id": train_id}, fields, departed_at)
+
+
+def in_transit_sample(run: RunUnderWay) -> Sample:
+    """One outbound run under way, stamped at its departure from the home location, as the
+    minute's round sees it (:class:`streams.timers.MinuteRound`): ``in_transit`` 1 and
+    ``elapsed_h`` so far while it travels; once it arrives, ``in_transit`` 0 and its
+    transit time. ``overdue`` (0/1) and, on a corridor with a benchmark, ``benchmark_h``.
+    Each minute's write overwrites the run's point, so the newest word stands; "trains in
+    transit now" is ``WHERE "in_transit" = 1`` over the last week."""
+    fields: dict[str, FieldValue] = {
+        "in_transit": _flag(run.in_transit),
+        "elapsed_h": float(run.elapsed_h),
+        "overdue": _flag(run.overdue),
+    }
+    if run.benchmark_h is not None:
+        fields["benchmark_h"] = float(run.benchmark_h)
+    tags = {"corridor": run.corridor, "direction": run.direction, "train_id": run.train_id}
+    return Sample(TRAIN_IN_TRANSIT, tags, fields, run.departed_at)
 
 
 def exception_sample(exc: ColdChainException) -> Sample:

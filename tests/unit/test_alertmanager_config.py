@@ -11,7 +11,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, get_args
 
@@ -21,7 +21,8 @@ import yaml
 from dashboards import provisioning
 from dashboards.queries import rule_queries
 from lugang.contract import ColdChainException, ExceptionKind, exception_id
-from streams.schema.alerts import daily_service_alert, exception_alert
+from streams.domain.transit import RunUnderWay
+from streams.schema.alerts import daily_service_alert, exception_alert, train_overdue_alert
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOYED = ROOT / "deploy" / "alertmanager" / "alertmanager.yml"
@@ -53,6 +54,16 @@ def worker_alerts() -> list[dict[str, str]]:
         for seen_closed in (False, True)
     ]
     alerts += [daily_service_alert(g, date(2026, 3, 16), True, NOW) for g in ("RAIL_SEA", "X")]
+    late = RunUnderWay(
+        train_id="X9001",
+        corridor="HHW-QZH",
+        departed_at=NOW - timedelta(hours=31),
+        elapsed_h=31.0,
+        benchmark_h=30.0,
+        due_at=NOW - timedelta(hours=1),
+        overdue=True,
+    )
+    alerts.append(train_overdue_alert(late, NOW, UTC))
     return [{**alert.labels, "lugang": "lugang"} for alert in alerts]
 
 
@@ -140,7 +151,12 @@ def test_the_deployed_config_inhibits_nothing() -> None:
 def test_every_alert_routes_somewhere_by_its_severity() -> None:
     assert {a["severity"] for a in ALERTS} == {"page", "warning"}
     names = {a["alertname"] for a in ALERTS}
-    assert {"ColdChainException", "ColdChainExceptionSeenClosed", "DailyServiceAtRisk"} <= names
+    assert {
+        "ColdChainException",
+        "ColdChainExceptionSeenClosed",
+        "DailyServiceAtRisk",
+        "TrainOverdue",
+    } <= names
 
 
 # -- amtool ---------------------------------------------------------------------------------

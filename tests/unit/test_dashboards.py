@@ -27,6 +27,7 @@ from lugang.contract import ColdChainException, ReeferReading, exception_id
 from lugang.reference import default_reference
 from streams.domain.counts import DayTotals, Fact
 from streams.domain.status import compute_status
+from streams.domain.transit import RunUnderWay
 from streams.schema import health, points
 from streams.schema.alerts import DAILY_SERVICE_ALERT, daily_service_alert
 
@@ -94,6 +95,17 @@ def written_schema() -> dict[str, set[str]]:
         *points.live_daily_service_samples(status, REF),
         points.departure_sample("X1", "HHW-QZH", started),
         points.transit_sample("X1", "HHW-QZH", started, started + timedelta(hours=29), 30),
+        points.in_transit_sample(
+            RunUnderWay(
+                train_id="X2",
+                corridor="HHW-QZH",
+                departed_at=started,
+                elapsed_h=31.0,
+                benchmark_h=30.0,
+                due_at=started + timedelta(hours=30),
+                overdue=True,
+            )
+        ),
         points.exception_sample(closed),
         points.reading_sample(reading, "citrus", REF.commodity("citrus"), "HHW-QZH"),
         *health.health_samples(

@@ -28,7 +28,12 @@ from lugang.reference import default_reference
 from lugang.settings import Settings
 from streams.agents.paging import PagingAgent
 from streams.pager import Pager
-from streams.schema.alerts import DAILY_SERVICE_ALERT, daily_service_alert, exception_alert
+from streams.schema.alerts import (
+    DAILY_SERVICE_ALERT,
+    TRAIN_OVERDUE_ALERT,
+    daily_service_alert,
+    exception_alert,
+)
 from streams.state import LiveGaps
 from tests.fakes import FakeAlertSink, LoopbackOutbox, MemoryTable
 from tests.unit.test_agents import run
@@ -41,7 +46,7 @@ PORT = Links(
     "https://grafana.port.example/", "https://git.example.com/lugang/-/blob/main/docs/runbooks"
 )
 KINDS: tuple[str, ...] = get_args(ExceptionKind)
-RUNBOOK_NAMES = (*KINDS, DAILY_SERVICE_ALERT)
+RUNBOOK_NAMES = (*KINDS, DAILY_SERVICE_ALERT, TRAIN_OVERDUE_ALERT)
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 

@@ -4,7 +4,7 @@ missed days apart from the days without data; and ``--period`` reaching it."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +15,10 @@ from entrypoints.cli import build_parser, main
 from lugang.reference import default_reference
 from lugang.settings import Settings
 from streams.domain.periods import PERIOD_NAMES, PeriodName
+from streams.state import LiveGaps
+from streams.web import status_body
+from tests.fakes import MemoryTable, Topic
+from tests.unit.test_agents import Harness, depa, run
 from tests.unit.test_html_report import status_of
 
 REF = default_reference()
@@ -60,7 +64,7 @@ def test_the_period_asked_for_is_against_the_plan_with_its_due_date(
 ) -> None:
     lines = _lines(period)
     assert heading in lines
-    (found,) = [line for line in lines if line.startswith(trains.split(" ", 2)[0] + " ")]
+    (found,) = [line for line in lines if line.startswith(trains.split("  ", 1)[0] + " ")]
     assert found.startswith(trains) and found.endswith("(behind)")
     assert any(line.startswith(tonnage) for line in lines), lines
 
@@ -177,3 +181,24 @@ def test_lugang_report_prints_the_period_asked_for(
     assert asked == [date(2026, 3, 15)]
     assert "half-year to date 2026-H1 (HTD)" in out and "report due 2026-07-15" in out
     assert out.startswith("Lugang report for 2026-03-15 ")
+
+
+def test_the_year_end_projection_is_reported_once_the_year_has_weeks_of_figures() -> None:
+    """``/status`` carries the projection (streams.domain.projection), the report prints
+    each measure's projected total, interval and chance of the target."""
+    h = Harness()
+    start = datetime(2026, 1, 1, 10, tzinfo=UTC)
+    for n in range(40):  # a run a day from 1 January
+        at = (start + timedelta(days=n)).isoformat()
+        run(h.trains.handle([Topic("trains").event(f"T{n}", depa(f"d{n}", f"T{n}", at))]))
+    run(h.count_days())
+    early = status_body({"date": "2026-01-05"}, REF, h.book, MemoryTable(), LiveGaps())
+    assert early["projection"] is None
+    assert "year-end projection: not yet" in render_text(early, REF)
+    body = status_body({"date": "2026-02-09"}, REF, h.book, MemoryTable(), LiveGaps())
+    runs = body["projection"]["train_runs"]
+    assert runs["actual"] == 40 and runs["low"] <= runs["projected"] <= runs["high"]
+    assert 300 < runs["projected"] < 430  # a run a day, all year
+    report = render_text(body, REF)
+    assert "year-end projection (80 % interval; chance of reaching the target)" in report
+    assert any(line.startswith("  train runs      3") for line in report.splitlines())
