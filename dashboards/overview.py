@@ -237,6 +237,46 @@ def transit(reference: Reference) -> PanelBuilder:
     return panel
 
 
+BALANCE_FIELDS: Final = (
+    ('last("inbound_teu")', "进 in TEU", "none"),
+    ('last("outbound_teu")', "出 out TEU", "none"),
+    ('last("balance_ratio") * 100', "均衡 balance", "percent"),
+    ('last("inbound_empty_share") * 100', "进空箱 in empty", "percent"),
+    ('last("outbound_empty_share") * 100', "出空箱 out empty", "percent"),
+)
+"""The figures of a corridor's balance panel: InfluxQL, name, unit."""
+
+
+def corridor_balance(reference: Reference, corridor: str) -> PanelBuilder:
+    """One corridor's two-way flow (双向货流均衡) year to date: TEU in and out of the home
+    location, the balance ratio (min ÷ max: 100 % balanced) and each direction's empty
+    share (:mod:`streams.domain.balance`). No verdict colours: the plan sets no threshold."""
+    fields = ", ".join(f'{expression} AS "{name}"' for expression, name, _ in BALANCE_FIELDS)
+    query = select(
+        fields,
+        points.CORRIDOR_BALANCE_DAILY,
+        where=f""""corridor" = '{corridor}' AND "period" = 'year_to_date'""",
+    ).alias("$col")
+    spec = reference.corridors[corridor]
+    home = reference.home.short_en
+    panel = big_stat(
+        label(f"{corridor} 双向货流", "two-way flow"),
+        query,
+        steps=NEUTRAL,
+        background=False,
+        decimals=0,
+        no_value="无箱 no containers",
+        time_from=THIS_YEAR,
+        description=f"{spec.name_en}, year to date: TEU discharged at {home} (in) and loaded "
+        f"there (out); balance = the smaller ÷ the larger (100 % balanced); empty = the "
+        f"share of each direction's TEU in empty containers.",
+    )
+    for _, name, unit in BALANCE_FIELDS:
+        if unit != "none":
+            panel.override_by_name(*override(name, unit=unit))
+    return panel
+
+
 def trains_in_transit() -> PanelBuilder:
     """The outbound runs departed and not yet arrived (the worker rewrites each run's point
     every minute, ``in_transit`` 0 once it arrives), overdue rows red. A run departs less
@@ -271,7 +311,7 @@ def trains_in_transit() -> PanelBuilder:
 def overview(reference: Reference) -> dashboard.Dashboard:
     year = plan_year(reference)
     target = reference.targets[year]
-    return (
+    board = (
         dashboard.Dashboard(label("陆港运营总览", "Lugang operations overview"))
         .uid(UID)
         .tags(["lugang"])
@@ -320,4 +360,8 @@ def overview(reference: Reference) -> dashboard.Dashboard:
         .with_panel(exceptions_by_kind(LAST_30_DAYS))
         .with_panel(transit(reference))
         .with_panel(trains_in_transit())
+        .with_row(dashboard.Row(label("双向货流均衡 年累计", "Two-way balance by corridor, YTD")))
     )
+    for corridor in reference.corridors:
+        board.with_panel(corridor_balance(reference, corridor))
+    return board

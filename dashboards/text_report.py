@@ -89,6 +89,52 @@ def _daily_service(status: dict[str, Any], period: PeriodName) -> list[str]:
     return lines
 
 
+def _share(value: float | None) -> str:
+    return "     –" if value is None else f"{value:>6.1%}"
+
+
+def _balance_line(b: dict[str, Any] | None) -> str:
+    """One corridor's balance over one period (None: nothing moved)."""
+    inbound, outbound = (b or {}).get("inbound", {}), (b or {}).get("outbound", {})
+    ratio, imbalance = (b or {}).get("balance_ratio"), (b or {}).get("imbalance_teu", 0.0)
+    return (
+        f"{inbound.get('teu', 0.0):>8,.0f} in {outbound.get('teu', 0.0):>8,.0f} out  "
+        f"balance {_share(ratio)}  out−in {imbalance:>+7,.0f}  "
+        f"empty in {_share(inbound.get('empty_share'))} out {_share(outbound.get('empty_share'))}"
+    )
+
+
+def _balance(status: dict[str, Any], reference: Reference, period: PeriodName) -> list[str]:
+    """Two-way balance per corridor (:mod:`streams.domain.balance`) today, over the month,
+    the period asked for and the year to date, for each corridor with a move this year."""
+    home = reference.home.short_en
+    shown = [("today", status["today"])] + [
+        (SHORT[p], status[to_date_key(p)]) for p in PERIOD_NAMES if p in ("month", period, "year")
+    ]
+    lines = [
+        f"two-way balance by corridor 双向货流均衡 (TEU discharged at {home}: in, loaded there: "
+        "out; balance = the smaller ÷ the larger, 100% balanced; empty: each direction's "
+        "empty share)"
+    ]
+    year = status["year_to_date"].get("balance", {})
+    moved = year.get("corridors", {})
+    for corridor in [c for c in reference.corridors if c in moved] + sorted(
+        c for c in moved if c not in reference.corridors
+    ):
+        for n, (name, figures) in enumerate(shown):
+            b = figures.get("balance", {}).get("corridors", {}).get(corridor)
+            lines.append(f"  {corridor if n == 0 else '':<9} {name:<5} {_balance_line(b)}")
+    idle = [c for c in reference.corridors if c not in moved]
+    if idle:
+        lines.append(f"  no container move counted by corridor this year: {', '.join(idle)}")
+    if year.get("teu_not_by_corridor"):
+        lines.append(
+            f"  {year['teu_not_by_corridor']:,.0f} TEU this year were counted before TEU was "
+            "kept by corridor: in no corridor above"
+        )
+    return lines
+
+
 def _in_transit(runs: list[dict[str, Any]], reference: Reference) -> list[str]:
     """The outbound runs under way, each with its hours against its benchmark."""
     overdue = sum(1 for run in runs if run["overdue"])
@@ -149,6 +195,7 @@ def render_text(status: dict[str, Any], reference: Reference, period: PeriodName
         if to_date_key(name) in status
     ]
     lines += ["", *_against_plan(status, period), "", *_daily_service(status, period)]
+    lines += ["", *_balance(status, reference, period)]
     lines += _in_transit(status.get("trains_in_transit", []), reference)
     if "projection" in status:
         lines += _projection(status["projection"])

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+from dashboards.report.balance import balance_section
 from dashboards.report.data import Row, days_between, period_bounds
 from dashboards.report.sections import corridor_section, daily_service_section, exceptions_section
 from dashboards.report.series import daily_section, transit_section
@@ -213,6 +214,7 @@ def render_html(
         daily_service_section(status, daily, days, period, reference),
         daily_section(daily, days, status, period, start, reference, categories),
         corridor_section(figures, reference, period),
+        balance_section(figures, reference, period),
         transit_section(transit, reference),
         exceptions_section(exceptions, reference, tz),
         summary_table(status),

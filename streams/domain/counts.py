@@ -128,7 +128,12 @@ def _fact(
 
 class DayTotals(BaseModel):
     """Everything counted on one local day. Keys join dimensions with ``/``:
-    ``runs["HHW-QZH/OUTBOUND"]``, ``teu["RAIL_SEA/OUTBOUND/LADEN"]``."""
+    ``runs["HHW-QZH/OUTBOUND"]``, ``teu["RAIL_SEA/OUTBOUND/LADEN"]``,
+    ``corridor_teu["HHW-QZH/OUTBOUND/EMPTY"]``.
+
+    ``corridor_teu`` is the same TEU by corridor instead of category (the two-way balance
+    of :mod:`streams.domain.balance`). Totals stored before it existed read back without
+    it (empty): their TEU is counted, but not by corridor."""
 
     day: date
     counted: set[str] = Field(default_factory=set)
@@ -137,6 +142,7 @@ class DayTotals(BaseModel):
     teu: dict[str, float] = Field(default_factory=dict)
     reefer_teu: dict[str, float] = Field(default_factory=dict)
     gross_weight_kg: float = 0.0
+    corridor_teu: dict[str, float] = Field(default_factory=dict)
 
     def add(self, fact: Fact) -> bool:
         """Count ``fact`` unless it was counted before (see :attr:`Fact.identity`); return
@@ -151,6 +157,7 @@ class DayTotals(BaseModel):
         else:
             laden = "LADEN" if fact.laden else "EMPTY"
             _bump(self.teu, f"{fact.teu_category}/{fact.direction}/{laden}", fact.teu)
+            _bump(self.corridor_teu, f"{fact.corridor}/{fact.direction}/{laden}", fact.teu)
             if fact.reefer:
                 _bump(self.reefer_teu, fact.direction, fact.teu)
             self.gross_weight_kg += fact.gross_weight_kg

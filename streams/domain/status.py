@@ -27,6 +27,7 @@ from pydantic import BaseModel
 
 from lugang.reference import Reference, YearTarget
 from lugang.vocabulary import pro_rata
+from streams.domain.balance import Balance, balance
 from streams.domain.counts import DayTotals
 from streams.domain.periods import PERIOD_NAMES, PeriodName, calendar_period, to_date_key
 from streams.domain.transit import RunUnderWay
@@ -80,6 +81,8 @@ class Period(BaseModel):
     closes: date | None = None
     report_due: date | None = None
     against_plan: AgainstPlan | None = None
+    balance: Balance = Balance()
+    """Two-way flow balance per corridor (:mod:`streams.domain.balance`)."""
 
 
 ServiceDay = Literal["served", "missed", "unknown", "not_counted"]
@@ -176,6 +179,7 @@ def period(days: Mapping[date, DayTotals], start: date, end: date) -> Period:
         teu_empty=empty,
         reefer_teu=sum(sum(d.reefer_teu.values()) for d in totals),
         gross_weight_t=sum(d.gross_weight_kg for d in totals) / 1000,
+        balance=balance(totals),
     )
 
 

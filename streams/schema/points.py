@@ -31,8 +31,9 @@ from typing import Final, get_args
 
 from lugang.contract import ColdChainException, Direction, EmptyIndicator, ReeferReading
 from lugang.reference import CommodityProfile, Reference
+from streams.domain.balance import CorridorBalance
 from streams.domain.counts import DayTotals
-from streams.domain.status import TONNES_PER_UNIT, AgainstTarget, Status
+from streams.domain.status import TONNES_PER_UNIT, AgainstTarget, Period, Status
 from streams.domain.transit import RunUnderWay
 
 FieldValue = int | float | str | bool
@@ -46,6 +47,7 @@ PROGRESS_DAILY: Final = "progress_daily"
 TEU_CATEGORY_PROGRESS_DAILY: Final = "teu_category_progress_daily"
 DAILY_SERVICE_STATUS: Final = "daily_service_status"
 DAILY_SERVICE_LIVE: Final = "daily_service_live"
+CORRIDOR_BALANCE_DAILY: Final = "corridor_balance_daily"
 TRAIN_DEPARTURE: Final = "train_departure"
 TRANSIT: Final = "transit"
 TRAIN_IN_TRANSIT: Final = "train_in_transit"
@@ -61,6 +63,7 @@ MEASUREMENTS: Final = (
     TEU_CATEGORY_PROGRESS_DAILY,
     DAILY_SERVICE_STATUS,
     DAILY_SERVICE_LIVE,
+    CORRIDOR_BALANCE_DAILY,
     TRAIN_DEPARTURE,
     TRANSIT,
     TRAIN_IN_TRANSIT,
@@ -74,6 +77,10 @@ UNKNOWN: Final = "unknown"
 
 DIRECTIONS: Final[tuple[Direction, ...]] = get_args(Direction)
 LADEN_STATES: Final[tuple[EmptyIndicator, ...]] = get_args(EmptyIndicator)
+
+BALANCE_PERIODS: Final = ("day", "month_to_date", "year_to_date")
+"""The ``period`` tag of ``corridor_balance_daily``: the day alone, the month and the year to
+it (the ``today``, ``month_to_date`` and ``year_to_date`` of ``/status``)."""
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -209,8 +216,10 @@ def _progress(
 
 
 def status_samples(status: Status, reference: Reference) -> list[Sample]:
-    """Year-to-date progress and 天天班 standing as of ``status.as_of``. Pro-rata fields are
-    left out in a year the plan sets no target for."""
+    """Year-to-date progress, 天天班 standing and each corridor's two-way balance over the
+    day, month and year to date (``corridor_balance_daily``, every corridor of the
+    reference in every period) as of ``status.as_of``. Pro-rata fields are left out in a
+    year the plan sets no target for."""
     at = local_midnight(status.as_of, reference.home.tz)
     ytd = status.year_to_date
     progress = {
@@ -247,7 +256,41 @@ def status_samples(status: Status, reference: Reference) -> list[Sample]:
         )
         for service in status.daily_service
     ]
+    periods: dict[str, Period] = {
+        "day": status.today,
+        "month_to_date": status.month_to_date,
+        "year_to_date": status.year_to_date,
+    }
+    samples += [
+        Sample(
+            CORRIDOR_BALANCE_DAILY,
+            {"corridor": corridor, "period": name},
+            _balance_fields(periods[name].balance.corridors.get(corridor, CorridorBalance())),
+            at,
+        )
+        for name in BALANCE_PERIODS
+        for corridor in reference.corridors
+    ]
     return samples
+
+
+def _balance_fields(balance: CorridorBalance) -> dict[str, FieldValue]:
+    """TEU fields always (0 where nothing moved); the ratio and the empty shares only where
+    they are defined (a count can only grow, so a defined one is never taken back)."""
+    fields: dict[str, FieldValue] = {
+        "inbound_teu": float(balance.inbound.teu),
+        "outbound_teu": float(balance.outbound.teu),
+        "inbound_empty_teu": float(balance.inbound.empty_teu),
+        "outbound_empty_teu": float(balance.outbound.empty_teu),
+        "imbalance_teu": float(balance.imbalance_teu),
+    }
+    optional = {
+        "balance_ratio": balance.balance_ratio,
+        "inbound_empty_share": balance.inbound.empty_share,
+        "outbound_empty_share": balance.outbound.empty_share,
+    }
+    fields.update((name, float(value)) for name, value in optional.items() if value is not None)
+    return fields
 
 
 def live_daily_service_samples(status: Status, reference: Reference) -> list[Sample]:

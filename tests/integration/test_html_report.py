@@ -28,8 +28,8 @@ from tests.png import read_png
 AS_OF = date(2026, 3, 15)
 INSTALL = "deploy/local/install-chromium.sh (apt-get install -y chromium fonts-wqy-microhei)"
 CHARTS = (
-    "trains", "teu-categories", "reefer", "tonnage", "runs-by-corridor", "daily-service",
-    "daily-runs", "daily-teu", "cumulative", "transit",
+    "trains", "teu-categories", "reefer", "tonnage", "runs-by-corridor", "balance",
+    "daily-service", "daily-runs", "daily-teu", "cumulative", "transit",
 )  # fmt: skip
 # Root needs --no-sandbox; the network flags keep Chromium from calling out (no network here).
 HEADLESS = (

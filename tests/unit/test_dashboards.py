@@ -47,19 +47,25 @@ def written_schema() -> dict[str, set[str]]:
     day = date(2026, 3, 15)
     totals = DayTotals(day=day)
     spec = REF.corridor("HHW-QZH")
-    totals.add(
-        Fact.model_validate(
-            {
-                "event_id": "t1",
-                "day": day,
-                "kind": "TRAIN_RUN",
-                "corridor": "HHW-QZH",
-                "direction": "OUTBOUND",
-                "service_group": spec.service_group,
-                "teu_category": spec.teu_category,
-            }
+    for event_id, kind, direction in [
+        ("t1", "TRAIN_RUN", "OUTBOUND"),
+        ("c1", "CONTAINER_MOVE", "OUTBOUND"),  # moves both ways: the balance ratio and
+        ("c2", "CONTAINER_MOVE", "INBOUND"),  # both empty shares are written
+    ]:
+        totals.add(
+            Fact.model_validate(
+                {
+                    "event_id": event_id,
+                    "day": day,
+                    "kind": kind,
+                    "corridor": "HHW-QZH",
+                    "direction": direction,
+                    "service_group": spec.service_group,
+                    "teu_category": spec.teu_category,
+                    "teu": 1.0 if kind == "CONTAINER_MOVE" else 0.0,
+                }
+            )
         )
-    )
     status = compute_status({day: totals}, REF, day, datetime(2026, 3, 15, 20, tzinfo=CST))
     started = datetime(2026, 3, 15, 8, tzinfo=CST)
     closed = ColdChainException(

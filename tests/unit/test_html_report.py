@@ -24,6 +24,7 @@ DAYS = {
         runs={"HHW-QZH/OUTBOUND": 1},
         outbound_runs_by_group={"RAIL_SEA": 1},
         teu={"RAIL_SEA/OUTBOUND/LADEN": 80.0, "RAIL_SEA/OUTBOUND/EMPTY": 10.0},
+        corridor_teu={"HHW-QZH/OUTBOUND/LADEN": 80.0, "HHW-QZH/OUTBOUND/EMPTY": 10.0},
         reefer_teu={"OUTBOUND": 2.0},
         gross_weight_kg=900_000,
     ),
@@ -32,6 +33,7 @@ DAYS = {
         runs={"HHW-VTE/OUTBOUND": 1, "WUH-HHW/INBOUND": 1},
         outbound_runs_by_group={"CROSS_BORDER": 1},
         teu={"LAOS/OUTBOUND/LADEN": 60.0, "OTHER/INBOUND/LADEN": 100.0},
+        corridor_teu={"HHW-VTE/OUTBOUND/LADEN": 60.0, "WUH-HHW/INBOUND/LADEN": 100.0},
         reefer_teu={"OUTBOUND": 4.0},
         gross_weight_kg=1_500_000,
     ),
@@ -40,6 +42,7 @@ DAYS = {
         runs={"HHW-HAN/OUTBOUND": 1, "HHW-QZH/INBOUND": 1},
         outbound_runs_by_group={"CROSS_BORDER": 1},
         teu={"VIETNAM/OUTBOUND/LADEN": 50.0, "RAIL_SEA/INBOUND/EMPTY": 40.0},
+        corridor_teu={"HHW-HAN/OUTBOUND/LADEN": 50.0, "HHW-QZH/INBOUND/EMPTY": 40.0},
         gross_weight_kg=800_000,
     ),
     date(2026, 3, 15): DayTotals(
@@ -47,6 +50,7 @@ DAYS = {
         runs={"HHW-QZH/OUTBOUND": 2},
         outbound_runs_by_group={"RAIL_SEA": 2},
         teu={"RAIL_SEA/OUTBOUND/LADEN": 150.0},
+        corridor_teu={"HHW-QZH/OUTBOUND/LADEN": 150.0},
         reefer_teu={"OUTBOUND": 2.0},
         gross_weight_kg=2_000_000,
     ),
@@ -112,8 +116,8 @@ def test_the_page_is_self_contained() -> None:
 def test_year_to_date_charts_have_one_mark_per_figure() -> None:
     found = charts(page())
     assert set(found) == {
-        "trains", "teu-categories", "reefer", "tonnage", "runs-by-corridor", "daily-service",
-        "daily-runs", "daily-teu", "cumulative", "transit",
+        "trains", "teu-categories", "reefer", "tonnage", "runs-by-corridor", "balance",
+        "daily-service", "daily-runs", "daily-teu", "cumulative", "transit",
     }  # fmt: skip
     assert values(found["trains"]) == [7]
     assert values(found["trains"], "marker") == [101.37]  # 500 × 74 ÷ 365
@@ -230,6 +234,46 @@ def test_the_tables_hold_the_figures_and_the_exceptions() -> None:
     assert "2026-03-02 09:30" in text  # the start in the port's local time
 
 
+@pytest.mark.parametrize(
+    ("period", "inbound", "outbound", "empty", "row"),
+    [
+        (  # HHW-QZH 40 empty in, 240 out (10 empty); HHW-VTE, HHW-HAN out; WUH-HHW in
+            "year",
+            [40, 0, 0, 100],
+            [240, 60, 50, 0],
+            [40, 10],
+            "<td class=num>40</td><td class=num>240</td><td class=num>16.7%</td>"
+            "<td class=num>+200</td><td class=num>100.0%</td><td class=num>4.2%</td>",
+        ),
+        (  # March only: the 5 January train is not in it
+            "month",
+            [40, 0, 0, 100],
+            [150, 60, 50, 0],
+            [40],
+            "<td class=num>40</td><td class=num>150</td><td class=num>26.7%</td>"
+            "<td class=num>+110</td><td class=num>100.0%</td><td class=num>0.0%</td>",
+        ),
+    ],
+)
+def test_the_balance_section_sets_each_corridors_teu_in_against_out(
+    period: str, inbound: list[float], outbound: list[float], empty: list[float], row: str
+) -> None:
+    text = page(period)
+    chart = charts(text)["balance"]
+    assert values(chart, "inbound") == inbound  # HHW-QZH, HHW-VTE, HHW-HAN, WUH-HHW
+    assert values(chart, "outbound") == outbound
+    assert values(chart, "empty") == empty
+    assert row in text
+
+
+def test_the_balance_section_without_moves_by_corridor_says_so() -> None:
+    status = status_of()
+    status["year_to_date"]["balance"] = {"corridors": {}, "teu_not_by_corridor": 490.0}
+    text = render_html(status, reference=default_reference(), generated_at=GENERATED)
+    assert "No container move counted by corridor in the period." in text
+    assert "490 TEU of the period were counted before TEU was kept by corridor" in text
+
+
 def test_text_from_the_figures_is_escaped() -> None:
     hostile = "<script>alert('x')</script>"
     exception = {**CLOSED, "commodity": hostile, "equipment_reference": '"><b>MSKU</b>'}
@@ -249,6 +293,7 @@ def test_without_influxdb_the_status_figures_remain_and_the_gaps_are_named() -> 
         "reefer",
         "tonnage",
         "runs-by-corridor",
+        "balance",  # from /status
     }
     assert text.count("InfluxDB was not read") == 3  # daily, transit, exceptions
 

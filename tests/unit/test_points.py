@@ -169,6 +169,37 @@ def test_status_samples() -> None:
     assert service["CROSS_BORDER",]["served"] == 0
 
 
+@pytest.mark.parametrize(
+    ("corridor", "period", "fields"),
+    [
+        (  # the reefer loaded out (2 TEU), the empty box discharged on another corridor
+            "HHW-QZH",
+            "day",
+            {"outbound_teu": 2.0, "outbound_empty_teu": 0.0, "outbound_empty_share": 0.0},
+        ),
+        (
+            "HHW-VTE",
+            "year_to_date",
+            {"inbound_teu": 1.0, "inbound_empty_teu": 1.0, "inbound_empty_share": 1.0},
+        ),
+        ("KHN-HHW", "month_to_date", {}),  # explicit zeros; no ratio or share of nothing
+    ],
+)
+def test_status_samples_balance_every_corridor_over_the_day_month_and_year(
+    corridor: str, period: str, fields: dict[str, float]
+) -> None:
+    status = compute_status({DAY: day_totals()}, REF, DAY, datetime(2026, 3, 15, 20, tzinfo=CST))
+    balance = by_tags(points.status_samples(status, REF), points.CORRIDOR_BALANCE_DAILY)
+    assert len(balance) == len(REF.corridors) * len(points.BALANCE_PERIODS)
+    zeros = dict.fromkeys(
+        ["inbound_teu", "outbound_teu", "inbound_empty_teu", "outbound_empty_teu"], 0.0
+    )
+    one_way = {"balance_ratio": 0.0} if fields else {}
+    imbalance = {"imbalance_teu": fields.get("outbound_teu", 0.0) - fields.get("inbound_teu", 0.0)}
+    assert balance[corridor, period] == {**zeros, **one_way, **imbalance, **fields}
+    assert all(type(v) is float for f in balance.values() for v in f.values())
+
+
 def test_status_samples_without_a_target_leave_pro_rata_out() -> None:
     day = date(2030, 3, 15)
     status = compute_status({}, REF, day, datetime(2030, 3, 15, 12, tzinfo=CST))
@@ -304,4 +335,4 @@ def test_an_empty_day_writes_the_same_series_as_a_busy_one() -> None:
 
 
 def test_measurement_names_are_listed_once() -> None:
-    assert len(set(points.MEASUREMENTS)) == len(points.MEASUREMENTS) == 14
+    assert len(set(points.MEASUREMENTS)) == len(points.MEASUREMENTS) == 15

@@ -100,6 +100,56 @@ def test_daily_service_tells_missed_days_from_days_without_data(
     assert lines[at + 1].strip() == rail_sea
 
 
+@pytest.mark.parametrize(
+    ("period", "corridor", "rows"),
+    [
+        (  # 5 Jan: 80 + 10 empty out; 14 Mar: 40 empty in; 15 Mar: 150 out
+            "year",
+            "HHW-QZH",
+            [
+                "today        0 in      150 out  balance   0.0%  out−in    +150  "
+                "empty in      – out   0.0%",
+                "MTD         40 in      150 out  balance  26.7%  out−in    +110  "
+                "empty in 100.0% out   0.0%",
+                "YTD         40 in      240 out  balance  16.7%  out−in    +200  "
+                "empty in 100.0% out   4.2%",
+            ],
+        ),
+        (  # the collecting train from Wuhan brings boxes in: inbound, as on any corridor
+            "quarter",
+            "WUH-HHW",
+            [
+                "today        0 in        0 out  balance      –  out−in      +0  "
+                "empty in      – out      –",
+                "MTD        100 in        0 out  balance   0.0%  out−in    -100  "
+                "empty in   0.0% out      –",
+                "QTD        100 in        0 out  balance   0.0%  out−in    -100  "
+                "empty in   0.0% out      –",
+                "YTD        100 in        0 out  balance   0.0%  out−in    -100  "
+                "empty in   0.0% out      –",
+            ],
+        ),
+    ],
+)
+def test_the_two_way_balance_of_each_corridor_today_to_the_period_and_the_year(
+    period: PeriodName, corridor: str, rows: list[str]
+) -> None:
+    lines = _lines(period)
+    at = next(n for n, line in enumerate(lines) if line.startswith(f"  {corridor} "))
+    assert [line[12:] for line in lines[at : at + len(rows)]] == rows
+    idle = "  no container move counted by corridor this year: HHW-ZNG, HHW-CAN, HHW-CSX, KHN-HHW"
+    assert idle in lines
+
+
+def test_the_balance_names_the_teu_counted_before_it_was_kept_by_corridor() -> None:
+    status = status_of()
+    status["year_to_date"]["balance"]["teu_not_by_corridor"] = 90.0
+    assert (
+        "  90 TEU this year were counted before TEU was kept by corridor: in no corridor above"
+        in _lines("year", status)
+    )
+
+
 def test_a_year_without_targets_says_so_per_figure() -> None:
     status = status_of(date(2031, 5, 10))  # and no data in 2031: no day counted
     lines = _lines("quarter", status)
