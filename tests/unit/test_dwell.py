@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from lugang.contract import Direction
 from streams.domain.dwell import (
     DwellStats,
     MoveAt,
@@ -27,7 +28,7 @@ def at(hours: float) -> datetime:
 
 
 def visit(kind: str, hours: float = 0, category: str | None = None, laden: bool = True) -> Visit:
-    direction = "OUTBOUND" if kind == "GTIN" else "INBOUND"
+    direction: Direction = "OUTBOUND" if kind == "GTIN" else "INBOUND"
     return Visit(
         equipment_reference=BOX,
         event_id=f"{kind}@{hours}",
