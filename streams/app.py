@@ -212,6 +212,7 @@ def _serve_pages(
     states: AgentStates,
     facts: str,
     trains: TrainsKnown,
+    dwell: FaustTable,
 ) -> None:
     """The worker's web pages: ``/status`` (the figures, as the worker that reads the
     ``facts`` topic keeps them), ``/ready`` and ``/health``."""
@@ -234,7 +235,7 @@ def _serve_pages(
         if keeper is not None and URL(keeper) != URL(here) and FORWARDED not in request.headers:
             return await _ask_keeper(app, view, request, keeper)
         query = dict(request.query)
-        body = status_body(query, reference, book, open_exceptions, live_gaps, trains)
+        body = status_body(query, reference, book, open_exceptions, live_gaps, trains, dwell)
         return view.json({**body, "answered_by": here})
 
     @app.page("/ready")
@@ -289,6 +290,8 @@ def create_monitor(
     departures = FaustTable(app.GlobalTable("departures", **_RAW_TABLE))
     book = DayBook(FaustTable(app.GlobalTable("days", partitions=1, **_RAW_TABLE)))
     open_exceptions = FaustTable(app.GlobalTable("open-exceptions", **_RAW_TABLE))
+    # Global, as open-exceptions: the one worker that answers /status shows every visit.
+    dwell = FaustTable(app.GlobalTable("dwell", **_RAW_TABLE))
     arrivals = FaustTable(app.GlobalTable("arrivals", **_RAW_TABLE))
     paged = FaustTable(app.Table("paged", partitions=1, **_RAW_TABLE))
     facts_topic = app.topic(names.name(DAY_FACTS), partitions=1, **_RAW)
@@ -343,6 +346,7 @@ def create_monitor(
         moves_known=MovesKnown(
             lateness, containers_highwater, partial(seeker.committed, containers_topic)
         ),
+        dwell=dwell,
     )
     points = PointsAgent(metrics, points_topic.get_topic_name(), FaustOutbox(dead_letter_topic))
     metrics.on_refused = points.refused
@@ -383,7 +387,7 @@ def create_monitor(
     app.timer(settings.silence_check_s)(silence)
 
     facts = facts_topic.get_topic_name()
-    _serve_pages(app, reference, book, open_exceptions, live_gaps, states, facts, known)
+    _serve_pages(app, reference, book, open_exceptions, live_gaps, states, facts, known, dwell)
     _serve_metrics(
         app, MetricSources(worker, counters, states, sinks, open_exceptions, live_gaps, lag.known)
     )

@@ -12,6 +12,7 @@ import orjson
 
 from lugang.reference import Reference
 from streams.agents.ports import Table
+from streams.domain.dwell import Visit, longest
 from streams.domain.projection import project_year
 from streams.domain.status import compute_status
 from streams.domain.transit import KnownTrain, runs_under_way
@@ -41,13 +42,16 @@ def status_body(
     table: Table,
     live_gaps: LiveGaps,
     trains: Callable[[], Iterable[KnownTrain]] = tuple,
+    dwell: Table | None = None,
 ) -> dict[str, Any]:
     """The ``/status`` answer: figures as of ``?date=YYYY-MM-DD`` (default: today in the
     port's time zone); ``?now=`` (RFC 3339) sets the clock of the 天天班 warning and of the
     trains in transit, e.g. a simulated one; ``table``: the open-exceptions table;
     ``trains``: what the trains agent knows (:class:`streams.agents.trains.TrainsKnown`);
     ``projection``: the year-end projection (:func:`streams.domain.projection.project_year`,
-    with last year's season where the book holds last year; null before its first weeks)."""
+    with last year's season where the book holds last year; null before its first weeks);
+    ``dwell``: the open visits (:mod:`streams.domain.dwell`), whose longest ten at the clock
+    are ``dwell_longest``."""
     clock = query.get("now")
     now = datetime.fromisoformat(clock) if clock else datetime.now(UTC)
     as_of = query.get("date")
@@ -61,6 +65,8 @@ def status_body(
     projection = project_year(book.year(day.year), day, target, book.year(day.year - 1))
     body["projection"] = None if projection is None else orjson.loads(projection.model_dump_json())
     body["open_exceptions"] = list(open_exceptions(table, live_gaps).values())
+    visits = () if dwell is None else map(Visit.model_validate_json, dwell.values())
+    body["dwell_longest"] = longest(visits, now)
     return body
 
 

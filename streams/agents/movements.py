@@ -25,6 +25,12 @@ and nothing else needs them; writing a track for each would be most of the worke
 changelog traffic. A message a track has applied before a restart is skipped: the track
 keeps the offsets it applied one by one (:mod:`streams.domain.offsets`), so a message the
 commit guard reads again after later ones (it never reached an agent) is applied.
+
+Every container's moves at the home location also open and close its visit at the port
+(:mod:`streams.domain.dwell`), kept in the ``dwell`` table (one write per batch that changes
+it, before the tracks); a completed visit becomes a ``container_dwell`` point. A redelivered
+start or end changes nothing: the same start is recognised by its event id, and an end finds
+its visit already closed (its point, written again, overwrites itself).
 """
 
 from __future__ import annotations
@@ -43,6 +49,8 @@ from streams.agents.ports import Message, Outbox, Received, Table, timer_owner
 from streams.decoded import Decoded
 from streams.domain.coldchain import Close, Decision, closed
 from streams.domain.counts import Fact, fact_of
+from streams.domain.dwell import MoveAt, Visit
+from streams.domain.dwell import step as dwell_step
 from streams.domain.reefer import (
     Judged,
     Move,
@@ -72,6 +80,7 @@ class _Outputs:
     decisions: list[Decision] = field(default_factory=list)
     owners: list[Received] = field(default_factory=list)  # an event of each decision's box
     tracks: dict[bytes, tuple[Received, ReeferTrack]] = field(default_factory=dict)
+    visits: dict[bytes, tuple[Received, Visit | None]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -117,6 +126,7 @@ class MovementsAgent:
         partition_of: Callable[[bytes], int] = lambda key: 0,
         *,
         moves_known: MovesKnown | None = None,
+        dwell: Table | None = None,
     ) -> None:
         self.intake = intake
         self.reference = reference
@@ -135,6 +145,8 @@ class MovementsAgent:
         self.moves_known = moves_known or MovesKnown(allowed_lateness)
         self._lock = asyncio.Lock()  # a batch and the timer's work never interleave
         self.decoded = Decoded(ReeferTrack.from_json, limit=20_000)
+        # container id -> its open visit at the port (Visit JSON); None: dwell not followed
+        self.dwell = dwell
 
     async def handle(self, batch: Sequence[Received]) -> None:
         """Process one batch; return once everything it caused is delivered and written."""
@@ -239,6 +251,14 @@ class MovementsAgent:
         await self._publish(out.decisions, out.owners)
         await send_facts(self.facts, out.facts)
         await self.intake.deliver()
+        if self.dwell is not None and out.visits:
+            # Before the tracks: a reefer's track skips the moves it applied after a crash,
+            # so their visits must be stored by then.
+            for key, (owner, visit) in out.visits.items():
+                self.dwell.put(
+                    owner, key, None if visit is None else visit.model_dump_json().encode()
+                )
+            await self.dwell.delivered()
         for key, (owner, track) in out.tracks.items():
             stored = track.to_json()
             self.tracks.put(owner, key, stored)
@@ -273,6 +293,7 @@ class MovementsAgent:
         time up to which its moves are read, after this batch (None: all)."""
         key, owner = read.key, read.owner
         loaded = track = read.track
+        visit = opened = self._visit(key, read)
         for (received, event), ahead in zip(read.events, _moves_ahead(read.events), strict=True):
             message = received.message
             until = _earliest(known[message.partition], ahead)
@@ -282,6 +303,8 @@ class MovementsAgent:
             if step is None:
                 continue  # dead-lettered; the track stays as it was
             track = step.track
+            if isinstance(event, ContainerEvent):
+                visit = self._dwell(key, visit, event, step.fact, out)
             if step.fact is not None:
                 out.facts.append(step.fact)
             out.samples += step.samples
@@ -295,6 +318,37 @@ class MovementsAgent:
             track = self._end_live_gaps(track, out, owner)
         if track is not None and track is not loaded:
             out.tracks[key] = (owner, track)
+        if visit != opened:
+            out.visits[key] = (owner, visit)
+
+    def _visit(self, key: bytes, read: _Read) -> Visit | None:
+        """The container's open visit (None: none, or dwell not followed); read only for a
+        batch with moves of it."""
+        if self.dwell is None or not any(isinstance(e, ContainerEvent) for _, e in read.events):
+            return None
+        stored = self.dwell.get(key, read.owner)
+        return None if stored is None else Visit.model_validate_json(stored)
+
+    def _dwell(
+        self,
+        key: bytes,
+        visit: Visit | None,
+        event: ContainerEvent,
+        fact: Fact | None,
+        out: _Outputs,
+    ) -> Visit | None:
+        """The container's visit after a move (a completed one's point goes in ``out``):
+        only moves at the home location count, and the counted train move (``fact``) gives
+        the TEU category."""
+        if self.dwell is None or event.location != self.reference.home.location:
+            return visit
+        category = None if fact is None else fact.teu_category
+        laden = event.empty_indicator == "LADEN"
+        moved = MoveAt(event.event_id, event.event_type, event.event_time, category, laden)
+        after = dwell_step(key.decode(), visit, moved)
+        if after.dwell is not None:
+            out.samples.append(points.dwell_sample(after.dwell))
+        return after.visit
 
     def _leave_at_arrival(
         self,

@@ -23,6 +23,7 @@ Rules that keep the schema queryable with plain InfluxQL (1.x, 2.x and 3.x alike
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -33,6 +34,7 @@ from lugang.contract import ColdChainException, Direction, EmptyIndicator, Reefe
 from lugang.reference import CommodityProfile, Reference
 from streams.domain.balance import CorridorBalance
 from streams.domain.counts import DayTotals
+from streams.domain.dwell import Dwell
 from streams.domain.status import TONNES_PER_UNIT, AgainstTarget, Period, Status
 from streams.domain.transit import RunUnderWay
 
@@ -53,6 +55,9 @@ TRANSIT: Final = "transit"
 TRAIN_IN_TRANSIT: Final = "train_in_transit"
 COLDCHAIN_EXCEPTION: Final = "coldchain_exception"
 REEFER_READING: Final = "reefer_reading"
+CONTAINER_DWELL: Final = "container_dwell"
+"""One point per completed visit (:func:`dwell_sample`); on no dashboard yet, so not in
+:data:`MEASUREMENTS` (which the dashboard tests hold to a panel each)."""
 MEASUREMENTS: Final = (
     TRAIN_RUNS_DAILY,
     TEU_DAILY,
@@ -70,7 +75,8 @@ MEASUREMENTS: Final = (
     COLDCHAIN_EXCEPTION,
     REEFER_READING,
 )
-"""Every measurement Lugang writes (dashboards may query only these)."""
+"""Every measurement Lugang writes and its dashboards show (they may query only these);
+:data:`CONTAINER_DWELL` is written too."""
 
 UNKNOWN: Final = "unknown"
 """Tag value for a commodity or corridor that is not known."""
@@ -417,3 +423,22 @@ def reading_sample(
         "corridor": corridor or UNKNOWN,
     }
     return Sample(REEFER_READING, tags, fields, reading.reading_time)
+
+
+def dwell_sample(dwell: Dwell) -> Sample:
+    """One completed visit, stamped at its end, with ``dwell_h`` and the container as a
+    field: a rewrite (a replay, a redelivered end) gives the same time, tags and fields, so
+    it overwrites its point. The time is nudged by under a millisecond, fixed per container
+    (CRC-32), so that two boxes of one group ending in the same second (a train's loads are
+    often stamped alike) make two points, not one overwriting the other."""
+    nudge = timedelta(microseconds=zlib.crc32(dwell.equipment_reference.encode()) % 1000)
+    tags = {
+        "direction": dwell.direction,
+        "teu_category": dwell.teu_category,
+        "laden": "LADEN" if dwell.laden else "EMPTY",
+    }
+    fields: dict[str, FieldValue] = {
+        "dwell_h": float(dwell.hours),
+        "equipment_reference": dwell.equipment_reference,
+    }
+    return Sample(CONTAINER_DWELL, tags, fields, dwell.ended_at + nudge)
