@@ -296,7 +296,7 @@ def paging_problems(
 ) -> tuple[list[str], list[str]]:
     """Problems (and notes) of the notifications ``heard`` and the alerts ``active`` at
     Alertmanager, against the expected exceptions (id -> final status); a TELEMETRY_GAP of
-    ``live_gaps`` paged and resolved is a note (:func:`tests.integration.outcome.live_gaps`)."""
+    ``live_gaps`` paged is a note (:func:`tests.in_process.live_gaps`)."""
     problems: list[str] = []
     firing: dict[str, list[str]] = defaultdict(list)
     resolved: set[str] = set()
@@ -316,7 +316,9 @@ def paging_problems(
         if len(names) > 1
     ]
     extra = (firing.keys() | resolved) - exceptions.keys()
-    live = {eid for eid in extra if eid in live_gaps and eid in resolved}
+    # A live gap the worker that paged it did not live to resolve ends at its endsAt
+    # (Alertmanager resolves it); its InfluxDB point, if any, is checked apart (CLOSED).
+    live = {eid for eid in extra if eid in live_gaps}
     problems += [
         f"paging: {eid} paged, but it is no exception of the uninterrupted run"
         for eid in sorted(extra - live)
@@ -333,7 +335,11 @@ def paging_problems(
     ]
     unheard = sorted(exceptions.keys() - firing.keys())
     not_firing = sorted(e for e, s in exceptions.items() if s == "OPEN" and e not in firing_now)
-    notes = [f"live gap where the feed stopped, paged and resolved: {eid}" for eid in sorted(live)]
+    notes = [
+        f"live gap where the feed stopped, paged and "
+        f"{'resolved' if eid in resolved else 'left to expire'}: {eid}"
+        for eid in sorted(live)
+    ]
     notes += [
         f"{len(exceptions) - len(unheard)} of {len(exceptions)} exceptions notified firing"
         + (f" (never: {len(unheard)}, e.g. {unheard[:3]})" if unheard else ""),
