@@ -308,6 +308,27 @@ def trains_in_transit() -> PanelBuilder:
     return panel
 
 
+def container_dwell(timezone: str) -> PanelBuilder:
+    """How long boxes sit at the port (:mod:`streams.domain.dwell`): each local day's mean
+    and 90th percentile dwell of the visits that ended that day, per TEU category and
+    laden/empty, over the dashboard's range."""
+    query = select(
+        'mean("dwell_h") AS "mean", percentile("dwell_h", 90) AS "p90"',
+        points.CONTAINER_DWELL,
+        group_by=per_day(timezone, "teu_category", "laden"),
+    ).alias("$tag_teu_category $tag_laden $col")
+    return series(
+        label("箱子在港时间", "Container dwell (h)"),
+        query,
+        unit="h",
+        steps=NEUTRAL,
+        description="A visit runs from the gate in (outbound) or the discharge (inbound) to "
+        "the load onto an outbound train or the gate out; each day's mean and 90th percentile "
+        "(InfluxQL's, its rank rounded) of the visits ended that day, per TEU category and "
+        "laden or empty.",
+    )
+
+
 def overview(reference: Reference) -> dashboard.Dashboard:
     year = plan_year(reference)
     target = reference.targets[year]
@@ -353,13 +374,16 @@ def overview(reference: Reference) -> dashboard.Dashboard:
         )
         .with_panel(teu_pace_by_category())
         .with_panel(teu_by_category(reference, year))
-        .with_row(dashboard.Row(label("货量 · 冷链 · 时效", "Tonnage, cold chain, transit")))
+        .with_row(
+            dashboard.Row(label("货量 · 冷链 · 时效 · 在港", "Tonnage, cold chain, transit, dwell"))
+        )
         .with_panel(tonnage(label("今日吨位", "Tonnage today"), None))
         .with_panel(tonnage(label("本年吨位", "Tonnage YTD"), THIS_YEAR))
         .with_panel(open_exceptions())
         .with_panel(exceptions_by_kind(LAST_30_DAYS))
         .with_panel(transit(reference))
         .with_panel(trains_in_transit())
+        .with_panel(container_dwell(reference.home.timezone))
         .with_row(dashboard.Row(label("双向货流均衡 年累计", "Two-way balance by corridor, YTD")))
     )
     for corridor in reference.corridors:

@@ -26,6 +26,7 @@ from dashboards.queries import PanelQuery, dashboard_queries, measurement, names
 from lugang.contract import ColdChainException, ReeferReading, exception_id
 from lugang.reference import default_reference
 from streams.domain.counts import DayTotals, Fact
+from streams.domain.dwell import Dwell
 from streams.domain.status import compute_status
 from streams.domain.transit import RunUnderWay
 from streams.schema import health, points
@@ -108,6 +109,16 @@ def written_schema() -> dict[str, set[str]]:
         ),
         points.exception_sample(closed),
         points.reading_sample(reading, "citrus", REF.commodity("citrus"), "HHW-QZH"),
+        points.dwell_sample(
+            Dwell(
+                "MSKU9070323",
+                "OUTBOUND",
+                spec.teu_category,
+                True,
+                started,
+                started + timedelta(hours=5),
+            )
+        ),
         *health.health_samples(
             "w",
             started,
