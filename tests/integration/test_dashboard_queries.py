@@ -382,6 +382,12 @@ EXPECTED: dict[str, tuple[Callable[[Rows], Any], Any]] = {
         group_figure("missed_ytd"),
     ),
     "Train runs / 500": (first, PACE),
+    # The recording's visits that end on its last day (as the agents give them in process,
+    # tests/integration/test_dwell.py) are of every category and laden/empty.
+    "Container dwell (h)": (
+        lambda rows: {(r["teu_category"], r["laden"]) for r in rows},
+        {("OTHER", "EMPTY"), ("OTHER", "LADEN"), ("RAIL_SEA", "EMPTY"), ("RAIL_SEA", "LADEN")},
+    ),
     "TEU / 50,000": (lambda rows: only(rows, "累计 YTD"), TOTAL_TEU),
     "Reefer TEU / 500": (lambda rows: only(rows, "累计 YTD"), TOTAL_REEFER),
     "Train runs YTD, pace line": (last_column("累计 YTD"), TOTAL_RUNS),
