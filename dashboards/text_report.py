@@ -152,6 +152,24 @@ def _in_transit(runs: list[dict[str, Any]], reference: Reference) -> list[str]:
     return lines
 
 
+def _dwell_longest(visits: list[dict[str, Any]], reference: Reference) -> list[str]:
+    """The open visits dwelling longest at the status's clock (``dwell_longest``,
+    :mod:`streams.domain.dwell`), longest first."""
+    if not visits:
+        return ["", "containers dwelling longest: no container at the port"]
+    lines = ["", f"containers dwelling longest 箱子在港时间 ({len(visits)} longest open visits)"]
+    tz = reference.home.tz
+    for visit in visits:
+        since = datetime.fromisoformat(visit["started_at"]).astimezone(tz)
+        category = visit["teu_category"] or "not loaded"
+        laden = "laden" if visit["laden"] else "empty"
+        lines.append(
+            f"  {visit['equipment_reference']:<12} {visit['direction']:<8} {category:<10} "
+            f"{laden:<5}  since {since:%Y-%m-%d %H:%M}  {visit['elapsed_h']:.1f} h"
+        )
+    return lines
+
+
 def _projection(projection: dict[str, Any] | None) -> list[str]:
     """The year-end projection of each measure: the total, its interval, the chance of the
     target (``streams.domain.projection``)."""
@@ -197,6 +215,8 @@ def render_text(status: dict[str, Any], reference: Reference, period: PeriodName
     lines += ["", *_against_plan(status, period), "", *_daily_service(status, period)]
     lines += ["", *_balance(status, reference, period)]
     lines += _in_transit(status.get("trains_in_transit", []), reference)
+    if "dwell_longest" in status:
+        lines += _dwell_longest(status["dwell_longest"], reference)
     if "projection" in status:
         lines += _projection(status["projection"])
     exceptions = status.get("open_exceptions", [])

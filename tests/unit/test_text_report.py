@@ -14,6 +14,7 @@ from dashboards.text_report import render_text
 from entrypoints.cli import build_parser, main
 from lugang.reference import default_reference
 from lugang.settings import Settings
+from streams.domain.dwell import Visit
 from streams.domain.periods import PERIOD_NAMES, PeriodName
 from streams.state import LiveGaps
 from streams.web import status_body
@@ -202,3 +203,42 @@ def test_the_year_end_projection_is_reported_once_the_year_has_weeks_of_figures(
     report = render_text(body, REF)
     assert "year-end projection (80 % interval; chance of reaching the target)" in report
     assert any(line.startswith("  train runs      3") for line in report.splitlines())
+
+
+def test_the_containers_dwelling_longest_are_listed_from_status() -> None:
+    """``dwell_longest`` of ``/status`` (streams.domain.dwell): each open visit, longest
+    first, with its start in the port's time and its hours at the status's clock."""
+    dwell = MemoryTable()
+    for visit in [
+        Visit(
+            equipment_reference="MSKU9070323",
+            event_id="e1",
+            started_at=datetime(2026, 3, 14, 2, tzinfo=UTC),
+            direction="INBOUND",
+            teu_category="RAIL_SEA",
+            laden=True,
+        ),
+        Visit(
+            equipment_reference="TGHU1234567",
+            event_id="e2",
+            started_at=datetime(2026, 3, 12, 0, 30, tzinfo=UTC),
+            direction="OUTBOUND",
+            teu_category=None,  # not loaded yet
+            laden=False,
+        ),
+    ]:
+        dwell.data[visit.equipment_reference.encode()] = visit.model_dump_json().encode()
+    query = {"date": "2026-03-15", "now": "2026-03-15T12:00:00+00:00"}
+    body = status_body(query, REF, Harness().book, MemoryTable(), LiveGaps(), dwell=dwell)
+    lines = render_text(body, REF).splitlines()
+    at = lines.index("containers dwelling longest 箱子在港时间 (2 longest open visits)")
+    assert lines[at + 1 : at + 3] == [
+        "  TGHU1234567  OUTBOUND not loaded empty  since 2026-03-12 08:30  83.5 h",
+        "  MSKU9070323  INBOUND  RAIL_SEA   laden  since 2026-03-14 10:00  34.0 h",
+    ]
+
+
+def test_the_dwell_block_says_when_no_container_is_at_the_port() -> None:
+    body = status_body({"date": "2026-03-15"}, REF, Harness().book, MemoryTable(), LiveGaps())
+    assert "containers dwelling longest: no container at the port" in render_text(body, REF)
+    assert "containers dwelling" not in render_text(status_of(), REF)  # no dwell_longest
