@@ -121,11 +121,11 @@ class InOrder:
         module's docstring)."""
         now = self.clock()
         for where, hole in list(self._holes.items()):
-            due = self._due(where)
             if not self.seeker.assigned(*where):  # another worker reads it now
                 del self._holes[where]
                 self._next.pop(where, None)
                 continue
+            due = self._due(where)
             if due is None or due >= hole.first_held:  # filled, or gone past elsewhere
                 del self._holes[where]
                 continue

@@ -56,13 +56,14 @@ def status_body(
     now = datetime.fromisoformat(clock) if clock else datetime.now(UTC)
     as_of = query.get("date")
     day = date.fromisoformat(as_of) if as_of else reference.home.today(now)
-    status = compute_status(book.year(day.year), reference, day, now)
+    days = book.year(day.year)  # one pass over the days table for both uses below
+    status = compute_status(days, reference, day, now)
     under_way = runs_under_way(trains(), reference, now)
     in_transit = [run for run in under_way if run.in_transit]
     status = status.model_copy(update={"trains_in_transit": in_transit})
     body: dict[str, Any] = orjson.loads(status.model_dump_json())
     target = reference.targets.get(day.year)
-    projection = project_year(book.year(day.year), day, target, book.year(day.year - 1))
+    projection = project_year(days, day, target, book.year(day.year - 1))
     body["projection"] = None if projection is None else orjson.loads(projection.model_dump_json())
     body["open_exceptions"] = list(open_exceptions(table, live_gaps).values())
     visits = () if dwell is None else map(Visit.model_validate_json, dwell.values())
