@@ -274,6 +274,8 @@ def settle(run: Run, worker: Worker, expected: Outcome) -> None:
                 f"after {now - started:.0f} s (unchanged for {now - since:.0f} s):"
             )
             run.fault.problems += found
+            run.fault.problems.append(f"the worker's log, last warnings:\n{worker.notable()}")
+            run.fault.problems.append(f"where its tasks wait:\n{worker.stacks()}")
             break
         time.sleep(2)
     run.fault.problems += alive(run, worker)

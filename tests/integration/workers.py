@@ -87,6 +87,38 @@ class Worker:
                     return "\n".join(text[max(0, n - 1) : n + lines])
         return "(no error in its log)"
 
+    def notable(self, lines: int = 15) -> str:
+        """The log's last warnings and errors (without the client's connection noise while
+        a server is down) and its last line: what a stuck worker was doing."""
+        noise = ("Unable connect to node", "Unable to update metadata", "NodeNotReadyError")
+        text = self.log.read_text(errors="replace").splitlines()
+        marked = [
+            line
+            for line in text
+            if ("] [WARNING] " in line or "] [ERROR] " in line)
+            and not any(mark in line for mark in noise)
+        ]
+        last = text[-1] if text else "(empty log)"
+        return "\n".join([*marked[-lines:], f"last line: {last}"])
+
+    def stacks(self, lines: int = 40) -> str:
+        """Where the worker's tasks wait now, Lugang's frames only: SIGUSR1 makes mode's
+        worker write every asyncio task's stack to its log (for a worker that seems stuck)."""
+        before = self.log.stat().st_size
+        if self.process.poll() is not None:
+            return "(exited)"
+        self.process.send_signal(signal.SIGUSR1)
+        time.sleep(2)
+        with self.log.open("rb") as log:
+            log.seek(before)
+            text = log.read().decode(errors="replace").splitlines()
+        ours = [
+            f"{line.strip()} | {after.strip()}"
+            for line, after in zip(text, [*text[1:], ""], strict=True)
+            if line.strip().startswith("File ") and "/streams/" in line
+        ]
+        return "\n".join(ours[:lines]) or f"(no frame of Lugang in {len(text)} lines)"
+
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
