@@ -134,3 +134,20 @@ def test_every_lugang_variable_is_documented() -> None:
     assert not missing, (
         f"LUGANG_* variables missing from README.md (first file naming them): {missing}"
     )
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor of a heading: lower case, punctuation but ``-`` and ``_`` dropped,
+    spaces to ``-``."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def test_the_contents_links_lead_to_headings() -> None:
+    """Every ``(#anchor)`` link of the README names one of its headings."""
+    headings = {
+        _slug(line.lstrip("#")) for line in README.splitlines() if re.match(r"#{1,4} ", line)
+    }
+    links = re.findall(r"\]\(#([^)]+)\)", README)
+    assert len(links) >= 15
+    assert sorted(set(links) - headings) == []
