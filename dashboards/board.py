@@ -130,18 +130,49 @@ def _daily_service(status: dict[str, Any]) -> Table:
 
 
 def _plan(status: dict[str, Any]) -> Table:
+    """Each measure's year to date against its due figure, and its year-end projection
+    (``/status`` ``projection``: the total, its interval, the chance of the target)."""
     plan = _table(
         "Year to date vs plan 年度目标进度",
         "indicator",
         "actual / due by today (of the yearly target)  pace",
+        "year-end projection 全年预计",
     )
-    plan.add_row("train runs 班列", pace_cell(status["trains_ytd"]))
-    plan.add_row("TEU 到发量", pace_cell(status["teu_ytd"]))
+    projection: dict[str, Any] = status.get("projection") or {}
+    by_category = projection.get("teu_by_category") or {}
+    plan.add_row(
+        "train runs 班列",
+        pace_cell(status["trains_ytd"]),
+        _projected(projection.get("train_runs")),
+    )
+    plan.add_row("TEU 到发量", pace_cell(status["teu_ytd"]), _projected(projection.get("teu")))
     for category, figure in status["teu_ytd_by_category"].items():
-        plan.add_row(f"  {category}", pace_cell(figure))
-    plan.add_row("reefer TEU 冷链", pace_cell(status["reefer_teu_ytd"]))
-    plan.add_row("tonnage 吞吐量 (10⁴ t)", pace_cell(status.get("tonnage_ytd"), decimals=2))
+        plan.add_row(f"  {category}", pace_cell(figure), _projected(by_category.get(category)))
+    plan.add_row(
+        "reefer TEU 冷链",
+        pace_cell(status["reefer_teu_ytd"]),
+        _projected(projection.get("reefer_teu")),
+    )
+    plan.add_row(
+        "tonnage 吞吐量 (10⁴ t)",
+        pace_cell(status.get("tonnage_ytd"), decimals=2),
+        _projected(projection.get("tonnage"), decimals=2),
+    )
     return plan
+
+
+def _projected(measure: dict[str, Any] | None, decimals: int = 0) -> str:
+    """``1,234 (1,100–1,380) 62 %``: the projected total, its interval and the chance of
+    reaching the target (green from one half up); ``–`` while there is none."""
+    if not measure:
+        return "–"
+    figures = (f"{measure[k]:,.{decimals}f}" for k in ("projected", "low", "high"))
+    projected, low, high = figures
+    chance = measure.get("probability")
+    if chance is None:
+        return f"{projected} ({low}–{high})"
+    colour = "green" if chance >= 0.5 else "red"
+    return f"{projected} ({low}–{high}) [{colour}]{chance:.0%}[/]"
 
 
 def _in_transit(status: dict[str, Any]) -> Table:

@@ -123,6 +123,32 @@ def _board(
     return out.getvalue()
 
 
+def test_the_board_shows_each_measures_year_end_projection() -> None:
+    """Beside each measure's pace: the projected total, its interval and the chance of the
+    target (``/status`` ``projection``); ``–`` where there is none yet."""
+    status = json.loads(
+        compute_status(
+            {}, REF, date(2026, 1, 8), datetime(2026, 1, 8, 6, 30, tzinfo=UTC)
+        ).model_dump_json()
+    )
+    measure = {"actual": 120.0, "projected": 512.4, "low": 480.0, "high": 540.6}
+    status["projection"] = {
+        "train_runs": {**measure, "probability": 0.62},
+        "teu": {**measure, "probability": 0.2},
+        "teu_by_category": {},
+        "reefer_teu": None,
+        "tonnage": {**measure, "probability": None},
+    }
+    out = io.StringIO()
+    Console(file=out, width=160, color_system=None).print(render_board(status, "", 0, REF))
+    board = out.getvalue()
+    assert "year-end projection 全年预计" in board
+    assert _row(board, "train", "runs")[-3:] == ["512", "(480–541)", "62%"]
+    assert _row(board, "TEU", "到发量")[-3:] == ["512", "(480–541)", "20%"]
+    assert _row(board, "reefer", "TEU")[-1] == "–"
+    assert _row(board, "tonnage")[-2:] == ["512.40", "(480.00–540.60)"]
+
+
 def _row(board: str, *first: str) -> list[str]:
     """The words of the one line of ``board`` that starts with the words ``first``."""
     (line,) = [line for line in board.splitlines() if tuple(line.split()[: len(first)]) == first]
