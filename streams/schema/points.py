@@ -59,9 +59,7 @@ REEFER_READING: Final = "reefer_reading"
 CONTAINER_DWELL: Final = "container_dwell"
 """One point per completed visit (:func:`dwell_sample`)."""
 YEAR_PROJECTION: Final = "year_projection"
-"""Today's year-end projection, one point per measure (:func:`projection_samples`); on no
-dashboard yet, so not in :data:`MEASUREMENTS` (which the dashboard tests hold to a panel
-each)."""
+"""Today's year-end projection, one point per measure (:func:`projection_samples`)."""
 MEASUREMENTS: Final = (
     TRAIN_RUNS_DAILY,
     TEU_DAILY,
@@ -79,6 +77,7 @@ MEASUREMENTS: Final = (
     COLDCHAIN_EXCEPTION,
     REEFER_READING,
     CONTAINER_DWELL,
+    YEAR_PROJECTION,
 )
 """Every measurement Lugang writes and its dashboards show (they may query only these)."""
 
