@@ -175,6 +175,71 @@ def teu_pace_by_category() -> PanelBuilder:
     )
 
 
+MEASURE_LABELS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "train_runs": label("班列", "Train runs"),
+        "teu": label("集装箱到发量", "TEU"),
+        "teu_by_category": label("分类", "TEU by category"),
+        "reefer_teu": label("冷链箱", "Reefer TEU"),
+        "tonnage": label("货运吞吐量（万吨）", "Freight (10⁴ t)"),
+    }
+)
+"""The projection table's name of each ``measure`` of ``year_projection``."""
+PROJECTION_FIELDS: Final = (
+    ('last("actual")', "累计 YTD"),
+    ('last("projected")', "预计年末 projected"),
+    ('last("low")', "下限 low"),
+    ('last("high")', "上限 high"),
+    ('last("target")', "年度目标 target"),
+    ('last("probability") * 100', "达标概率 chance"),
+)
+"""The projection table's figures: InfluxQL and column name."""
+CHANCE: tuple[Step, ...] = ((None, "red"), (50, "orange"), (80, "green"))
+"""The chance of reaching the target in percent: red while missing it is likelier, green
+from 80 % (the interval's own probability)."""
+
+
+def year_projection(reference: Reference) -> PanelBuilder:
+    """Where each yearly figure is heading (:mod:`streams.domain.projection`): year to date,
+    the projected year-end total and its 80 % interval, the target and the chance of
+    reaching it, per measure and TEU category, as the worker's minute round last wrote them
+    (``year_projection``, rewritten every minute for today)."""
+    fields = ", ".join(f'{expression} AS "{name}"' for expression, name in PROJECTION_FIELDS)
+    query = select(fields, points.YEAR_PROJECTION, group_by=by("measure", "teu_category"))
+    panel = table_of(
+        label("年末预测", "Year-end projection"),
+        query,
+        size=(12, 10),
+        description="Projected from the year to date and the last four weeks, with last "
+        "year's season where the worker holds last year; low to high holds the year-end "
+        "total with 80 % probability. From 14 January on, for the measures with something "
+        "counted; written by the worker every minute for today.",
+    )
+    panel.decimals(0).no_value("暂无预测 no projection")
+    categories = {
+        code: (f"{category.name_zh.split('（')[0]} {code}", "text")  # the name, not the route
+        for code, category in reference.teu_categories.items()
+    }
+    for name, properties in (
+        override("Time", custom_hidden=True),
+        override(
+            "measure",
+            displayName="指标 measure",
+            mappings=value_texts({m: (text, "text") for m, text in MEASURE_LABELS.items()}),
+        ),
+        override("teu_category", displayName="箱类 category", mappings=value_texts(categories)),
+        override(
+            "达标概率 chance",
+            unit="percent",
+            thresholds=thresholds(CHANCE).build(),
+            color=model.FieldColor(mode=model.FieldColorModeId.THRESHOLDS),
+            custom_cellOptions=common_model.TableColoredBackgroundCellOptions(),
+        ),
+    ):
+        panel.override_by_name(name, properties)
+    return panel.sort_by([])
+
+
 def tonnage(title: str, time_from: str | None) -> PanelBuilder:
     query = select('sum("gross_weight_t") AS "t"', points.TONNAGE_DAILY)
     return big_stat(
@@ -374,6 +439,7 @@ def overview(reference: Reference) -> dashboard.Dashboard:
         )
         .with_panel(teu_pace_by_category())
         .with_panel(teu_by_category(reference, year))
+        .with_panel(year_projection(reference))
         .with_row(
             dashboard.Row(label("货量 · 冷链 · 时效 · 在港", "Tonnage, cold chain, transit, dwell"))
         )

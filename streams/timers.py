@@ -10,6 +10,7 @@ from typing import Protocol
 
 from lugang.contract import TOPIC_KINDS, ColdChainException
 from lugang.reference import Reference
+from streams.domain.projection import project_year
 from streams.domain.status import compute_status
 from streams.domain.transit import KnownTrain, runs_under_way
 from streams.pager import Pager
@@ -52,7 +53,9 @@ class MinuteRound:
     screen's tile (``daily_service_live``, whose warning no event would ever write); and
     the outbound runs under way (``trains``: the trains agent's tables), each written
     (``train_in_transit``) and, once overdue, paged (``TrainOverdue``) until it arrives:
-    only the clock makes a train late, no event does."""
+    only the clock makes a train late, no event does. And today's year-end projection
+    (``year_projection``, as ``/status`` gives it: with last year's season where the book
+    holds last year), so the wall screen shows where the year is heading."""
 
     def __init__(
         self,
@@ -77,11 +80,17 @@ class MinuteRound:
             return
         now = self.clock()
         today = now.astimezone(self.reference.home.tz).date()
-        status = compute_status(self.book.year(today.year), self.reference, today, now)
+        days = self.book.year(today.year)  # one pass over the days table for both uses
+        status = compute_status(days, self.reference, today, now)
         runs = runs_under_way(self.trains(), self.reference, now)
         await self.pager.resend(status.daily_service, today, runs)
         samples = points.live_daily_service_samples(status, self.reference)
-        await self.metrics.write([*samples, *map(points.in_transit_sample, runs)])
+        samples += map(points.in_transit_sample, runs)
+        target = self.reference.targets.get(today.year)
+        projection = project_year(days, today, target, self.book.year(today.year - 1))
+        if projection is not None:
+            samples += points.projection_samples(projection, self.reference)
+        await self.metrics.write(samples)
         await self.metrics.flush()
 
 

@@ -35,6 +35,7 @@ from lugang.reference import CommodityProfile, Reference
 from streams.domain.balance import CorridorBalance
 from streams.domain.counts import DayTotals
 from streams.domain.dwell import Dwell
+from streams.domain.projection import MeasureProjection, YearProjection
 from streams.domain.status import TONNES_PER_UNIT, AgainstTarget, Period, Status
 from streams.domain.transit import RunUnderWay
 
@@ -57,6 +58,8 @@ COLDCHAIN_EXCEPTION: Final = "coldchain_exception"
 REEFER_READING: Final = "reefer_reading"
 CONTAINER_DWELL: Final = "container_dwell"
 """One point per completed visit (:func:`dwell_sample`)."""
+YEAR_PROJECTION: Final = "year_projection"
+"""Today's year-end projection, one point per measure (:func:`projection_samples`)."""
 MEASUREMENTS: Final = (
     TRAIN_RUNS_DAILY,
     TEU_DAILY,
@@ -74,6 +77,7 @@ MEASUREMENTS: Final = (
     COLDCHAIN_EXCEPTION,
     REEFER_READING,
     CONTAINER_DWELL,
+    YEAR_PROJECTION,
 )
 """Every measurement Lugang writes and its dashboards show (they may query only these)."""
 
@@ -86,6 +90,11 @@ LADEN_STATES: Final[tuple[EmptyIndicator, ...]] = get_args(EmptyIndicator)
 BALANCE_PERIODS: Final = ("day", "month_to_date", "year_to_date")
 """The ``period`` tag of ``corridor_balance_daily``: the day alone, the month and the year to
 it (the ``today``, ``month_to_date`` and ``year_to_date`` of ``/status``)."""
+
+PROJECTION_MEASURES: Final = ("train_runs", "teu", "teu_by_category", "reefer_teu", "tonnage")
+"""The ``measure`` tag of ``year_projection``: the fields of
+:class:`~streams.domain.projection.YearProjection`; ``teu_by_category`` points carry the
+category as ``teu_category`` too."""
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -441,3 +450,47 @@ def dwell_sample(dwell: Dwell) -> Sample:
         "equipment_reference": dwell.equipment_reference,
     }
     return Sample(CONTAINER_DWELL, tags, fields, dwell.ended_at + nudge)
+
+
+def projection_samples(projection: YearProjection, reference: Reference) -> list[Sample]:
+    """The year-end projection as of ``projection.as_of``
+    (:func:`streams.domain.projection.project_year`), one point per known measure, stamped
+    at that day's local midnight: the minute's round (:class:`streams.timers.MinuteRound`)
+    writes today's every minute, each write overwriting the day's point, and a past day
+    keeps the last one written on it. Tag ``measure`` (:data:`PROJECTION_MEASURES`), and
+    ``teu_category`` for ``teu_by_category``. Fields ``actual`` (year to date),
+    ``projected``, ``low`` and ``high`` (the 80 % interval), ``seasonal`` (0/1: last year's
+    season shaped it); where the year has a target for the measure, ``target`` and
+    ``probability`` (0 to 1) of reaching it. A measure still unknown (early in the year,
+    nothing counted) has no point."""
+    at = local_midnight(projection.as_of, reference.home.tz)
+    measures: list[tuple[dict[str, str], MeasureProjection | None]] = [
+        ({"measure": "train_runs"}, projection.train_runs),
+        ({"measure": "teu"}, projection.teu),
+        *(
+            ({"measure": "teu_by_category", "teu_category": category}, measure)
+            for category, measure in projection.teu_by_category.items()
+        ),
+        ({"measure": "reefer_teu"}, projection.reefer_teu),
+        ({"measure": "tonnage"}, projection.tonnage),
+    ]
+    return [
+        Sample(YEAR_PROJECTION, tags, _projection_fields(measure), at)
+        for tags, measure in measures
+        if measure is not None
+    ]
+
+
+def _projection_fields(measure: MeasureProjection) -> dict[str, FieldValue]:
+    fields: dict[str, FieldValue] = {
+        "actual": float(measure.actual),
+        "projected": float(measure.projected),
+        "low": float(measure.low),
+        "high": float(measure.high),
+        "seasonal": _flag(measure.seasonal),
+    }
+    if measure.yearly_target is not None:
+        fields["target"] = float(measure.yearly_target)
+    if measure.probability is not None:
+        fields["probability"] = float(measure.probability)
+    return fields

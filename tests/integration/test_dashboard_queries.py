@@ -21,6 +21,7 @@ from dashboards import build, coldchain, influx_reader
 from dashboards.queries import PanelQuery, dashboard_queries, rule_queries
 from lugang.reference import default_reference
 from producers.records import read_recording
+from streams.domain.status import TONNES_PER_UNIT
 from tests.in_process import exceptions_of, without_live_gaps
 from tests.integration.test_stream import replay
 from tests.integration.workers import (
@@ -397,7 +398,7 @@ EXPECTED: dict[str, tuple[Callable[[Rows], Any], Any]] = {
         pytest.approx(DAYS[TODAY.isoformat()]["gross_weight_kg"] / 1000),
     ),
     "Tonnage YTD": (lambda rows: only(rows, "t"), pytest.approx(TOTAL_T)),
-    "lugang-overview panel 19 冷链异常 Cold-chain exceptions by kind": (
+    "lugang-overview panel 20 冷链异常 Cold-chain exceptions by kind": (
         lambda rows: by_tag(rows, "kind", "count"),
         lambda: dict(Counter(e.split(":")[1] for e in started_within(30, EVENING))),
     ),
@@ -412,7 +413,7 @@ EXPECTED: dict[str, tuple[Callable[[Rows], Any], Any]] = {
             for e, s in started_within(7, COLD_EVENING).items()
         },
     ),
-    "lugang-overview panel 18 未关闭冷链异常": (
+    "lugang-overview panel 19 未关闭冷链异常": (
         lambda rows: only(rows, "count"),
         lambda: open_count(EVENING),
     ),
@@ -452,6 +453,7 @@ EMPTY = (
     "last year",  # nothing was recorded in 2025
     "Daily service today",  # written live, for the wall clock's day (the test below)
     "Trains in transit",  # written live, for the wall clock's week (test_trains_in_transit)
+    "Year-end projection",  # written live, for the wall clock's day (the test at the end)
     "pipeline",  # the worker does not publish its health yet
     "rule lugang-stream-silent",
     "rule lugang-dead-letter-spike",
@@ -523,3 +525,37 @@ def test_the_daily_service_tile_shows_today_as_the_worker_writes_it_every_minute
         wait_for(shown, 150, "today's 天天班 tile (1 served, 0 not yet, -1 not served)")
     except AssertionError as exc:
         raise AssertionError(f"{exc}; the tile showed {seen[0]}, expected {seen[1]}") from None
+
+
+def test_the_year_end_projection_shows_the_year_to_date_as_the_worker_writes_it_every_minute(
+    replayed_week: WorkerConfig,
+) -> None:
+    """The overview's year-end projection table reads what the worker's minute round writes
+    for the wall clock's day (its projected figures depend on that day, its year to date
+    does not): in the recording's year, a row per measure and TEU category with something
+    counted, its year to date the week's totals, within two rounds; in a later year the
+    worker holds no day of that year, so it projects nothing."""
+    (table,) = [q for q, _ in every_query() if "Year-end projection" in q.title]
+    counted = {
+        ("train_runs", ""): TOTAL_RUNS,
+        ("teu", ""): TOTAL_TEU,
+        **{("teu_by_category", c): teu for c, teu in teu_by_category().items()},
+        ("reefer_teu", ""): TOTAL_REEFER,
+        ("tonnage", ""): TOTAL_T / TONNES_PER_UNIT,
+    }
+    want = {key: pytest.approx(total) for key, total in counted.items() if total}
+    seen: list[dict[tuple[str, str], Any]] = [{}, {}]
+
+    def shown() -> bool:
+        now = datetime.now(TZ)
+        rows = influx(replayed_week, concrete(table, now))
+        seen[:] = [
+            {(r["measure"], r.get("teu_category") or ""): r["累计 YTD"] for r in rows},
+            want if now.year == TODAY.year else {},
+        ]
+        return seen[0] == seen[1]
+
+    try:
+        wait_for(shown, 150, "today's year-end projection, a row per measure counted")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; the table showed {seen[0]}, expected {seen[1]}") from None

@@ -27,6 +27,7 @@ from lugang.contract import ColdChainException, ReeferReading, exception_id
 from lugang.reference import default_reference
 from streams.domain.counts import DayTotals, Fact
 from streams.domain.dwell import Dwell
+from streams.domain.projection import project_year
 from streams.domain.status import compute_status
 from streams.domain.transit import RunUnderWay
 from streams.schema import health, points
@@ -68,6 +69,8 @@ def written_schema() -> dict[str, set[str]]:
             )
         )
     status = compute_status({day: totals}, REF, day, datetime(2026, 3, 15, 20, tzinfo=CST))
+    projection = project_year({day: totals}, day, REF.targets[day.year])
+    assert projection is not None
     started = datetime(2026, 3, 15, 8, tzinfo=CST)
     closed = ColdChainException(
         exception_id=exception_id("MSKU9070323", "HIGH", started),
@@ -94,6 +97,7 @@ def written_schema() -> dict[str, set[str]]:
         *points.day_samples(totals, REF),
         *points.status_samples(status, REF),
         *points.live_daily_service_samples(status, REF),
+        *points.projection_samples(projection, REF),
         points.departure_sample("X1", "HHW-QZH", started),
         points.transit_sample("X1", "HHW-QZH", started, started + timedelta(hours=29), 30),
         points.in_transit_sample(
@@ -489,3 +493,38 @@ def test_every_annotation_query_is_run_with_the_panel_queries() -> None:
             (a["name"], a["target"]["query"]) for a in wanted
         ]
         assert all((q.time_from, q.time_to) == tuple(board["time"].values()) for q in listed)
+
+
+def test_the_year_end_projection_table_names_every_measure_and_category() -> None:
+    """One row per measure and TEU category of ``year_projection`` (its tags as columns,
+    named by value mappings), the chance of the target coloured, the time hidden."""
+    board = BOARDS[f"{build.JSON_DIR}/{overview.UID}.json"]
+    (panel,) = [p for p in board["panels"] if "Year-end projection" in p["title"]]
+    (query,) = [q for q in dashboard_queries(board) if q.title == panel["title"]]
+    assert measurement(query.text) == points.YEAR_PROJECTION
+    assert query.text.endswith('GROUP BY "measure", "teu_category"')
+    assert names_read(query.text) == {
+        "actual",
+        "projected",
+        "low",
+        "high",
+        "target",
+        "probability",
+        "measure",
+        "teu_category",
+    }
+    assert panel["targets"][0]["resultFormat"] == "table"
+    overrides = {
+        o["matcher"]["options"]: {p["id"]: p["value"] for p in o["properties"]}
+        for o in panel["fieldConfig"]["overrides"]
+    }
+    assert overrides["Time"] == {"custom.hidden": True}
+    for tag, names in (
+        ("measure", points.PROJECTION_MEASURES),
+        ("teu_category", REF.teu_categories),
+    ):
+        (mapping,) = overrides[tag]["mappings"]
+        assert set(mapping["options"]) == set(names)
+    chance = overrides["达标概率 chance"]
+    assert chance["unit"] == "percent"
+    assert [s["color"] for s in chance["thresholds"]["steps"]] == ["red", "orange", "green"]

@@ -1,21 +1,25 @@
 """The minute's round (issue 11, on call): today's 天天班 written for the wall screen
 (``daily_service_live``) with the warning flag from the warning hour on, and paged once, by
-the worker that keeps the figures; and the wall screen's tile reading it."""
+the worker that keeps the figures; and the wall screen's tile reading it. Today's year-end
+projection written too (``year_projection``), as ``/status`` computes it."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from dashboards import build, overview
 from dashboards.queries import dashboard_queries, measurement, names_read
 from lugang.reference import default_reference
 from lugang.vocabulary import DAILY_SERVICE_LABELS, daily_service_state
+from streams.domain.counts import DayTotals
+from streams.domain.projection import project_year
 from streams.schema import points
 from streams.timers import MinuteRound
 from tests.fakes import Topic
 from tests.unit.test_agents import Harness, depa, run
+from tests.unit.test_projection import year
 
 REF = default_reference()
 TZ = REF.home.tz
@@ -57,6 +61,16 @@ class Round:
             )
         )
         run(self.h.count_days())
+
+    def put_days(self, days: dict[date, DayTotals]) -> None:
+        """Days in the book, as the days agent would have kept them."""
+        for day, totals in days.items():
+            self.h.days.data[day.isoformat().encode()] = totals.model_dump_json().encode()
+
+    def projected(self, moment: datetime) -> list[points.Sample]:
+        """Run the round at ``moment``; the year_projection points it wrote."""
+        self.at(moment)
+        return self.h.metrics.measurement(points.YEAR_PROJECTION)
 
     def at_risk(self) -> dict[str, bool]:
         """Each DailyServiceAtRisk page's group: firing at the round's clock."""
@@ -108,6 +122,45 @@ def test_only_the_worker_that_keeps_the_figures_does_the_round() -> None:
     r = Round(keeps_figures=False)
     assert r.at(WARNING) == {}
     assert r.h.alerts.fired == []
+
+
+def seasonal_runs(day: date) -> int:
+    """Two runs a day in the first quarter, one after it: a season last year shows."""
+    return 2 if day.month <= 3 else 1
+
+
+def test_the_round_writes_today_s_year_end_projection_with_last_year_s_season() -> None:
+    """One point per measure at today's local midnight, as project_year gives it from this
+    year's days, the year's target and last year's days (its season)."""
+    r = Round()
+    this_year = {d: t for d, t in year(2026, seasonal_runs).items() if d < DAY.date()}
+    r.put_days({**year(2025, seasonal_runs), **this_year})
+    written = r.projected(WARNING)
+    expected = project_year(this_year, DAY.date(), REF.targets[2026], year(2025, seasonal_runs))
+    assert expected is not None
+    assert written == points.projection_samples(expected, REF)
+    runs = next(s for s in written if s.tags == {"measure": "train_runs"})
+    assert runs.time == points.local_midnight(DAY.date(), TZ)
+    assert runs.fields["actual"] == sum(map(seasonal_runs, this_year))
+    assert runs.fields["target"] == REF.targets[2026].trains
+    assert runs.fields["seasonal"] == 1
+    assert 0 <= float(runs.fields["probability"]) <= 1
+
+
+def test_each_minute_rewrites_the_day_s_projection_points() -> None:
+    r = Round()
+    r.put_days({d: t for d, t in year(2026, seasonal_runs).items() if d < DAY.date()})
+    first, second = r.projected(WARNING), r.projected(WARNING + timedelta(minutes=1))
+    assert first == second
+    assert {s.tags["measure"] for s in first} == set(points.PROJECTION_MEASURES)
+    assert {s.time for s in first} == {points.local_midnight(DAY.date(), TZ)}
+
+
+def test_no_projection_before_anything_of_the_year_is_counted_or_off_the_keeper() -> None:
+    assert Round().projected(WARNING) == []
+    r = Round(keeps_figures=False)
+    r.put_days(year(2026, seasonal_runs))
+    assert r.projected(WARNING) == []
 
 
 # -- the wall screen's tile --------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 from lugang.contract import ColdChainException, ReeferReading, exception_id
 from lugang.reference import default_reference
 from streams.domain.counts import DayTotals, Fact
+from streams.domain.projection import MeasureProjection, YearProjection
 from streams.domain.status import compute_status
 from streams.schema import points
 from streams.schema.points import FieldValue, Sample
@@ -335,4 +336,77 @@ def test_an_empty_day_writes_the_same_series_as_a_busy_one() -> None:
 
 
 def test_measurement_names_are_listed_once() -> None:
-    assert len(set(points.MEASUREMENTS)) == len(points.MEASUREMENTS) == 16
+    assert len(set(points.MEASUREMENTS)) == len(points.MEASUREMENTS) == 17
+
+
+def measure_projection(actual: float, target: float | None) -> MeasureProjection:
+    return MeasureProjection(
+        actual=actual,
+        projected=4 * actual,
+        low=3 * actual,
+        high=5 * actual,
+        yearly_target=target,
+        probability=None if target is None else 0.25,
+        seasonal=target is not None,
+    )
+
+
+def test_projection_samples_one_point_per_known_measure_at_the_day_s_midnight() -> None:
+    """Tag ``measure`` (the YearProjection's field), the category of ``teu_by_category``;
+    float fields, ``seasonal`` 0/1; target and probability only where there is a target;
+    an unknown measure (None) has no point."""
+    projection = YearProjection(
+        as_of=DAY,
+        train_runs=measure_projection(100, 500),
+        teu=measure_projection(10_000, 50_000),
+        teu_by_category={
+            "RAIL_SEA": measure_projection(6_000.5, 30_000),
+            "OTHER": measure_projection(1, None),
+            "CROSS_BORDER": None,
+        },
+        reefer_teu=None,
+        tonnage=measure_projection(12.5, 60),
+    )
+    samples = points.projection_samples(projection, REF)
+    assert {s.measurement for s in samples} == {points.YEAR_PROJECTION}
+    found = by_tags(samples, points.YEAR_PROJECTION)
+
+    def fields(actual: float, target: float | None) -> dict[str, FieldValue]:
+        expected: dict[str, FieldValue] = {
+            "actual": actual,
+            "projected": 4 * actual,
+            "low": 3 * actual,
+            "high": 5 * actual,
+            "seasonal": 0 if target is None else 1,
+        }
+        if target is not None:
+            expected |= {"target": target, "probability": 0.25}
+        return expected
+
+    assert found == {
+        ("train_runs",): fields(100, 500),
+        ("teu",): fields(10_000, 50_000),
+        ("teu_by_category", "RAIL_SEA"): fields(6_000.5, 30_000),
+        ("teu_by_category", "OTHER"): fields(1, None),
+        ("tonnage",): fields(12.5, 60),
+    }
+    assert {s.tags["measure"] for s in samples} <= set(points.PROJECTION_MEASURES)
+    assert all(
+        type(value) is float
+        for s in samples
+        for name, value in s.fields.items()
+        if name != "seasonal"
+    )
+    category = next(s for s in samples if s.tags.get("teu_category") == "RAIL_SEA")
+    assert category.to_line() == (
+        "year_projection,measure=teu_by_category,teu_category=RAIL_SEA actual=6000.5,"
+        "high=30002.5,low=18001.5,probability=0.25,projected=24002.0,seasonal=1i,"
+        f"target=30000.0 {MIDNIGHT_NS}"
+    )
+
+
+def test_projection_samples_of_an_unknown_year_are_none() -> None:
+    empty = YearProjection(
+        as_of=DAY, train_runs=None, teu=None, teu_by_category={}, reefer_teu=None, tonnage=None
+    )
+    assert points.projection_samples(empty, REF) == []
