@@ -19,7 +19,7 @@ from rich.table import Table
 
 from dashboards.report.style import duration
 from lugang.reference import Reference
-from lugang.vocabulary import KIND_LABELS, SERVICE_DAY_LABELS, shown_pace
+from lugang.vocabulary import KIND_LABELS, SERVICE_DAY_LABELS, chance_colour, shown_pace
 
 SHOWN_EXCEPTIONS = 8
 """Rows of the cold-chain table: the exceptions that started last."""
@@ -163,7 +163,8 @@ def _plan(status: dict[str, Any]) -> Table:
 
 def _projected(measure: dict[str, Any] | None, decimals: int = 0) -> str:
     """``1,234 (1,100–1,380) 62 %``: the projected total, its interval and the chance of
-    reaching the target (green from one half up); ``–`` while there is none."""
+    reaching the target (coloured as on the overview:
+    :func:`~lugang.vocabulary.chance_colour`); ``–`` while there is none."""
     if not measure:
         return "–"
     figures = (f"{measure[k]:,.{decimals}f}" for k in ("projected", "low", "high"))
@@ -171,8 +172,7 @@ def _projected(measure: dict[str, Any] | None, decimals: int = 0) -> str:
     chance = measure.get("probability")
     if chance is None:
         return f"{projected} ({low}–{high})"
-    colour = "green" if chance >= 0.5 else "red"
-    return f"{projected} ({low}–{high}) [{colour}]{chance:.0%}[/]"
+    return f"{projected} ({low}–{high}) [{chance_colour(chance)}]{chance:.0%}[/]"
 
 
 def _in_transit(status: dict[str, Any]) -> Table:

@@ -30,7 +30,7 @@ from dashboards.panels import (
 )
 from lugang.links import COLDCHAIN_UID, OVERVIEW_UID, dashboard_path
 from lugang.reference import Reference
-from lugang.vocabulary import DAILY_SERVICE_LABELS
+from lugang.vocabulary import CHANCE_STEPS, DAILY_SERVICE_LABELS
 from streams.schema import points
 
 UID = OVERVIEW_UID
@@ -194,9 +194,8 @@ PROJECTION_FIELDS: Final = (
     ('last("probability") * 100', "达标概率 chance"),
 )
 """The projection table's figures: InfluxQL and column name."""
-CHANCE: tuple[Step, ...] = ((None, "red"), (50, "orange"), (80, "green"))
-"""The chance of reaching the target in percent: red while missing it is likelier, green
-from 80 % (the interval's own probability)."""
+CHANCE: tuple[Step, ...] = CHANCE_STEPS
+"""The chance of reaching the target in percent (``lugang.vocabulary``)."""
 
 
 def year_projection(reference: Reference) -> PanelBuilder:

@@ -144,6 +144,29 @@ PACE_STEPS: Final[tuple[tuple[int | None, str], ...]] = (
 """Grafana threshold steps of a pace in percent: (from this value on, this colour)."""
 
 
+EVEN_CHANCE_PERCENT: Final = 50
+"""A year-end projection's chance of reaching the target below this: missing it is likelier
+(red); from it on, orange."""
+LIKELY_CHANCE_PERCENT: Final = 80
+"""From this chance on (the projection interval's own probability), green."""
+
+CHANCE_STEPS: Final[tuple[tuple[int | None, str], ...]] = (
+    (None, "red"),
+    (EVEN_CHANCE_PERCENT, "orange"),
+    (LIKELY_CHANCE_PERCENT, "green"),
+)
+"""Grafana threshold steps of a chance of reaching the target in percent."""
+
+
+def chance_colour(probability: float) -> str:
+    """The colour of a chance (a probability) in :data:`CHANCE_STEPS`."""
+    colour = CHANCE_STEPS[0][1]
+    for start, step_colour in CHANCE_STEPS[1:]:
+        if start is not None and probability * 100 >= start:
+            colour = step_colour
+    return colour
+
+
 def pace_percent(pace: float, decimals: int = 0) -> str:
     """A pace (a ratio) as a percentage, rounded *down* at ``decimals``.
 
