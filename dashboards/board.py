@@ -176,7 +176,8 @@ def _projected(measure: dict[str, Any] | None, decimals: int = 0) -> str:
 
 
 def _in_transit(status: dict[str, Any]) -> Table:
-    """The outbound runs under way, overdue ones first (red), then the longest travelled."""
+    """The runs under way, overdue ones first (red), then the longest travelled; an inbound
+    run's corridor is marked ``←`` (towards the port)."""
     runs: list[dict[str, Any]] = status.get("trains_in_transit", [])
     overdue = sum(1 for run in runs if run["overdue"])
     table = _table(
@@ -192,7 +193,7 @@ def _in_transit(status: dict[str, Any]) -> Table:
         colour = "red" if run["overdue"] else "green"
         table.add_row(
             run["train_id"],
-            run["corridor"],
+            f"← {run['corridor']}" if run.get("direction") == "INBOUND" else run["corridor"],
             f"[{colour}]{run['elapsed_h']:.1f} h[/]",
             "–" if benchmark is None else f"{benchmark:g} h",
         )

@@ -342,11 +342,11 @@ def corridor_balance(reference: Reference, corridor: str) -> PanelBuilder:
 
 
 def trains_in_transit() -> PanelBuilder:
-    """The outbound runs departed and not yet arrived (the worker rewrites each run's point
-    every minute, ``in_transit`` 0 once it arrives), overdue rows red. A run departs less
-    than a week before it can pair with its arrival, hence the 7 days."""
+    """The runs departed and not yet arrived, outbound and inbound (the worker rewrites each
+    run's point every minute, ``in_transit`` 0 once it arrives), overdue rows red. A run
+    departs less than a week before it can pair with its arrival, hence the 7 days."""
     query = select(
-        '"train_id", "corridor", "elapsed_h", "benchmark_h", "overdue"',
+        '"train_id", "corridor", "direction", "elapsed_h", "benchmark_h", "overdue"',
         points.TRAIN_IN_TRANSIT,
         where='"in_transit" = 1',
     )
@@ -355,10 +355,18 @@ def trains_in_transit() -> PanelBuilder:
         query,
         size=(12, 8),
         time_from=LAST_7_DAYS,
-        description="Time is the departure from the port; elapsed_h is as of the last minute. "
-        "Overdue: past the corridor's transit benchmark (plus the configured margin).",
+        description="Time is the departure: from the port (outbound) or from the corridor's "
+        "far end (inbound); elapsed_h is as of the last minute. Overdue: past the corridor's "
+        "transit benchmark, the same both ways (plus the configured margin).",
     )
     for name, properties in (
+        override(
+            "direction",
+            displayName="方向 direction",
+            mappings=value_texts(
+                {"OUTBOUND": ("去程 outbound", "text"), "INBOUND": ("回程 inbound", "text")}
+            ),
+        ),
         override("elapsed_h", unit="h", decimals=1, displayName="已运行 elapsed"),
         override("benchmark_h", unit="h", displayName="时限 benchmark"),
         override(

@@ -136,7 +136,8 @@ def _balance(status: dict[str, Any], reference: Reference, period: PeriodName) -
 
 
 def _in_transit(runs: list[dict[str, Any]], reference: Reference) -> list[str]:
-    """The outbound runs under way, each with its hours against its benchmark."""
+    """The runs under way, each with its hours against its benchmark (an inbound run is
+    marked ``inbound``: it left the corridor's far end)."""
     overdue = sum(1 for run in runs if run["overdue"])
     lines = ["", f"trains in transit: {len(runs)} ({overdue} overdue)"]
     tz = reference.home.tz
@@ -145,9 +146,10 @@ def _in_transit(runs: list[dict[str, Any]], reference: Reference) -> list[str]:
         benchmark = run.get("benchmark_h")
         against = "no benchmark" if benchmark is None else f"benchmark {benchmark:g} h"
         flag = "  OVERDUE" if run["overdue"] else ""
+        inbound = "  inbound" if run.get("direction") == "INBOUND" else ""
         lines.append(
             f"  {run['train_id']:<8} {run['corridor']:<8} departed {departed:%Y-%m-%d %H:%M}  "
-            f"{run['elapsed_h']:.1f} h ({against}){flag}"
+            f"{run['elapsed_h']:.1f} h ({against}){flag}{inbound}"
         )
     return lines
 

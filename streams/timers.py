@@ -51,7 +51,7 @@ class MinuteRound:
     (``DailyServiceAtRisk`` raised or resolved, with the re-send of every firing alert,
     which Alertmanager resolves once it stops hearing of them) and written for the wall
     screen's tile (``daily_service_live``, whose warning no event would ever write); and
-    the outbound runs under way (``trains``: the trains agent's tables), each written
+    the runs under way, outbound and inbound (``trains``: the trains agent's tables), each written
     (``train_in_transit``) and, once overdue, paged (``TrainOverdue``) until it arrives:
     only the clock makes a train late, no event does. And today's year-end projection
     (``year_projection``, as ``/status`` gives it: with last year's season where the book

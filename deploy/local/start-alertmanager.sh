@@ -20,7 +20,7 @@ cat >"$dir/alertmanager.yml" <<YAML
 # short waits so that tests hear of an alert within a second or two.
 route:
   receiver: webhook
-  group_by: [alertname, lugang, exception_id, train_id]  # lugang: the app id, so separate runs never share a group; train_id: one TrainOverdue notification per train
+  group_by: [alertname, lugang, exception_id, train_id, direction]  # lugang: the app id, so separate runs never share a group; train_id, direction: one TrainOverdue notification per run (an outbound and an inbound run of one number are two)
   group_wait: 0s
   group_interval: 1s
   repeat_interval: 4h

@@ -7,7 +7,10 @@ counted runs, then wait for the table writes, so the batch can be acknowledged.
 
 Both tables are global (every worker reads all of them): the minute's round on the worker
 that keeps the figures, and ``/status``, read the runs under way from them
-(:class:`TrainsKnown`).
+(:class:`TrainsKnown`). They key each train number's runs by direction (:func:`run_key`):
+an outbound run under its train number, as ever (the movements agent looks up the arrival
+of a reefer's outbound train there), an inbound run under :data:`INBOUND_KEY` and its
+number, so the two directions of one number never share an entry.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Final
 
 import orjson
 
-from lugang.contract import TrainEvent
+from lugang.contract import Direction, TrainEvent
 from lugang.reference import Reference
 from streams.agents.facts import send_facts
 from streams.agents.intake import Intake
@@ -27,6 +31,24 @@ from streams.domain.counts import Fact
 from streams.domain.transit import KnownTrain, TrainPlan, plan_train
 from streams.schema import points
 from streams.sinks.base import MetricSink
+
+INBOUND_KEY: Final = b"\xffINBOUND\xff"
+"""The prefix of an inbound run's key in the departures and arrivals tables. UTF-8 never
+has the byte 0xff, so no train number's own key (an outbound run's) starts with it."""
+
+
+def run_key(train_id: str, direction: Direction) -> bytes:
+    """The key of a train number's runs in ``direction`` in the departures and arrivals
+    tables."""
+    key = train_id.encode()
+    return key if direction == "OUTBOUND" else INBOUND_KEY + key
+
+
+def _run_of(key: bytes) -> tuple[str, Direction]:
+    """The train number and direction of a departures or arrivals key (:func:`run_key`)."""
+    if key.startswith(INBOUND_KEY):
+        return key[len(INBOUND_KEY) :].decode(), "INBOUND"
+    return key.decode(), "OUTBOUND"
 
 
 @dataclass
@@ -50,8 +72,8 @@ class TrainsAgent:
     ) -> None:
         self.intake = intake
         self.reference = reference
-        self.departures = departures  # outbound train id -> corridor, departures of a week
-        self.arrivals = arrivals  # outbound train id -> arrival time (ISO): reefers leave watch
+        self.departures = departures  # run_key -> corridor, departures of a week
+        self.arrivals = arrivals  # run_key -> arrival time (ISO); outbound: reefers leave watch
         self.facts = facts
         self.metrics = metrics
 
@@ -70,7 +92,7 @@ class TrainsAgent:
         await self.arrivals.delivered()
 
     def _apply(self, received: Received, train: TrainEvent, out: _Outputs) -> None:
-        key = train.train_id.encode()
+        key = run_key(train.train_id, train.direction)
         departed = _departures(self.departures.get(key, received))[1]
         plan = plan_train(train, departed, self.reference)
         samples = _samples(train, plan)  # before any write: a bad point changes nothing
@@ -110,7 +132,7 @@ class TrainsKnown:
         self.arrivals = arrivals
 
     def __call__(self) -> Iterator[KnownTrain]:
-        """Each train number with departures from home remembered and a known corridor
+        """Each train number and direction with departures remembered and a known corridor
         (departures stored before the corridor was stored with them are left out)."""
         for key, value in self.departures.items():
             corridor, departed = _departures(value)
@@ -118,13 +140,15 @@ class TrainsKnown:
                 continue
             arrival = self.arrivals.get(key)
             arrived = None if arrival is None else datetime.fromisoformat(arrival.decode())
-            yield KnownTrain(key.decode(), corridor, tuple(departed), arrived)
+            train_id, direction = _run_of(key)
+            yield KnownTrain(train_id, corridor, tuple(departed), arrived, direction)
 
 
 def _samples(train: TrainEvent, plan: TrainPlan) -> list[points.Sample]:
-    """The points of a planned train event: its departure from home, or its run's transit."""
+    """The points of a planned train event: its departure from home, or its run's transit
+    (an inbound departure, from the far end, is only remembered)."""
     samples = []
-    if plan.departure is not None:
+    if plan.departure is not None and plan.direction == "OUTBOUND":
         samples.append(points.departure_sample(train.train_id, train.corridor, plan.departure))
     transit = plan.transit
     if transit is not None:

@@ -143,7 +143,8 @@ class Status(BaseModel):
     recent_days: list[RecentDay] = []
     """The :data:`RECENT_DAYS` days ending on ``as_of``, oldest first."""
     trains_in_transit: list[RunUnderWay] = []
-    """Outbound runs departed and not yet arrived at the clock asked about, oldest first
+    """Runs (outbound and inbound) departed and not yet arrived at the clock asked about,
+    oldest first
     (:func:`streams.domain.transit.runs_under_way`; filled in by ``/status``)."""
 
 

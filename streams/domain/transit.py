@@ -1,21 +1,28 @@
 """A train event's consequences: the run it counts, the departures or arrival to remember,
 and the transit time of an outbound run that reached its corridor's far end.
 
-Pure: the departures remembered for the train number come in as an argument and the plan
-says what to remember next; the agent keeps them in its tables.
+Pure: the departures remembered for the train number in the event's direction come in as an
+argument and the plan says what to remember next; the agent keeps them in its tables. Each
+direction is remembered apart (an outbound run leaves home for the far end, an inbound run
+leaves the far end for home), so an arrival never pairs with a departure of the other
+direction, even of the same train number.
 
 Pairing (domain §2): an arrival pairs with the latest departure of its train number before
 it, within :data:`PAIRING_WINDOW` (timetabled numbers repeat every day, so the departures of
 the last week are remembered, not only the newest). An arrival with no such departure (none
 remembered, or only later ones: dated before its departure) gives no transit time and is a
 data-quality finding (``orphan_arrival``), never an error; it is still remembered, since the
-train's reefers leave watch on arrival.
+train's reefers leave watch on arrival. Transit time (domain §2) is an outbound measure: an
+inbound arrival is remembered (it ends its run under way) but gives no transit time and no
+finding.
 
 Runs under way (:func:`runs_under_way`): transit time is known only on arrival, so a late
 train would show only once it is in; what the agent remembers (each train number's latest
-departures and arrival) says, at any moment, which outbound runs have left home and not
-yet reached the far end, how long they have been travelling and whether they are past
-their corridor's benchmark (plus the reference's ``transit.overdue_margin_h``): overdue.
+departures and arrival, in each direction) says, at any moment, which outbound runs have
+left home and not yet reached the far end, and which inbound runs have left the far end and
+not yet reached home, how long they have been travelling and whether they are past their
+corridor's benchmark (the same in both directions, plus the reference's
+``transit.overdue_margin_h``): overdue.
 """
 
 from __future__ import annotations
@@ -59,11 +66,14 @@ class TrainPlan:
 
     fact: Fact | None = None
     """The counted run, if the event counts one."""
+    direction: Direction = "OUTBOUND"
+    """The direction of the run whose departures or arrival are to be remembered."""
     departures: tuple[datetime, ...] | None = None
-    """The outbound departures from home to remember for the train number (None: as they
-    were), the newest last."""
+    """The departures to remember for the train number in ``direction`` (None: as they
+    were), the newest last: from home if outbound, from the far end if inbound."""
     arrival: datetime | None = None
-    """An outbound arrival at the far end to remember: the train's reefers leave watch."""
+    """An arrival to remember in ``direction``: outbound at the far end (the train's
+    reefers leave watch), inbound at home (its run is no longer under way)."""
     transit: Transit | None = None
     finding: TrainFinding | None = None
     """A data-quality finding the event is (an arrival no departure pairs with)."""
@@ -77,18 +87,21 @@ class TrainPlan:
 def plan_train(
     train: TrainEvent, departures: Sequence[datetime], reference: Reference
 ) -> TrainPlan:
-    """The plan of ``train``, given the departures remembered for its train number."""
+    """The plan of ``train``, given the departures remembered for its train number in its
+    direction."""
     fact = fact_of(train, reference)
-    if train.direction != "OUTBOUND":
-        return TrainPlan(fact)
-    at = train.event_time
-    if train.event_type == "DEPA" and train.location == reference.home.location:
+    direction, at = train.direction, train.event_time
+    # An outbound run leaves home and arrives at the far end, an inbound run the other way.
+    at_start = (train.location == reference.home.location) == (direction == "OUTBOUND")
+    if train.event_type == "DEPA" and at_start:
         kept = sorted({*departures, at})
         newest = kept[-1]
         kept = [d for d in kept if d >= newest - PAIRING_WINDOW and d != at] + [at]
-        return TrainPlan(fact, departures=tuple(kept))
-    if train.event_type != "ARRI":
+        return TrainPlan(fact, direction=direction, departures=tuple(kept))
+    if train.event_type != "ARRI" or at_start:
         return TrainPlan(fact)
+    if direction == "INBOUND":
+        return TrainPlan(fact, direction=direction, arrival=at)
     paired = max((d for d in departures if at - PAIRING_WINDOW <= d <= at), default=None)
     if paired is None:
         return TrainPlan(fact, arrival=at, finding="orphan_arrival")
@@ -99,20 +112,22 @@ def plan_train(
 
 @dataclass(frozen=True, slots=True)
 class KnownTrain:
-    """What the trains agent remembers of one train number: its corridor, its departures
-    from home (of a week, the newest last) and its latest arrival at the far end."""
+    """What the trains agent remembers of one train number in one direction: its corridor,
+    its departures (of a week, the newest last) and its latest arrival; outbound from home
+    to the far end, inbound from the far end to home."""
 
     train_id: str
     corridor: str
     departures: tuple[datetime, ...]
     arrival: datetime | None = None
+    direction: Direction = "OUTBOUND"
 
 
 class RunUnderWay(BaseModel):
-    """An outbound run that has left home: still in transit (``arrived_at`` None) or
-    arrived lately (:data:`RECENTLY_ARRIVED`). ``elapsed_h``: hours since its departure,
-    to ``now`` or to its arrival. ``due_at``: when it becomes overdue (None: its corridor
-    has no benchmark, it never does)."""
+    """A run that has left (outbound: home; inbound: the corridor's far end): still in
+    transit (``arrived_at`` None) or arrived lately (:data:`RECENTLY_ARRIVED`).
+    ``elapsed_h``: hours since its departure, to ``now`` or to its arrival. ``due_at``: when
+    it becomes overdue (None: its corridor has no benchmark, it never does)."""
 
     train_id: str
     corridor: str
@@ -134,10 +149,11 @@ def runs_under_way(
 ) -> list[RunUnderWay]:
     """The runs of ``trains`` under way at ``now``, oldest departure first.
 
-    A train number's run is its latest departure at or before ``now`` within
+    A train number's run in a direction is its latest departure at or before ``now`` within
     :data:`PAIRING_WINDOW` (an arrival pairs with no older one); it has arrived when the
-    train's arrival is at or after that departure and not after ``now``. A train of a
-    corridor the reference does not know has no benchmark and is never overdue."""
+    train's arrival in that direction is at or after that departure and not after ``now``.
+    The corridor's benchmark applies in both directions. A train of a corridor the
+    reference does not know has no benchmark and is never overdue."""
     runs = []
     margin = timedelta(hours=reference.transit.overdue_margin_h)
     for train in trains:
@@ -158,6 +174,7 @@ def runs_under_way(
             RunUnderWay(
                 train_id=train.train_id,
                 corridor=train.corridor,
+                direction=train.direction,
                 departed_at=departed,
                 elapsed_h=round((end - departed) / timedelta(hours=1), 2),
                 benchmark_h=benchmark,
@@ -166,4 +183,4 @@ def runs_under_way(
                 arrived_at=arrived,
             )
         )
-    return sorted(runs, key=lambda run: (run.departed_at, run.train_id))
+    return sorted(runs, key=lambda run: (run.departed_at, run.train_id, run.direction))

@@ -194,10 +194,11 @@ def train_overdue_alert(
     resend_window: timedelta = RESEND_WINDOW,
     links: Links = DEFAULT_LINKS,
 ) -> Alert:
-    """An outbound run past its corridor's benchmark (and margin), for operations
-    (``severity=warning``, as 天天班 at risk; not the on-call cold-chain route). Its labels
-    identify the run (train id, direction, local day of departure), so re-sending it every
-    minute notifies once; firing from ``run.due_at`` while the run travels, resolved at its
+    """A run (outbound or inbound) past its corridor's benchmark (and margin), for
+    operations (``severity=warning``, as 天天班 at risk; not the on-call cold-chain route).
+    Its labels identify the run (train id, direction, local day of departure), so re-sending
+    it every minute notifies once, and an inbound and an outbound run of one train number
+    never share a page; firing from ``run.due_at`` while the run travels, resolved at its
     arrival once it is in. Links to the operations overview (the trains-in-transit table)
     and to its runbook."""
     departed = run.departed_at.astimezone(tz)
@@ -211,16 +212,20 @@ def train_overdue_alert(
         "severity": "warning",
     }
     benchmark = f"{run.benchmark_h:g} h" if run.benchmark_h is not None else "none"
+    inbound = run.direction == "INBOUND"
+    way, zh = ("Inbound", "回程") if inbound else ("Outbound", "去程")
+    goal = "the home location" if inbound else "the corridor's far end"
+    which = f"{run.corridor}, inbound" if inbound else run.corridor
     annotations = {
         "summary": (
-            f"Train {run.train_id} ({run.corridor}) overdue: {run.elapsed_h:.1f} h since "
+            f"Train {run.train_id} ({which}) overdue: {run.elapsed_h:.1f} h since "
             f"departing {since}, benchmark {benchmark} / 班列 {run.train_id} 超过运行时限未到达"
         ),
         "description": (
-            f"Outbound run of {run.train_id} on {run.corridor}, departed {since}: "
+            f"{way} run of {run.train_id} on {run.corridor}, departed {since}: "
             f"{run.elapsed_h:.1f} h under way against a transit benchmark of {benchmark}, "
-            "not yet arrived at the corridor's far end. "
-            f"{run.corridor} 去程班列 {run.train_id} 已运行 {run.elapsed_h:.1f} 小时，"
+            f"not yet arrived at {goal}. "
+            f"{run.corridor} {zh}班列 {run.train_id} 已运行 {run.elapsed_h:.1f} 小时，"
             "超过运行时限。"
         ),
         "runbook_url": links.runbook(TRAIN_OVERDUE_ALERT),

@@ -362,7 +362,8 @@ def transit_sample(
 
 
 def in_transit_sample(run: RunUnderWay) -> Sample:
-    """One outbound run under way, stamped at its departure from the home location, as the
+    """One run under way, outbound or inbound (tag ``direction``), stamped at its departure
+    (outbound: from the home location; inbound: from the corridor's far end), as the
     minute's round sees it (:class:`streams.timers.MinuteRound`): ``in_transit`` 1 and
     ``elapsed_h`` so far while it travels; once it arrives, ``in_transit`` 0 and its
     transit time. ``overdue`` (0/1) and, on a corridor with a benchmark, ``benchmark_h``.

@@ -1,8 +1,10 @@
 """Where our trains are now (issue 12), end to end on the real Kafka, InfluxDB and
 Alertmanager: a replayed recording has a train that departed longer ago than its corridor's
-benchmark and has not arrived. The worker that keeps the figures pages it ``TrainOverdue``
-once (its minute's round), ``/status`` lists it in transit with its hours, InfluxDB has its
-``train_in_transit`` point; its arrival resolves the page and takes it off the list."""
+benchmark and has not arrived, and an inbound run (of the number of an outbound run that has
+arrived) likewise. The worker that keeps the figures pages each ``TrainOverdue`` once (its
+minute's round), ``/status`` lists them in transit with their hours, InfluxDB has their
+``train_in_transit`` points (tag ``direction``); the outbound arrival resolves its page and
+takes it off the list, and leaves the inbound run firing."""
 
 from __future__ import annotations
 
@@ -16,17 +18,22 @@ from tests.integration.servers import WebhookReceiver
 from tests.integration.test_stream import drain, replay
 from tests.integration.workers import WorkerConfig, influx_rows, running_worker, wait_for
 
+OUT, BACK = "OUTBOUND", "INBOUND"
 ROUND_S = 150
 """How long to wait for the minute's round (every 60 s, after the worker joined)."""
 
 
-def train(event_id: str, kind: str, train_id: str, corridor: str, at: datetime) -> Record:
-    """A DEPA from Huaihua or an ARRI at the corridor's far end of an outbound run."""
+def train(
+    event_id: str, kind: str, train_id: str, corridor: str, at: datetime, way: str = "OUTBOUND"
+) -> Record:
+    """A DEPA from Huaihua or an ARRI at the corridor's far end of an outbound run (``way``
+    INBOUND: a DEPA from the far end or an ARRI at Huaihua of an inbound run)."""
     far_end = default_reference().corridor(corridor).far_end("HHW")
+    at_home = (kind == "DEPA") == (way == "OUTBOUND")
     value = {
         "event_id": event_id, "event_type": kind, "train_id": train_id,
-        "corridor": corridor, "location": "HHW" if kind == "DEPA" else far_end,
-        "direction": "OUTBOUND", "event_time": at.isoformat(), "wagons": 40,
+        "corridor": corridor, "location": "HHW" if at_home else far_end,
+        "direction": way, "event_time": at.isoformat(), "wagons": 40,
     }  # fmt: skip
     return Record.of_json("trains", train_id, value, int(at.timestamp() * 1000))
 
@@ -44,6 +51,8 @@ def test_a_late_train_pages_once_shows_in_transit_and_resolves_on_arrival(
                 train("d-on-time", "DEPA", on_time, "HHW-VTE", now - timedelta(hours=10)),
                 train("d-arrived", "DEPA", arrived, "HHW-QZH", now - timedelta(hours=20)),
                 train("a-arrived", "ARRI", arrived, "HHW-QZH", now - timedelta(hours=2)),
+                # inbound, 30 h too; its number's outbound arrival must not end it
+                train("d-in", "DEPA", arrived, "HHW-QZH", now - timedelta(hours=35), "INBOUND"),
             ],
             out,
         )
@@ -56,36 +65,51 @@ def test_a_late_train_pages_once_shows_in_transit_and_resolves_on_arrival(
             a for a in heard if a["labels"]["alertname"] == "TrainOverdue" and a["status"] == status
         ]
 
+    def runs(alerts: list[dict[str, Any]]) -> list[tuple[str, str]]:
+        return sorted((a["labels"]["train_id"], a["labels"]["direction"]) for a in alerts)
+
+    def in_transit_now() -> dict[tuple[str, str], dict[str, Any]]:
+        listed = worker.status(today)["trains_in_transit"]
+        return {(t["train_id"], t["direction"]): t for t in listed}
+
     today = default_reference().home.today(now).isoformat()
     with running_worker(pipeline, tmp_path / "worker") as worker:
         replay(pipeline, recording)
-        wait_for(lambda: overdue("firing"), ROUND_S, "the TrainOverdue page")
-        in_transit = {t["train_id"]: t for t in worker.status(today)["trains_in_transit"]}
-        assert set(in_transit) == {late, on_time}
-        assert in_transit[late]["overdue"] is True and in_transit[late]["benchmark_h"] == 30.0
-        assert 31.0 <= in_transit[late]["elapsed_h"] < 31.5
-        assert in_transit[on_time]["overdue"] is False
-        assert 10.0 <= in_transit[on_time]["elapsed_h"] < 10.5
+        wait_for(lambda: len(overdue("firing")) >= 2, ROUND_S, "the TrainOverdue pages")
+        in_transit = in_transit_now()
+        assert set(in_transit) == {(late, OUT), (on_time, OUT), (arrived, BACK)}
+        late_run = in_transit[late, OUT]
+        assert late_run["overdue"] is True and late_run["benchmark_h"] == 30.0
+        assert 31.0 <= late_run["elapsed_h"] < 31.5
+        assert in_transit[on_time, OUT]["overdue"] is False
+        assert 10.0 <= in_transit[on_time, OUT]["elapsed_h"] < 10.5
+        inbound = in_transit[arrived, BACK]
+        assert inbound["overdue"] is True and inbound["benchmark_h"] == 30.0
+        assert 35.0 <= inbound["elapsed_h"] < 35.5
 
-        def points() -> dict[str, dict[str, Any]]:
+        def points() -> dict[tuple[str, str], dict[str, Any]]:
             rows = influx_rows(
                 pipeline.influx_url,
                 pipeline.influx_bucket,
                 "SELECT * FROM train_in_transit WHERE time >= now() - 7d GROUP BY *",
             )
-            return {r["train_id"]: r for r in rows}
+            return {(r["train_id"], r["direction"]): r for r in rows}
 
-        written = wait_for(lambda: late in points() and points(), 60, "train_in_transit")
-        assert written[late]["in_transit"] == 1 and written[late]["overdue"] == 1
-        assert written[arrived]["in_transit"] == 0 and written[arrived]["overdue"] == 0
+        def all_written() -> dict[tuple[str, str], dict[str, Any]] | None:
+            found = points()
+            return found if {(late, OUT), (arrived, BACK)} <= set(found) else None
+
+        written = wait_for(all_written, 60, "train_in_transit")
+        assert written[late, OUT]["in_transit"] == 1 and written[late, OUT]["overdue"] == 1
+        assert written[arrived, OUT]["in_transit"] == 0 and written[arrived, OUT]["overdue"] == 0
+        assert written[arrived, BACK]["in_transit"] == 1 and written[arrived, BACK]["overdue"] == 1
 
         with recording.open("wb") as out:
             write_recording([train("a-late", "ARRI", late, "HHW-QZH", datetime.now(UTC))], out)
         replay(pipeline, recording)
         wait_for(lambda: overdue("resolved"), ROUND_S, "the TrainOverdue resolved")
-        in_transit = {t["train_id"]: t for t in worker.status(today)["trains_in_transit"]}
-        assert set(in_transit) == {on_time}
+        assert set(in_transit_now()) == {(on_time, OUT), (arrived, BACK)}
     firing = overdue("firing")
-    assert [a["labels"]["train_id"] for a in firing] == [late]  # once, for the late run only
-    assert firing[0]["labels"]["severity"] == "warning"  # operations, not on-call
-    assert {a["labels"]["train_id"] for a in overdue("resolved")} == {late}
+    assert runs(firing) == [(arrived, BACK), (late, OUT)]  # once each, the late runs only
+    assert {a["labels"]["severity"] for a in firing} == {"warning"}  # operations, not on-call
+    assert runs(overdue("resolved")) == [(late, OUT)]  # the inbound run is still under way

@@ -64,6 +64,8 @@ def worker_alerts() -> list[dict[str, str]]:
         overdue=True,
     )
     alerts.append(train_overdue_alert(late, NOW, UTC))
+    inbound = late.model_copy(update={"direction": "INBOUND"})
+    alerts.append(train_overdue_alert(inbound, NOW, UTC))
     return [{**alert.labels, "lugang": "lugang"} for alert in alerts]
 
 

@@ -1,5 +1,5 @@
-"""Where our trains are now (issue 12): the outbound runs under way with their hours against
-the corridor's benchmark (:func:`streams.domain.transit.runs_under_way`), paged to
+"""Where our trains are now (issue 12): the runs under way, outbound and inbound, with their
+hours against the corridor's benchmark (:func:`streams.domain.transit.runs_under_way`), paged to
 operations as ``TrainOverdue`` once overdue and resolved on arrival by the minute's round,
 written as ``train_in_transit`` and listed in ``/status``, the text report and the board."""
 
@@ -91,6 +91,46 @@ def test_runs_are_listed_oldest_departure_first() -> None:
     assert [r.train_id for r in runs_under_way(known, REF, T0 + 5 * H)] == ["C", "A", "B"]
 
 
+def _inbound(
+    departures: tuple[datetime, ...], arrival: datetime | None = None, train_id: str = "X1"
+) -> KnownTrain:
+    return KnownTrain(train_id, "HHW-QZH", departures, arrival, "INBOUND")
+
+
+@pytest.mark.parametrize(
+    ("case", "arrival", "now", "expected"),
+    [
+        ("under way", None, T0 + 10 * H, [("INBOUND", 10.0, False, True)]),
+        ("past the corridor's 30 h", None, T0 + 31 * H, [("INBOUND", 31.0, True, True)]),
+        ("arrived on time", T0 + 29 * H, T0 + 31 * H, [("INBOUND", 29.0, False, False)]),
+        ("arrived late", T0 + 33 * H, T0 + 34 * H, [("INBOUND", 33.0, True, False)]),
+        ("arrived a day ago", T0 + 29 * H, T0 + 54 * H, []),
+    ],
+)
+def test_inbound_runs_are_under_way_against_the_same_benchmark(
+    case: str,
+    arrival: datetime | None,
+    now: datetime,
+    expected: list[tuple[str, float, bool, bool]],
+) -> None:
+    runs = runs_under_way([_inbound((T0,), arrival)], REF, now)
+    assert [(r.direction, r.elapsed_h, r.overdue, r.in_transit) for r in runs] == expected, case
+
+
+def test_an_inbound_and_an_outbound_run_of_one_number_are_two_runs() -> None:
+    """X1 left home at T0 and arrived; X1 left the far end at T0 + 2 h and has not: the
+    outbound arrival does not end the inbound run, nor the other way round."""
+    known = [
+        KnownTrain("X1", "HHW-QZH", (T0,), T0 + 28 * H),
+        _inbound((T0 + 2 * H,)),
+    ]
+    runs = runs_under_way(known, REF, T0 + 33 * H)
+    assert [(r.direction, r.elapsed_h, r.overdue, r.in_transit) for r in runs] == [
+        ("OUTBOUND", 28.0, False, False),
+        ("INBOUND", 31.0, True, True),
+    ]
+
+
 # -- the trains agent's tables -----------------------------------------------------------------
 
 
@@ -106,6 +146,45 @@ def test_the_tables_give_each_train_its_corridor_departures_and_arrival() -> Non
     known = {t.train_id: t for t in TrainsKnown(h.departures, h.arrivals)()}
     assert known["X1"] == KnownTrain("X1", "HHW-VTE", (T0,), None)
     assert known["X2"] == KnownTrain("X2", "HHW-QZH", (T0,), T0 + 29 * H)
+
+
+def inbound_depa(event_id: str, train: str, at: datetime) -> dict[str, Any]:
+    """An inbound departure from the far end of HHW-QZH."""
+    return {**depa(event_id, train, at.isoformat()), "location": "CNQZH", "direction": "INBOUND"}
+
+
+def inbound_arri(event_id: str, train: str, at: datetime) -> dict[str, Any]:
+    """An inbound arrival at home on HHW-QZH."""
+    return {**inbound_depa(event_id, train, at), "event_type": "ARRI", "location": "HHW"}
+
+
+def test_the_tables_keep_inbound_runs_apart_from_outbound_ones() -> None:
+    """An inbound departure and arrival of X1 are remembered beside its outbound run, and
+    neither pairs with the other direction's: no transit time, no finding, and the
+    outbound arrival (which the movements agent reads for X1's reefers) is untouched."""
+    h = Harness()
+    topic = Topic("trains")
+    events = [
+        topic.event("X1", depa("d1", "X1", T0.isoformat())),
+        topic.event("X1", inbound_depa("i1", "X1", T0 + H)),
+        topic.event("X1", inbound_arri("i2", "X1", T0 + 20 * H)),
+        topic.event("X2", inbound_depa("i3", "X2", T0)),
+    ]
+    run(h.trains.handle(events))
+    known = {(t.train_id, t.direction): t for t in TrainsKnown(h.departures, h.arrivals)()}
+    assert known == {
+        ("X1", "OUTBOUND"): KnownTrain("X1", "HHW-QZH", (T0,), None),
+        ("X1", "INBOUND"): KnownTrain("X1", "HHW-QZH", (T0 + H,), T0 + 20 * H, "INBOUND"),
+        ("X2", "INBOUND"): KnownTrain("X2", "HHW-QZH", (T0,), None, "INBOUND"),
+    }
+    assert h.arrivals.get(b"X1") is None
+    assert h.metrics.measurement(points.TRANSIT) == []
+    # an inbound departure is not a departure from home: no train_departure point
+    departed = h.metrics.measurement(points.TRAIN_DEPARTURE)
+    assert [s.tags["train_id"] for s in departed] == ["X1"]
+    run(h.trains.handle([topic.event("X1", arri("a1", "X1", (T0 + 29 * H).isoformat()))]))
+    (transit,) = h.metrics.measurement(points.TRANSIT)
+    assert transit.fields["hours"] == 29.0  # from the outbound departure, not the inbound
 
 
 def test_departures_stored_before_the_corridor_was_are_left_out() -> None:
@@ -138,12 +217,23 @@ class Round:
         run(self.h.trains.handle([topic.event(e["train_id"], e) for e in events]))
 
     def at(self, moment: datetime) -> dict[str, dict[str, Any]]:
-        """Run the round at ``moment``; the in-transit points it wrote, by train."""
+        """Run the round at ``moment``; the outbound in-transit points it wrote, by train."""
+        return {
+            train: point
+            for (train, direction), point in self.both_at(moment).items()
+            if direction == "OUTBOUND"
+        }
+
+    def both_at(self, moment: datetime) -> dict[tuple[str, str], dict[str, Any]]:
+        """Run the round at ``moment``; the in-transit points it wrote, by train and
+        direction."""
         self.h.wall[0] = moment
         self.h.metrics.samples.clear()
         run(self.round())
         written = self.h.metrics.measurement(points.TRAIN_IN_TRANSIT)
-        return {s.tags["train_id"]: {**s.fields, "at": s.time} for s in written}
+        return {
+            (s.tags["train_id"], s.tags["direction"]): {**s.fields, "at": s.time} for s in written
+        }
 
     def overdue_pages(self) -> list[tuple[str, bool]]:
         """Each TrainOverdue posted: its train, and whether it was firing when posted."""
@@ -187,6 +277,43 @@ def test_a_late_train_is_written_paged_to_operations_and_resolved_on_arrival() -
     assert resolved.ends_at == T0 + 33 * H
 
 
+def test_a_late_inbound_run_is_written_and_paged_apart_from_its_numbers_outbound_run() -> None:
+    """X1 departs home at T0 and the far end at T0 + 1 h; at T0 + 32 h both are overdue:
+    two points (tag ``direction``), two pages with their own labels; the inbound arrival
+    resolves only the inbound page."""
+    r = Round()
+    r.train(depa("d1", "X1", T0.isoformat()), inbound_depa("i1", "X1", T0 + H))
+    written = r.both_at(T0 + 32 * H)
+    assert written[("X1", "INBOUND")] == {
+        "in_transit": 1,
+        "elapsed_h": 31.0,
+        "overdue": 1,
+        "benchmark_h": 30.0,
+        "at": T0 + H,
+    }
+    assert written[("X1", "OUTBOUND")]["overdue"] == 1
+    firing = {a.labels["direction"]: a for a in r.h.alerts.fired if "train_id" in a.labels}
+    assert set(firing) == {"OUTBOUND", "INBOUND"}
+    assert firing["INBOUND"].labels == {
+        "alertname": "TrainOverdue",
+        "train_id": "X1",
+        "corridor": "HHW-QZH",
+        "direction": "INBOUND",
+        "day": "2026-03-15",
+        "severity": "warning",
+    }
+    assert "Inbound run of X1" in firing["INBOUND"].annotations["description"]
+    r.h.alerts.fired.clear()
+    r.train(inbound_arri("i2", "X1", T0 + 33 * H))
+    written = r.both_at(T0 + 33 * H + H / 60)
+    assert written[("X1", "INBOUND")]["in_transit"] == 0
+    assert written[("X1", "OUTBOUND")]["in_transit"] == 1
+    pages = [a for a in r.h.alerts.fired if a.labels.get("train_id") == "X1"]
+    resolved = {a.labels["direction"]: a.ends_at for a in pages if a.valid_for is None}
+    assert resolved == {"INBOUND": T0 + 33 * H}  # the outbound run is still overdue, firing
+    assert [a.labels["direction"] for a in pages if a.valid_for is not None] == ["OUTBOUND"]
+
+
 def test_status_lists_the_trains_in_transit_with_their_hours() -> None:
     r = Round()
     r.train(depa("d1", "X1", T0.isoformat()), depa("d2", "X2", T0.isoformat(), "HHW-VTE"))
@@ -207,6 +334,23 @@ def test_status_lists_the_trains_in_transit_with_their_hours() -> None:
     console.print(board)
     text = console.export_text()
     assert "Trains in transit 在途班列 — 2, 1 overdue" in text and "31.0 h" in text
+
+
+def test_status_lists_an_inbound_run_marked_beside_its_numbers_outbound_run() -> None:
+    r = Round()
+    r.train(depa("d1", "X1", T0.isoformat()), inbound_depa("i1", "X1", T0 + H))
+    now = T0 + 10 * H
+    body = status_body(
+        {"now": now.isoformat()}, REF, r.h.book, r.h.open_exceptions, r.h.live_gaps, r.known
+    )
+    runs = [(t["train_id"], t["direction"], t["elapsed_h"]) for t in body["trains_in_transit"]]
+    assert runs == [("X1", "OUTBOUND", 10.0), ("X1", "INBOUND", 9.0)]
+    report = render_text(body, REF)
+    assert "X1       HHW-QZH  departed 2026-03-15 09:00  10.0 h (benchmark 30 h)\n" in report
+    assert "X1       HHW-QZH  departed 2026-03-15 10:00  9.0 h (benchmark 30 h)  inbound" in report
+    console = Console(width=120, record=True)
+    console.print(render_board(body, now.isoformat(), 0, REF))
+    assert "← HHW-QZH" in console.export_text()
 
 
 # -- the simulator -------------------------------------------------------------------------------

@@ -78,14 +78,14 @@ def summary(plan: TrainPlan) -> dict[str, Any]:
         pytest.param(
             train("ARRI", "HHW", "INBOUND"),
             None,
-            {"counted": True, "departure": None, "arrival": None, "hours": None},
-            id="inbound arrival at home: a run",
+            {"counted": True, "departure": None, "arrival": T0, "hours": None},
+            id="inbound arrival at home: a run, remembered (its run is in)",
         ),
         pytest.param(
             train("DEPA", "CNQZH", "INBOUND"),
             None,
-            {"counted": False, "departure": None, "arrival": None, "hours": None},
-            id="inbound departure elsewhere: nothing",
+            {"counted": False, "departure": T0, "arrival": None, "hours": None},
+            id="inbound departure at the far end: not a run, remembered (under way)",
         ),
     ],
 )
@@ -115,6 +115,34 @@ def test_an_arrival_pairs_with_the_latest_departure_before_it_within_a_week() ->
 def test_departures_of_a_week_are_remembered() -> None:
     old = [T0 - timedelta(days=9), T0 - timedelta(days=6), T0 - timedelta(days=1)]
     plan = plan_train(train("DEPA", "HHW", "OUTBOUND"), old, REF)
+    assert plan.departures == (T0 - timedelta(days=6), T0 - timedelta(days=1), T0)
+
+
+@pytest.mark.parametrize(
+    ("event", "direction"),
+    [
+        (train("DEPA", "HHW", "OUTBOUND"), "OUTBOUND"),
+        (train("ARRI", "CNQZH", "OUTBOUND"), "OUTBOUND"),
+        (train("DEPA", "CNQZH", "INBOUND"), "INBOUND"),
+        (train("ARRI", "HHW", "INBOUND"), "INBOUND"),
+    ],
+)
+def test_the_plan_says_which_direction_to_remember(event: TrainEvent, direction: str) -> None:
+    """The agent keeps each direction's departures and arrival apart, under the plan's."""
+    assert plan_train(event, [T0 - timedelta(hours=20)], REF).direction == direction
+
+
+def test_an_inbound_arrival_gives_no_transit_time_and_no_finding() -> None:
+    """Transit time is an outbound measure (domain §2): an inbound arrival, paired or not,
+    only ends its run under way."""
+    for departed in ([T0 - timedelta(hours=20)], [], [T0 + timedelta(hours=1)]):
+        plan = plan_train(train("ARRI", "HHW", "INBOUND"), departed, REF)
+        assert (plan.transit, plan.finding, plan.arrival) == (None, None, T0)
+
+
+def test_inbound_departures_of_a_week_are_remembered_as_outbound_ones() -> None:
+    old = [T0 - timedelta(days=9), T0 - timedelta(days=6), T0 - timedelta(days=1)]
+    plan = plan_train(train("DEPA", "CNQZH", "INBOUND"), old, REF)
     assert plan.departures == (T0 - timedelta(days=6), T0 - timedelta(days=1), T0)
 
 
