@@ -163,6 +163,11 @@ def test_status_shows_the_longest_dwelling_boxes_at_its_clock() -> None:
     h, topic = dwelling(), Topic("containers")
     for box, at in [(DRY, "2026-03-15T06:00:00+08:00"), (OTHER, "2026-03-14T06:00:00+08:00")]:
         run(h.movements.handle([topic.event(box, move("GTIN", f"g{box}", box, at))]))
+    # kept in the table but not open: a load waiting for its gate in, a completed visit
+    for kind in ("LOAD", "GTIN"):
+        at = "2026-03-15T08:00:00+08:00" if kind == "LOAD" else "2026-03-13T06:00:00+08:00"
+        run(h.movements.handle([topic.event(REEFER, move(kind, kind, REEFER, at))]))
+        assert REEFER.encode() in table(h)
     query = {"date": "2026-03-15", "now": "2026-03-15T18:00:00+08:00"}
     body = status_body(query, REF, h.book, MemoryTable(), LiveGaps(), dwell=table(h))
     body = orjson.loads(orjson.dumps(body))  # JSON all through
