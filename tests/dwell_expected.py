@@ -76,10 +76,11 @@ def written_dwells(
     return sorted(found.values())
 
 
-def expected_daily(influxql: bool = False, direction: str | None = None) -> dict[Group, Any]:
+def expected_daily(influxql: bool = False, outbound: bool = False) -> dict[Group, Any]:
     """Per day and group: (count, mean, 90th percentile) in hours, the percentile by
-    nearest rank or (``influxql``) as InfluxQL's ``percentile()`` gives it; only the groups
-    of ``direction`` if given (each group of the recording holds one direction)."""
+    nearest rank or (``influxql``) as InfluxQL's ``percentile()`` gives it; of every
+    direction (``daily``: :func:`daily_of`, the overview's panel) or, given ``outbound``, of
+    the outbound dwells alone (``daily_outbound``: the README's query)."""
     p90 = "influxql_p90_h" if influxql else "p90_h"
     return {
         (g["day"], g["teu_category"], g["laden"]): (
@@ -87,8 +88,7 @@ def expected_daily(influxql: bool = False, direction: str | None = None) -> dict
             round(float(g["mean_h"]), PLACES),
             round(float(g[p90]), PLACES),
         )
-        for g in EXPECTED["daily"]
-        if direction is None or g["direction"] == direction
+        for g in EXPECTED["daily_outbound" if outbound else "daily"]
     }
 
 

@@ -35,19 +35,22 @@ def _runs(recording: Path) -> Iterator[tuple[str, list[Record]]]:
 
 
 def replay_in_process(
-    recording: Path, *, dwell: bool = False
+    recording: Path, *, dwell: bool = False, passes: int = 1
 ) -> tuple[Harness, list[ColdChainException]]:
     """The agents after ``recording`` and the timer's tick at each partition's newest
     reading, with the TELEMETRY_GAPs that tick finds (units silent on watch); ``dwell``:
-    the movements agent follows visits at the port too (its ``dwell`` table, as a worker's)."""
+    the movements agent follows visits at the port too (its ``dwell`` table, as a worker's);
+    ``passes``: how many times the recording is read (a replay again: new offsets, the
+    same events)."""
     h = Harness()
     if dwell:
         h.movements.dwell = MemoryTable()
     h.movements.partition_of = lambda key: key_partition(key, PARTITIONS)
     topics = {name: Topic(name) for name in ("trains", "containers", "reefer")}
-    for agent, records in _runs(recording):
-        events = [topics[r.topic].event(r.key, r.value) for r in records]
-        run((h.trains if agent == "trains" else h.movements).handle(events))
+    for _ in range(passes):
+        for agent, records in _runs(recording):
+            events = [topics[r.topic].event(r.key, r.value) for r in records]
+            run((h.trains if agent == "trains" else h.movements).handle(events))
     run(h.count_days())
     newest: dict[int, datetime] = {}
     for key, value in h.tracks.data.items():

@@ -1,9 +1,9 @@
 """Dwell time of a hand-checked recording on the real servers: ``tests/data/dwell.jsonl``
 replayed to Kafka and read by a real worker. Its ``container_dwell`` points in InfluxDB, the
 daily count, mean and 90th percentile of the README's InfluxQL query and of the overview's
-dwell panel, and ``/status`` ``dwell_longest`` match ``dwell.expected.json``
-(``tests/unit/test_dwell_recording.py`` checks the same in process; ``tests/dwell_expected.py``
-holds the comparison for both)."""
+dwell panel, and ``/status`` ``dwell_longest`` match ``dwell.expected.json``, and a second
+replay of the recording changes none of them (``tests/unit/test_dwell_recording.py`` checks
+the same in process; ``tests/dwell_expected.py`` holds the comparison for both)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import requests
 from dashboards import build
 from lugang.links import OVERVIEW_UID
 from lugang.reference import default_reference
+from producers.records import read_recording
 from tests import dwell_expected as expected
 from tests.integration.test_stream import replay
 from tests.integration.workers import Worker, WorkerConfig, influx_rows, running_worker, wait_for
@@ -61,6 +62,27 @@ def panel_query() -> str:
     (query,) = queries
     assert "$timeFilter" in query, query
     return str(query).replace("$timeFilter", window())
+
+
+COUNTED = sum(
+    json.loads(r.value)["event_type"] in ("LOAD", "DISC")
+    for r in read_recording(expected.RECORDING)
+)
+"""Moves of the recording the day totals count (loads and discharges at HHW): read again,
+each is dropped as a duplicate."""
+HOLD = 10.0
+"""Seconds the figures are watched after the second replay's day facts came through (its
+last moves, gate moves, may follow them)."""
+
+
+def container_duplicates(pipeline: WorkerConfig) -> int:
+    """Container moves dropped as duplicates so far (``pipeline_quality``)."""
+    found = rows(
+        pipeline,
+        'SELECT sum("count") FROM "pipeline_quality" '
+        "WHERE \"topic\" = 'containers' AND \"finding\" = 'duplicate'",
+    )
+    return int(found[0]["sum"]) if found else 0
 
 
 def rows(pipeline: WorkerConfig, query: str) -> list[dict[str, Any]]:
@@ -133,11 +155,12 @@ def test_the_dwell_of_a_hand_checked_recording(pipeline: WorkerConfig, tmp_path:
             ) from None
 
         # The README's query: outbound only, InfluxQL's percentile (its rank rounded).
-        outbound = expected.expected_daily(influxql=True, direction="OUTBOUND")
+        outbound = expected.expected_daily(influxql=True, outbound=True)
         assert expected.daily_rows(rows(pipeline, readme_query()), REF) == outbound
         # The overview's dwell panel: every direction, mean and p90.
         daily = expected.expected_daily(influxql=True)
-        assert panel_figures(pipeline) == {key: (m, p90) for key, (_, m, p90) in daily.items()}
+        figures = {key: (m, p90) for key, (_, m, p90) in daily.items()}
+        assert panel_figures(pipeline) == figures
 
         want_longest = expected.expected_longest()
         listed: list[list[dict[str, Any]]] = []
@@ -152,3 +175,23 @@ def test_the_dwell_of_a_hand_checked_recording(pipeline: WorkerConfig, tmp_path:
             raise AssertionError(
                 f"dwell_longest {listed[-1] if listed else None}, expected {want_longest}"
             ) from None
+
+        # Replayed again: every start and end is its box's last one, nothing changes. The
+        # day facts of the second pass (dropped as duplicates) show the worker has read
+        # it; the figures are then watched for a while.
+        before = container_duplicates(pipeline)
+        replay(pipeline, expected.RECORDING)
+        wait_for(
+            lambda: container_duplicates(pipeline) >= before + COUNTED,
+            90,
+            "every counted move of the second replay dropped as a duplicate",
+        )
+        deadline = time.monotonic() + HOLD
+        while True:
+            assert stored(pipeline) == want, "the second replay changed the container_dwell points"
+            assert expected.daily_rows(rows(pipeline, readme_query()), REF) == outbound
+            assert panel_figures(pipeline) == figures
+            assert longest(worker) == want_longest
+            if time.monotonic() > deadline:
+                break
+            time.sleep(1)
