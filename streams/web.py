@@ -12,7 +12,7 @@ import orjson
 
 from lugang.reference import Reference
 from streams.agents.ports import Table
-from streams.domain.dwell import Visit, longest
+from streams.domain.dwell import Stay, longest
 from streams.domain.projection import project_year
 from streams.domain.status import compute_status
 from streams.domain.transit import KnownTrain, runs_under_way
@@ -50,8 +50,8 @@ def status_body(
     ``trains``: what the trains agent knows (:class:`streams.agents.trains.TrainsKnown`);
     ``projection``: the year-end projection (:func:`streams.domain.projection.project_year`,
     with last year's season where the book holds last year; null before its first weeks);
-    ``dwell``: the open visits (:mod:`streams.domain.dwell`), whose longest ten at the clock
-    are ``dwell_longest``."""
+    ``dwell``: what dwell keeps of each container (:mod:`streams.domain.dwell`), whose open
+    visits dwelling longest at the clock (ten) are ``dwell_longest``."""
     clock = query.get("now")
     now = datetime.fromisoformat(clock) if clock else datetime.now(UTC)
     as_of = query.get("date")
@@ -66,8 +66,8 @@ def status_body(
     projection = project_year(days, day, target, book.year(day.year - 1))
     body["projection"] = None if projection is None else orjson.loads(projection.model_dump_json())
     body["open_exceptions"] = list(open_exceptions(table, live_gaps).values())
-    visits = () if dwell is None else map(Visit.model_validate_json, dwell.values())
-    body["dwell_longest"] = longest(visits, now)
+    stays = () if dwell is None else map(Stay.model_validate_json, dwell.values())
+    body["dwell_longest"] = longest((s.visit for s in stays if s.visit is not None), now)
     return body
 
 

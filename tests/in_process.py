@@ -14,7 +14,7 @@ from lugang.reference import default_reference
 from producers.records import Record, read_recording
 from streams.faustfix.tables import key_partition
 from streams.schema import points
-from tests.fakes import Topic
+from tests.fakes import MemoryTable, Topic
 from tests.unit.test_agents import Harness, run
 
 PARTITIONS = 4
@@ -34,15 +34,23 @@ def _runs(recording: Path) -> Iterator[tuple[str, list[Record]]]:
         yield agent, run_of
 
 
-def replay_in_process(recording: Path) -> tuple[Harness, list[ColdChainException]]:
+def replay_in_process(
+    recording: Path, *, dwell: bool = False, passes: int = 1
+) -> tuple[Harness, list[ColdChainException]]:
     """The agents after ``recording`` and the timer's tick at each partition's newest
-    reading, with the TELEMETRY_GAPs that tick finds (units silent on watch)."""
+    reading, with the TELEMETRY_GAPs that tick finds (units silent on watch); ``dwell``:
+    the movements agent follows visits at the port too (its ``dwell`` table, as a worker's);
+    ``passes``: how many times the recording is read (a replay again: new offsets, the
+    same events)."""
     h = Harness()
+    if dwell:
+        h.movements.dwell = MemoryTable()
     h.movements.partition_of = lambda key: key_partition(key, PARTITIONS)
     topics = {name: Topic(name) for name in ("trains", "containers", "reefer")}
-    for agent, records in _runs(recording):
-        events = [topics[r.topic].event(r.key, r.value) for r in records]
-        run((h.trains if agent == "trains" else h.movements).handle(events))
+    for _ in range(passes):
+        for agent, records in _runs(recording):
+            events = [topics[r.topic].event(r.key, r.value) for r in records]
+            run((h.trains if agent == "trains" else h.movements).handle(events))
     run(h.count_days())
     newest: dict[int, datetime] = {}
     for key, value in h.tracks.data.items():

@@ -27,10 +27,13 @@ keeps the offsets it applied one by one (:mod:`streams.domain.offsets`), so a me
 commit guard reads again after later ones (it never reached an agent) is applied.
 
 Every container's moves at the home location also open and close its visit at the port
-(:mod:`streams.domain.dwell`), kept in the ``dwell`` table (one write per batch that changes
-it, before the tracks); a completed visit becomes a ``container_dwell`` point. A redelivered
-start or end changes nothing: the same start is recognised by its event id, and an end finds
-its visit already closed (its point, written again, overwrites itself).
+(:mod:`streams.domain.dwell`), kept in the ``dwell`` table with its last end move and the
+start of its last completed visit (one write per batch that changes it, before the tracks);
+a completed visit becomes a ``container_dwell`` point. Moves may come in any order and any
+number of times: a start or end read again (a redelivery, a replay) is recognised by its
+event id and changes nothing, and an end read before its start (a load before its gate in)
+is kept until the start comes, which completes the visit at once. A point written again
+overwrites itself.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ from streams.agents.ports import Message, Outbox, Received, Table, timer_owner
 from streams.decoded import Decoded
 from streams.domain.coldchain import Close, Decision, closed
 from streams.domain.counts import Fact, fact_of
-from streams.domain.dwell import MoveAt, Visit
+from streams.domain.dwell import MoveAt, Stay
 from streams.domain.dwell import step as dwell_step
 from streams.domain.reefer import (
     Judged,
@@ -80,7 +83,7 @@ class _Outputs:
     decisions: list[Decision] = field(default_factory=list)
     owners: list[Received] = field(default_factory=list)  # an event of each decision's box
     tracks: dict[bytes, tuple[Received, ReeferTrack]] = field(default_factory=dict)
-    visits: dict[bytes, tuple[Received, Visit | None]] = field(default_factory=dict)
+    stays: dict[bytes, tuple[Received, Stay]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -145,7 +148,8 @@ class MovementsAgent:
         self.moves_known = moves_known or MovesKnown(allowed_lateness)
         self._lock = asyncio.Lock()  # a batch and the timer's work never interleave
         self.decoded = Decoded(ReeferTrack.from_json, limit=20_000)
-        # container id -> its open visit at the port (Visit JSON); None: dwell not followed
+        # container id -> what dwell keeps of it (Stay JSON: open visit, last end, last
+        # completed start); None: dwell not followed
         self.dwell = dwell
 
     async def handle(self, batch: Sequence[Received]) -> None:
@@ -251,13 +255,11 @@ class MovementsAgent:
         await self._publish(out.decisions, out.owners)
         await send_facts(self.facts, out.facts)
         await self.intake.deliver()
-        if self.dwell is not None and out.visits:
+        if self.dwell is not None and out.stays:
             # Before the tracks: a reefer's track skips the moves it applied after a crash,
             # so their visits must be stored by then.
-            for key, (owner, visit) in out.visits.items():
-                self.dwell.put(
-                    owner, key, None if visit is None else visit.model_dump_json().encode()
-                )
+            for key, (owner, stay) in out.stays.items():
+                self.dwell.put(owner, key, None if stay.empty else stay.model_dump_json().encode())
             await self.dwell.delivered()
         for key, (owner, track) in out.tracks.items():
             stored = track.to_json()
@@ -293,7 +295,7 @@ class MovementsAgent:
         time up to which its moves are read, after this batch (None: all)."""
         key, owner = read.key, read.owner
         loaded = track = read.track
-        visit = opened = self._visit(key, read)
+        stay = kept = self._stay(key, read)
         for (received, event), ahead in zip(read.events, _moves_ahead(read.events), strict=True):
             message = received.message
             until = _earliest(known[message.partition], ahead)
@@ -304,7 +306,7 @@ class MovementsAgent:
                 continue  # dead-lettered; the track stays as it was
             track = step.track
             if isinstance(event, ContainerEvent):
-                visit = self._dwell(key, visit, event, step.fact, out)
+                stay = self._dwell(key, stay, event, step.fact, out)
             if step.fact is not None:
                 out.facts.append(step.fact)
             out.samples += step.samples
@@ -318,37 +320,37 @@ class MovementsAgent:
             track = self._end_live_gaps(track, out, owner)
         if track is not None and track is not loaded:
             out.tracks[key] = (owner, track)
-        if visit != opened:
-            out.visits[key] = (owner, visit)
+        if stay != kept:
+            out.stays[key] = (owner, stay)
 
-    def _visit(self, key: bytes, read: _Read) -> Visit | None:
-        """The container's open visit (None: none, or dwell not followed); read only for a
-        batch with moves of it."""
+    def _stay(self, key: bytes, read: _Read) -> Stay:
+        """What dwell keeps of the container (empty: nothing, or dwell not followed); read
+        only for a batch with moves of it."""
         if self.dwell is None or not any(isinstance(e, ContainerEvent) for _, e in read.events):
-            return None
+            return Stay()
         stored = self.dwell.get(key, read.owner)
-        return None if stored is None else Visit.model_validate_json(stored)
+        return Stay() if stored is None else Stay.model_validate_json(stored)
 
     def _dwell(
         self,
         key: bytes,
-        visit: Visit | None,
+        stay: Stay,
         event: ContainerEvent,
         fact: Fact | None,
         out: _Outputs,
-    ) -> Visit | None:
-        """The container's visit after a move (a completed one's point goes in ``out``):
-        only moves at the home location count, and the counted train move (``fact``) gives
-        the TEU category."""
+    ) -> Stay:
+        """What dwell keeps of the container after a move (a completed visit's point goes
+        in ``out``): only moves at the home location count, and the counted train move
+        (``fact``) gives the TEU category."""
         if self.dwell is None or event.location != self.reference.home.location:
-            return visit
+            return stay
         category = None if fact is None else fact.teu_category
         laden = event.empty_indicator == "LADEN"
         moved = MoveAt(event.event_id, event.event_type, event.event_time, category, laden)
-        after = dwell_step(key.decode(), visit, moved)
+        after = dwell_step(key.decode(), stay, moved)
         if after.dwell is not None:
             out.samples.append(points.dwell_sample(after.dwell))
-        return after.visit
+        return after.stay
 
     def _leave_at_arrival(
         self,
