@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from dashboards import build
 from dashboards.overview import BALANCE_FIELDS
@@ -18,7 +17,14 @@ from lugang.reference import default_reference
 from streams.schema import points
 from tests import balance_expected as expected
 from tests.integration.test_stream import replay
-from tests.integration.workers import Worker, WorkerConfig, influx_rows, running_worker, wait_for
+from tests.integration.workers import (
+    Worker,
+    WorkerConfig,
+    container_duplicates,
+    pipeline_rows,
+    running_worker,
+    wait_for,
+)
 
 REF = default_reference()
 TZ = REF.home.tz
@@ -31,13 +37,11 @@ MOVES = 12
 and one of them sent twice (the far-end discharge and the gate in are no day facts)."""
 
 
-def rows(pipeline: WorkerConfig, query: str) -> list[dict[str, Any]]:
-    return influx_rows(pipeline.influx_url, pipeline.influx_bucket, query, pipeline.influx_token)
-
-
 def stored(pipeline: WorkerConfig) -> dict[expected.Key, dict[str, float]]:
     """Every corridor_balance_daily point in InfluxDB, keyed as the expectations are."""
-    found = rows(pipeline, 'SELECT * FROM "corridor_balance_daily" GROUP BY "corridor", "period"')
+    found = pipeline_rows(
+        pipeline, 'SELECT * FROM "corridor_balance_daily" GROUP BY "corridor", "period"'
+    )
     tags = ("time", "corridor", "period")
     written = [
         (
@@ -54,15 +58,6 @@ def day_teu(worker: Worker) -> dict[str, float]:
     return {day: worker.status(day)["today"]["teu"] for day in expected.EXPECTED["teu"]}
 
 
-def container_duplicates(pipeline: WorkerConfig) -> int:
-    found = rows(
-        pipeline,
-        'SELECT sum("count") FROM "pipeline_quality" '
-        "WHERE \"topic\" = 'containers' AND \"finding\" = 'duplicate'",
-    )
-    return int(found[0]["sum"]) if found else 0
-
-
 def panel_figures(pipeline: WorkerConfig, corridor: str) -> dict[str, float | None]:
     """The overview's balance panel of ``corridor`` as Grafana asks it in the recording's
     year (its time range is the year to date)."""
@@ -76,7 +71,7 @@ def panel_figures(pipeline: WorkerConfig, corridor: str) -> dict[str, float | No
     query = target["query"].replace(
         "$timeFilter", f"time >= {millis[0]}ms and time <= {millis[1]}ms"
     )
-    (row,) = rows(pipeline, query)
+    (row,) = pipeline_rows(pipeline, query)
     return {name: row[name] for _, name, _ in BALANCE_FIELDS}
 
 
@@ -105,7 +100,7 @@ def test_the_balance_of_a_hand_checked_recording(
             wrong = {k: (last.get(k), v) for k, v in want_points.items() if last.get(k) != v}
             raise AssertionError(f"points (stored, expected) that differ: {wrong}") from None
         # One point per corridor, period and day, every day written (explicit zeros).
-        counts = rows(
+        counts = pipeline_rows(
             pipeline,
             'SELECT count("inbound_teu") FROM "corridor_balance_daily" '
             'GROUP BY "corridor", "period"',

@@ -21,7 +21,14 @@ from lugang.reference import default_reference
 from producers.records import read_recording
 from tests import dwell_expected as expected
 from tests.integration.test_stream import replay
-from tests.integration.workers import Worker, WorkerConfig, influx_rows, running_worker, wait_for
+from tests.integration.workers import (
+    Worker,
+    WorkerConfig,
+    container_duplicates,
+    pipeline_rows,
+    running_worker,
+    wait_for,
+)
 
 REF = default_reference()
 TZ = REF.home.tz
@@ -75,23 +82,9 @@ HOLD = 10.0
 last moves, gate moves, may follow them)."""
 
 
-def container_duplicates(pipeline: WorkerConfig) -> int:
-    """Container moves dropped as duplicates so far (``pipeline_quality``)."""
-    found = rows(
-        pipeline,
-        'SELECT sum("count") FROM "pipeline_quality" '
-        "WHERE \"topic\" = 'containers' AND \"finding\" = 'duplicate'",
-    )
-    return int(found[0]["sum"]) if found else 0
-
-
-def rows(pipeline: WorkerConfig, query: str) -> list[dict[str, Any]]:
-    return influx_rows(pipeline.influx_url, pipeline.influx_bucket, query, pipeline.influx_token)
-
-
 def stored(pipeline: WorkerConfig) -> list[expected.Dwell]:
     """Every container_dwell point in InfluxDB, as the expectations are written."""
-    found = rows(
+    found = pipeline_rows(
         pipeline,
         'SELECT "dwell_h", "equipment_reference" FROM "container_dwell" '
         'GROUP BY "direction", "teu_category", "laden"',
@@ -112,7 +105,7 @@ def stored(pipeline: WorkerConfig) -> list[expected.Dwell]:
 def panel_figures(pipeline: WorkerConfig) -> dict[expected.Group, tuple[float, float]]:
     """Per day and group, the panel's mean and p90 (every direction)."""
     figures: dict[expected.Group, tuple[float, float]] = {}
-    for r in rows(pipeline, panel_query()):
+    for r in pipeline_rows(pipeline, panel_query()):
         day = datetime.fromisoformat(str(r["time"]).replace("Z", "+00:00")).astimezone(TZ)
         key = (day.date().isoformat(), r["teu_category"], r["laden"])
         figures[key] = (
@@ -156,7 +149,7 @@ def test_the_dwell_of_a_hand_checked_recording(pipeline: WorkerConfig, tmp_path:
 
         # The README's query: outbound only, InfluxQL's percentile (its rank rounded).
         outbound = expected.expected_daily(influxql=True, outbound=True)
-        assert expected.daily_rows(rows(pipeline, readme_query()), REF) == outbound
+        assert expected.daily_rows(pipeline_rows(pipeline, readme_query()), REF) == outbound
         # The overview's dwell panel: every direction, mean and p90.
         daily = expected.expected_daily(influxql=True)
         figures = {key: (m, p90) for key, (_, m, p90) in daily.items()}
@@ -189,7 +182,7 @@ def test_the_dwell_of_a_hand_checked_recording(pipeline: WorkerConfig, tmp_path:
         deadline = time.monotonic() + HOLD
         while True:
             assert stored(pipeline) == want, "the second replay changed the container_dwell points"
-            assert expected.daily_rows(rows(pipeline, readme_query()), REF) == outbound
+            assert expected.daily_rows(pipeline_rows(pipeline, readme_query()), REF) == outbound
             assert panel_figures(pipeline) == figures
             assert longest(worker) == want_longest
             if time.monotonic() > deadline:

@@ -185,3 +185,19 @@ def wait_for(probe: Any, timeout: float, what: str, interval: float = 0.5) -> An
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout:g} s waiting for {what}; last: {last!r}")
+
+
+def pipeline_rows(pipeline: WorkerConfig, query: str) -> list[dict[str, Any]]:
+    """Rows of an InfluxQL query on ``pipeline``'s bucket (see :func:`influx_rows`)."""
+    return influx_rows(pipeline.influx_url, pipeline.influx_bucket, query, pipeline.influx_token)
+
+
+def container_duplicates(pipeline: WorkerConfig) -> int:
+    """Container moves dropped as duplicates so far (``pipeline_quality``): a replay is
+    through once they have risen by the moves it counts again."""
+    found = pipeline_rows(
+        pipeline,
+        'SELECT sum("count") FROM "pipeline_quality" '
+        "WHERE \"topic\" = 'containers' AND \"finding\" = 'duplicate'",
+    )
+    return int(found[0]["sum"]) if found else 0
