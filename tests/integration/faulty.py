@@ -21,9 +21,11 @@ import requests
 
 from dashboards import influx_reader
 from entrypoints.cli import main
+from lugang.contract import TOPIC_KINDS
 from producers.records import read_recording, write_recording
 from producers.simulator import SimulationConfig
 from streams.schema import points
+from tests.integration.kafka_read import group_lag
 from tests.integration.outcome import Outcome, differences, observe
 from tests.integration.servers import WebhookReceiver
 from tests.integration.workers import Worker, WorkerConfig
@@ -276,6 +278,7 @@ def settle(run: Run, worker: Worker, expected: Outcome) -> None:
             run.fault.problems += found
             run.fault.problems.append(f"the worker's log, last warnings:\n{worker.notable()}")
             run.fault.problems.append(f"where its tasks wait:\n{worker.stacks()}")
+            run.fault.problems.append(f"uncommitted input: {uncommitted(run)}")
             break
         time.sleep(2)
     run.fault.problems += alive(run, worker)
@@ -353,6 +356,15 @@ def paging_problems(
         ),
     ]
     return problems, notes
+
+
+def uncommitted(run: Run) -> str:
+    """The input partitions the run's group has not committed to their end."""
+    topics = [f"{run.pipeline.prefix}{kind}" for kind in TOPIC_KINDS]
+    try:
+        return group_lag(run.pipeline.bootstrap, run.app, topics)
+    except Exception as exc:  # a diagnosis only: Kafka may be what is wrong
+        return f"unknown ({type(exc).__name__}: {exc})"
 
 
 def check_paging(run: Run) -> None:
