@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Final, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -29,6 +29,10 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 PACKAGED_FILE = "reference.toml"
+
+DEFAULT_ACTIVATION_ENERGY_KJ_MOL: Final = 83.144
+"""ΔH of the mean kinetic temperature (USP <1079>) of a commodity whose profile names
+none, in kJ/mol: the customary value, for which ΔH/R is about 10,000 K."""
 
 
 class ReferenceConfigError(ValueError):
@@ -168,13 +172,17 @@ class LengthCode(_Entry):
 
 
 class CommodityProfile(_Entry):
-    """Safe supply-air band of a cold-chain commodity; a bound left out does not apply."""
+    """Safe supply-air band of a cold-chain commodity; a bound left out does not apply.
+
+    ``activation_energy_kj_mol`` is the ΔH its mean kinetic temperature is computed with
+    (:mod:`streams.domain.mkt`), :data:`DEFAULT_ACTIVATION_ENERGY_KJ_MOL` unless given."""
 
     name_en: str
     name_zh: str
     carrying_temp: str
     band_low_c: float | None = None
     band_high_c: float
+    activation_energy_kj_mol: float = Field(default=DEFAULT_ACTIVATION_ENERGY_KJ_MOL, gt=0)
 
     @model_validator(mode="after")
     def _ordered_band(self) -> Self:

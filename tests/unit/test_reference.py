@@ -100,6 +100,12 @@ def test_commodity_bands() -> None:
     assert not frozen.in_band(-14)
 
 
+def test_activation_energy_defaults_to_the_usp_value() -> None:
+    """No profile of the packaged reference names a ΔH: each takes 83.144 kJ/mol."""
+    profiles = default_reference().commodities.values()
+    assert {profile.activation_energy_kj_mol for profile in profiles} == {83.144}
+
+
 def test_rules_and_ranges() -> None:
     """Exception thresholds and plausible ranges from domain §4 and the task."""
     reference = default_reference()
@@ -203,6 +209,12 @@ def test_a_start_of_service_in_quotes_is_refused(tmp_path: Path) -> None:
             "band_low_c = 16\nband_high_c = 12",
             "commodities.durian: band_low_c (16.0) must be below band_high_c (12.0)",
             id="band-reversed",
+        ),
+        pytest.param(
+            "band_low_c = 12\nband_high_c = 16",
+            "band_low_c = 12\nband_high_c = 16\nactivation_energy_kj_mol = 0",
+            "commodities.durian.activation_energy_kj_mol: Input should be greater than 0",
+            id="zero-activation-energy",
         ),
         pytest.param(
             "transit_benchmark_h = 72\n\n[corridors.HHW-HAN]",
