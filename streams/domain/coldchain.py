@@ -23,7 +23,8 @@ Choices where domain §4 leaves room:
   reading or move starts a new trip; a reading or move not after the leave belongs to the
   ended trip and changes nothing. A trip is the whole stay (dwell at the port and train
   journey together): a move onto another train does not start one.
-- **Timing: sample and hold**, the same for every rule. Between readings the unit is
+- **Timing: sample and hold**, the same for every rule (:func:`held_seconds` gives it for
+  a whole series). Between readings the unit is
   taken to stay as last reported, a gap included: an excursion (or a run of power-off
   readings) lasts from its first reading to the first reading that ends it, and opens as
   soon as a reading comes at least the threshold after its start, whatever that reading
@@ -65,10 +66,11 @@ Choices where domain §4 leaves room:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Literal
+from itertools import pairwise
+from typing import Literal, Protocol
 
 from pydantic import AwareDatetime, TypeAdapter
 
@@ -79,15 +81,38 @@ Side = Literal["HIGH", "LOW"]
 """The side of the safe band a temperature lies beyond (also the exception kind)."""
 
 
-def band_deviation(profile: CommodityProfile, temperature_c: float) -> tuple[Side | None, float]:
-    """The side of the profile's band a temperature lies beyond and by how many °C, or
+class Band(Protocol):
+    """A safe supply-air band: a :class:`~lugang.reference.CommodityProfile`, or any
+    object with its two bounds (None: no lower bound)."""
+
+    @property
+    def band_low_c(self) -> float | None: ...
+
+    @property
+    def band_high_c(self) -> float: ...
+
+
+def band_deviation(band: Band, temperature_c: float) -> tuple[Side | None, float]:
+    """The side of the band a temperature lies beyond and by how many °C, or
     ``(None, 0.0)`` inside the band (bounds included, as in ``CommodityProfile.in_band``)."""
-    if temperature_c > profile.band_high_c:
-        return "HIGH", temperature_c - profile.band_high_c
-    low = profile.band_low_c
+    if temperature_c > band.band_high_c:
+        return "HIGH", temperature_c - band.band_high_c
+    low = band.band_low_c
     if low is not None and temperature_c < low:
         return "LOW", low - temperature_c
     return None, 0.0
+
+
+def held_seconds(times: Sequence[datetime], end: datetime | None = None) -> list[float]:
+    """The timing rule (sample and hold) for a series of reading times in order: how long
+    each reading stands, in seconds, until the next one; the last until ``end`` if given
+    (0 if not, or if ``end`` is not after it). :func:`step` credits the same time, one
+    reading at a time: the trip's out-of-band seconds are those of its out-of-band readings.
+    """
+    held = [(later - earlier).total_seconds() for earlier, later in pairwise(times)]
+    if times:
+        held.append(0.0 if end is None else max((end - times[-1]).total_seconds(), 0.0))
+    return held
 
 
 @dataclass(frozen=True, slots=True)
