@@ -26,9 +26,9 @@ DESCRIPTION = (
     "Acknowledge the page of an open cold-chain exception, as Alertmanager users do: a "
     "silence in Alertmanager that matches exactly the labels exception_id=EXCEPTION_ID and "
     "lugang=APP_ID (the pipeline), created by --by with the comment 'lugang ack: COMMENT'. "
-    "The exception stays open; it only stops paging. The silence ends when the exception "
-    "closes (the worker expires it) or after --for, and at most "
-    f"{LONGEST_ACK.days} days after it was made. The exception must be open at the worker "
+    "The exception stays open; it only stops paging. The silence ends after --for, else "
+    f"{LONGEST_ACK.days} days after it was made; once the exception closes it matches "
+    "nothing more (a new exception has a new id). The exception must be open at the worker "
     "(its /status); acknowledging it again prints the acknowledgement in force and makes no "
     "second silence. Errors (a bad id, an exception not open, Alertmanager or the worker "
     "unreachable) are one line and exit status 1."
@@ -85,7 +85,7 @@ def moment(when: datetime) -> str:
 
 def ack_line(ack: Acknowledgement, new: bool) -> str:
     """The one line that says what ``lugang ack`` did."""
-    until = f"until the exception closes, {moment(ack.until)} at the latest"
+    until = f"until {moment(ack.until)}"
     if new:
         return f"acknowledged {ack.exception_id}: silence {ack.silence_id} {until}, by {ack.by}"
     return (
@@ -193,8 +193,8 @@ def register(commands: Subparsers, settings: Settings) -> None:
         default=None,
         metavar="DURATION",
         help="end the acknowledgement after DURATION even if the exception is still open, "
-        "e.g. 30m, 2h, 1d, 1h30m (default: until the exception closes, "
-        f"{LONGEST_ACK.days} days at most)",
+        "e.g. 30m, 2h, 1d, 1h30m (default: "
+        f"{LONGEST_ACK.days} days; a closed exception's silence matches nothing more)",
     )
     ack.add_argument(
         "--list",
