@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Annotated, Final, Literal, Self
+from typing import Annotated, Final, Literal, Self, get_args
 
 import orjson
 from pydantic import (
@@ -106,6 +106,38 @@ def exception_id(equipment_reference: str, kind: ExceptionKind, started_at: date
     duplicates therefore never open an exception twice.
     """
     return f"{equipment_reference}:{kind}:{_aware(started_at).astimezone(UTC).isoformat()}"
+
+
+EXCEPTION_KINDS: Final[tuple[ExceptionKind, ...]] = get_args(ExceptionKind)
+
+
+def parse_exception_id(text: str) -> tuple[str, ExceptionKind, datetime]:
+    """Container, kind and start of an :func:`exception_id`; only the id that function
+    writes for them passes (upper-case container, start in UTC with ``+00:00``).
+
+    Raises:
+        ValueError: not such an id; the message says which part is wrong, in one line.
+    """
+    container, _, rest = text.partition(":")
+    kind, _, start = rest.partition(":")
+    if not start:
+        raise ValueError(f"no kind and start after {container!r:.20}")
+    try:
+        number = _equipment_reference(container)
+    except PydanticCustomError as exc:
+        raise ValueError(f"container {container!r:.20}: {exc}") from None
+    if kind not in EXCEPTION_KINDS:
+        raise ValueError(f"kind {kind!r:.30} is not one of {', '.join(EXCEPTION_KINDS)}")
+    try:
+        started_at = datetime.fromisoformat(start)
+    except ValueError:
+        raise ValueError(f"start {start!r:.40} is not an RFC 3339 time") from None
+    if started_at.utcoffset() is None:
+        raise ValueError(f"start {start!r:.40} has no UTC offset")
+    expected = exception_id(number, kind, started_at)
+    if text != expected:
+        raise ValueError(f"the id of that exception is written {expected}")
+    return number, kind, started_at
 
 
 STORED: Final[Mapping[str, bool]] = {"stored": True}

@@ -70,8 +70,9 @@ def daily_series(days: Mapping[date, DayTotals]) -> dict[str, Row]:
 STATUS_TIMEOUT_S: Final = 10.0
 
 
-def read_status(worker_url: str, as_of: date) -> dict[str, Any]:
-    """A worker's ``/status`` for the local day ``as_of``.
+def read_status(worker_url: str, as_of: date, option: str = "--url") -> dict[str, Any]:
+    """A worker's ``/status`` for the local day ``as_of`` (``option``: the command's option
+    that gives ``worker_url``, which the errors advise setting).
 
     Raises:
         ReportError: the worker cannot be reached or answers with an error.
@@ -81,7 +82,7 @@ def read_status(worker_url: str, as_of: date) -> dict[str, Any]:
         response = requests.get(url, params={"date": as_of.isoformat()}, timeout=STATUS_TIMEOUT_S)
     except requests.RequestException as exc:
         reason = short_reason(exc, STATUS_TIMEOUT_S, isinstance(exc, requests.Timeout))
-        fix = "start one (lugang worker) or set --url"
+        fix = f"start one (lugang worker) or set {option}"
         raise ReportError(unreachable("the worker", where(worker_url), reason, fix)) from None
     try:
         if response.status_code == 503:
@@ -92,7 +93,7 @@ def read_status(worker_url: str, as_of: date) -> dict[str, Any]:
     except (requests.RequestException, ValueError):
         raise ReportError(
             f"{where(url)} answered {response.status_code}, not a worker's figures: "
-            "is --url a worker's web address?"
+            f"is {option} a worker's web address?"
         ) from None
     return body
 

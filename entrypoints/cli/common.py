@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeAlias, TypeVar
 
@@ -78,6 +79,23 @@ def day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a day YYYY-MM-DD") from None
+
+
+_DURATION = re.compile(r"(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+_DURATION_UNITS = ("weeks", "days", "hours", "minutes", "seconds")
+
+
+def duration(text: str) -> timedelta:
+    """A length of time as Alertmanager's tools write it: whole numbers of weeks, days,
+    hours, minutes and seconds, largest first, such as ``30m``, ``2h``, ``1d`` or ``1h30m``."""
+    match = _DURATION.fullmatch(text.strip().lower())
+    if match is None or not any(match.groups()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration such as 30m, 2h, 1d or 1h30m")
+    amounts = {unit: int(n) for unit, n in zip(_DURATION_UNITS, match.groups(), strict=True) if n}
+    length = timedelta(**amounts)
+    if length <= timedelta(0):
+        raise argparse.ArgumentTypeError(f"{text} is not above 0")
+    return length
 
 
 def speed(text: str) -> float | None:

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from entrypoints import bootstrap
 from entrypoints.cli import (
+    ack,
     config,
     contract,
     dashboards,
@@ -31,7 +32,7 @@ from lugang import __version__
 from lugang.settings import Settings
 
 # In the order ``lugang --help`` lists them.
-AREAS = (demo, produce, worker, report, dashboards, grafana, contract, config)
+AREAS = (demo, produce, worker, report, ack, dashboards, grafana, contract, config)
 
 
 def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:

@@ -37,6 +37,7 @@ def test_every_area_registers_its_commands_in_order() -> None:
         "record",
         "worker",
         "report",
+        "ack",
         "dashboards",
         "grafana",
         "contract",
