@@ -34,6 +34,10 @@ number of times: a start or end read again (a redelivery, a replay) is recognise
 event id and changes nothing, and an end read before its start (a load before its gate in)
 is kept until the start comes, which completes the visit at once. A point written again
 overwrites itself.
+
+Every move read and not dead-lettered, of any container at any place, counted or not, is
+written as a ``container_move`` point (:func:`streams.schema.points.move_sample`), the
+journeys' record; a move read again writes its point again, the same point.
 """
 
 from __future__ import annotations
@@ -306,6 +310,7 @@ class MovementsAgent:
                 continue  # dead-lettered; the track stays as it was
             track = step.track
             if isinstance(event, ContainerEvent):
+                out.samples.append(points.move_sample(event, step.fact))
                 stay = self._dwell(key, stay, event, step.fact, out)
             if step.fact is not None:
                 out.facts.append(step.fact)

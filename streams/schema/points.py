@@ -30,10 +30,16 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
 from typing import Final, get_args
 
-from lugang.contract import ColdChainException, Direction, EmptyIndicator, ReeferReading
+from lugang.contract import (
+    ColdChainException,
+    ContainerEvent,
+    Direction,
+    EmptyIndicator,
+    ReeferReading,
+)
 from lugang.reference import CommodityProfile, Reference
 from streams.domain.balance import CorridorBalance
-from streams.domain.counts import DayTotals
+from streams.domain.counts import DayTotals, Fact
 from streams.domain.dwell import Dwell
 from streams.domain.projection import MeasureProjection, YearProjection
 from streams.domain.status import TONNES_PER_UNIT, AgainstTarget, Period, Status
@@ -58,6 +64,8 @@ COLDCHAIN_EXCEPTION: Final = "coldchain_exception"
 REEFER_READING: Final = "reefer_reading"
 CONTAINER_DWELL: Final = "container_dwell"
 """One point per completed visit (:func:`dwell_sample`)."""
+CONTAINER_MOVE: Final = "container_move"
+"""One point per container move, tagged by the container (:func:`move_sample`)."""
 YEAR_PROJECTION: Final = "year_projection"
 """Today's year-end projection, one point per measure (:func:`projection_samples`)."""
 MEASUREMENTS: Final = (
@@ -77,6 +85,7 @@ MEASUREMENTS: Final = (
     COLDCHAIN_EXCEPTION,
     REEFER_READING,
     CONTAINER_DWELL,
+    CONTAINER_MOVE,
     YEAR_PROJECTION,
 )
 """Every measurement Lugang writes and its dashboards show (they may query only these)."""
@@ -451,6 +460,47 @@ def dwell_sample(dwell: Dwell) -> Sample:
         "equipment_reference": dwell.equipment_reference,
     }
     return Sample(CONTAINER_DWELL, tags, fields, dwell.ended_at + nudge)
+
+
+def move_sample(event: ContainerEvent, counted: Fact | None) -> Sample:
+    """One container move (gate in, load, discharge, gate out, anywhere), stamped at its
+    event time, so that a box's journey is ``WHERE "equipment_reference" = '…'``.
+
+    Tags ``equipment_reference``, ``event_type``, ``direction`` (``unknown`` for a gate move
+    that names none) and ``location``; fields ``event_id``, ``iso_equipment_code``,
+    ``laden`` (``LADEN``/``EMPTY``, as the ``laden`` tag of the other measurements), and
+    those the move carries: ``train_id``, ``corridor``, ``commodity``, ``gross_weight_kg``.
+    ``counted`` is the fact the move counts as (:func:`streams.domain.counts.fact_of`, None:
+    not counted); a counted move also has ``teu`` and ``teu_category``, so ``sum("teu")`` of
+    a day is its TEU 到发量.
+
+    Idempotent: a replay or redelivery writes the same point again. The time is exact (no
+    nudge: the container is a tag), so two moves of one box, kind, direction and place in
+    the same second are one point, the later written: they are the same move or a
+    duplicate of it."""
+    fields: dict[str, FieldValue] = {
+        "event_id": event.event_id,
+        "iso_equipment_code": event.iso_equipment_code,
+        "laden": event.empty_indicator,
+    }
+    optional = {
+        "train_id": event.train_id,
+        "corridor": event.corridor,
+        "commodity": event.commodity,
+    }
+    fields.update((name, value) for name, value in optional.items() if value is not None)
+    if event.gross_weight_kg is not None:
+        fields["gross_weight_kg"] = float(event.gross_weight_kg)
+    if counted is not None:
+        fields["teu"] = float(counted.teu)
+        fields["teu_category"] = counted.teu_category
+    tags = {
+        "equipment_reference": event.equipment_reference,
+        "event_type": event.event_type,
+        "direction": event.direction or UNKNOWN,
+        "location": event.location,
+    }
+    return Sample(CONTAINER_MOVE, tags, fields, event.event_time)
 
 
 def projection_samples(projection: YearProjection, reference: Reference) -> list[Sample]:

@@ -23,9 +23,9 @@ from grafana_foundation_sdk.models.dashboard import Dashboard
 
 from dashboards import build, coldchain, influxql, overview, pipeline, provisioning, trends
 from dashboards.queries import PanelQuery, dashboard_queries, measurement, names_read, rule_queries
-from lugang.contract import ColdChainException, ReeferReading, exception_id
+from lugang.contract import ColdChainException, ContainerEvent, ReeferReading, exception_id
 from lugang.reference import default_reference
-from streams.domain.counts import DayTotals, Fact
+from streams.domain.counts import DayTotals, Fact, fact_of
 from streams.domain.dwell import Dwell
 from streams.domain.projection import project_year
 from streams.domain.status import compute_status
@@ -93,8 +93,23 @@ def written_schema() -> dict[str, set[str]]:
         humidity_pct=90,
         power_on=True,
     )
+    moved = ContainerEvent(
+        event_id="c3",
+        event_type="LOAD",
+        equipment_reference="MSKU9070323",
+        iso_equipment_code="45R1",
+        empty_indicator="LADEN",
+        train_id="X1",
+        corridor="HHW-QZH",
+        direction="OUTBOUND",
+        location="HHW",
+        event_time=started,
+        gross_weight_kg=26000,
+        commodity="citrus",
+    )
     samples = [
         *points.day_samples(totals, REF),
+        points.move_sample(moved, fact_of(moved, REF)),
         *points.status_samples(status, REF),
         *points.live_daily_service_samples(status, REF),
         *points.projection_samples(projection, REF),
