@@ -1,6 +1,6 @@
 """Cold chain: each reefer's temperatures in its commodity's safe band, power and gaps,
 with every exception of the chosen containers as an annotation (a region once closed) and a
-table of open and recent ones."""
+table of open and recent ones, and each container's moves."""
 
 from __future__ import annotations
 
@@ -135,6 +135,26 @@ def power() -> PanelBuilder:
     )
 
 
+def moves_table() -> PanelBuilder:
+    """The container's moves (``container_move``): its journey, gate to gate."""
+    query = select(
+        f'"event_type", "location", "direction", "train_id", "corridor", "commodity", "laden", '
+        f'"gross_weight_kg", "{BOX}"',
+        points.CONTAINER_MOVE,
+        where=ONE_CONTAINER,
+    )
+    panel = table_of(
+        label("箱子动态", "Moves of $container, last 30 days"),
+        query,
+        size=(24, 6),
+        time_from="now-30d",
+        description="Gate in (GTIN), load (LOAD), discharge (DISC) and gate out (GTOT), "
+        "at Huaihua and at the corridors' far ends; time is the move's event time.",
+    )
+    panel.override_by_name(*override("gross_weight_kg", unit="masskg"))
+    return panel
+
+
 def exceptions_table() -> PanelBuilder:
     query = select(
         f'"kind", "{BOX}", "commodity", "corridor", "status", "peak_deviation_c", "duration_s"',
@@ -184,4 +204,5 @@ def coldchain(reference: Reference) -> dashboard.Dashboard:
         .with_panel(temperatures())
         .with_panel(readings_per_hour())
         .with_panel(power())
+        .with_panel(moves_table())
     )
