@@ -19,6 +19,7 @@ import yaml
 
 from dashboards import build, coldchain, influx_reader
 from dashboards.queries import PanelQuery, dashboard_queries, rule_queries
+from lugang.contract import ContainerEvent, InvalidEvent, parse_event
 from lugang.reference import default_reference
 from producers.records import read_recording
 from streams.domain.status import TONNES_PER_UNIT
@@ -285,6 +286,24 @@ def commodity_of(container: str) -> str:
     raise AssertionError(f"no commodity for {container}")
 
 
+def container_moves(now: datetime) -> set[tuple[str, str, str]]:
+    """(event type, location, direction) of the looked-at container's valid moves in the 30
+    days to ``now``: the rows of its moves table (``container_move``)."""
+    moves: set[tuple[str, str, str]] = set()
+    for record in read_recording(DATA / "week.jsonl"):
+        if record.topic != "containers" or record.key != CONTAINER:
+            continue
+        try:
+            event = parse_event("containers", record.value, REF)
+        except InvalidEvent:
+            continue
+        assert isinstance(event, ContainerEvent)
+        if now - timedelta(days=30) <= event.event_time <= now:
+            moves.add((event.event_type, event.location, event.direction or "unknown"))
+    assert moves, f"no move of {CONTAINER} before {now}"
+    return moves
+
+
 def departures(since: datetime, until: datetime) -> list[tuple[str, str]]:
     """(train id, corridor) of the recording's departures from home from ``since`` to
     ``until``, in time order: the week's counted outbound runs (checked against
@@ -424,6 +443,10 @@ EXPECTED: dict[str, tuple[Callable[[Rows], Any], Any]] = {
     "Air temperatures and the safe band": (band, {(PROFILE.band_low_c, PROFILE.band_high_c)}),
     "Power, $container": (lambda rows: {r["电源 power"] for r in rows} <= {0, 1}, True),
     "Readings per hour": (lambda rows: sum(r["读数 readings"] for r in rows) > 0, True),
+    "Moves of $container": (
+        lambda rows: {(r["event_type"], r["location"], r["direction"]) for r in rows},
+        lambda: container_moves(COLD_EVENING),
+    ),
     "variable container": (lambda rows: CONTAINER in {r["value"] for r in rows}, True),
     "Daily train runs (": (daily_runs_by_direction, week_runs_by_direction()),
     "Daily TEU (": (summed_by("teu_category"), teu_by_category()),
