@@ -149,7 +149,7 @@ def moves_table() -> PanelBuilder:
         size=(24, 6),
         time_from="now-30d",
         description="Gate in (GTIN), load (LOAD), discharge (DISC) and gate out (GTOT), "
-        "at Huaihua and at the corridors' far ends; time is the move's event time.",
+        "at the home port and at the corridors' far ends; time is the move's event time.",
     )
     panel.override_by_name(*override("gross_weight_kg", unit="masskg"))
     return panel
