@@ -1,7 +1,7 @@
 """What a worker made of a recording, as the real servers hold it, next to what the
 in-process oracle (``tests/in_process.py``) makes of the same recording: every point the
-agents write to InfluxDB (exceptions, readings, day totals, transits), ``/status`` of each
-day, and the dead-letter topic. ``differences`` says in words what differs."""
+agents write to InfluxDB (exceptions, readings, container moves, day totals, transits),
+``/status`` of each day, and the dead-letter topic. ``differences`` says in words what differs."""
 
 from __future__ import annotations
 

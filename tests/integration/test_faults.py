@@ -50,12 +50,15 @@ from tests.integration.workers import Worker, wait_for
 
 
 def test_the_recording_has_what_the_faults_need(expected: Outcome) -> None:
-    """Many exceptions, open and closed, and dead letters of the worker's own (late)."""
+    """Many exceptions, open and closed, dead letters of the worker's own (late), and
+    container_move points of every kind of move (compared like every measurement)."""
     statuses = Counter(
         str(fields["status"]) for fields in expected.points[points.COLDCHAIN_EXCEPTION].values()
     )
     assert statuses["CLOSED"] >= 5 and statuses["OPEN"] >= 5, statuses
     assert any(reason.startswith("late:") for _, reason in expected.letters), expected.letters
+    moves = Counter(dict(tags)["event_type"] for tags, _ in expected.points[points.CONTAINER_MOVE])
+    assert set(moves) == {"GTIN", "LOAD", "DISC", "GTOT"}, moves
 
 
 # -- the uninterrupted run ---------------------------------------------------------------------

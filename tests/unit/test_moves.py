@@ -5,6 +5,7 @@ move it reads that is not dead-lettered (on the Harness of test_agents.py)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -13,6 +14,7 @@ from lugang.contract import ContainerEvent, parse_event
 from streams.domain.counts import fact_of
 from streams.schema import points
 from tests.fakes import Topic
+from tests.in_process import replay_in_process
 from tests.unit.test_agents import REF, Harness, load, run
 
 DRY, REEFER = "CBHU2820021", "MSKU9070323"
@@ -118,3 +120,16 @@ def test_a_move_read_again_rewrites_the_same_point() -> None:
     run(h.movements.handle([message]))
     lines = {s.to_line() for s in h.metrics.measurement(points.CONTAINER_MOVE)}
     assert len(lines) == 1
+
+
+def test_a_recording_replayed_again_writes_the_same_points() -> None:
+    """The oracle of the integration tests (tests/in_process.py) holds the moves' points,
+    and a second pass of a recording changes none of them."""
+    recording = Path(__file__).resolve().parents[1] / "data" / "unhappy.jsonl"
+
+    def lines(passes: int) -> set[str]:
+        h, _ = replay_in_process(recording, passes=passes)
+        return {s.to_line() for s in h.metrics.measurement(points.CONTAINER_MOVE)}
+
+    once = lines(1)
+    assert once and lines(2) == once
