@@ -96,7 +96,11 @@ def test_ack_silences_the_page_of_an_open_exception_once(
 
         def open_high() -> list[str]:
             listed = worker.status(today)["open_exceptions"]
-            return [e["exception_id"] for e in listed if e["equipment_reference"] == OPEN]
+            return [
+                e["exception_id"]
+                for e in listed
+                if e["equipment_reference"] == OPEN and e["kind"] == "HIGH"
+            ]
 
         (open_id,) = wait_for(open_high, 90, "the open exception at /status")
         wait_for(lambda: alerts_of(alertmanager_url, open_id, app), 60, "its page at Alertmanager")
