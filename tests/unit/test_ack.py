@@ -24,6 +24,7 @@ from streams.sinks.silences import (
     AlertmanagerSilences,
     AlertmanagerUnreachable,
 )
+from tests.http_fakes import Answer, answering
 
 EXC = "MSKU9070323:HIGH:2026-03-15T00:05:00+00:00"
 OTHER = "MSKU9070323:LOW:2026-03-15T03:00:00+00:00"
@@ -52,25 +53,6 @@ class FakeAlertmanager:
         for silence in self.silences:
             if silence["id"] == silence_id:
                 silence["status"] = {"state": "expired"}
-
-
-class Answer:
-    """What ``requests`` returns, as far as the clients look."""
-
-    def __init__(self, status_code: int, body: Any = None) -> None:
-        self.status_code = status_code
-        self.content = b"" if body is None else json.dumps(body).encode()
-        self.text = self.content.decode()
-        self._body = body
-
-    def json(self) -> Any:
-        if self._body is None:
-            raise ValueError("no JSON")
-        return self._body
-
-    def raise_for_status(self) -> None:
-        if self.status_code >= 400:
-            raise requests.HTTPError(str(self.status_code))
 
 
 # The exception id
@@ -429,20 +411,6 @@ def test_list_says_when_there_is_none(alertmanager: FakeAlertmanager, capsys: Ca
 
 
 # The HTTP client
-
-
-def answering(monkeypatch: pytest.MonkeyPatch, answer: Answer | Exception) -> list[Any]:
-    """Make ``requests.request`` answer ``answer``; the calls it got."""
-    calls: list[Any] = []
-
-    def request(method: str, url: str, **options: Any) -> Answer:
-        calls.append((method, url, options))
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-
-    monkeypatch.setattr(requests, "request", request)
-    return calls
 
 
 def test_the_client_posts_lists_and_expires(monkeypatch: pytest.MonkeyPatch) -> None:

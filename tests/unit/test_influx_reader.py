@@ -3,42 +3,14 @@ header, and each failure as one line without the password."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 import requests
 
 from dashboards import influx_reader
 from dashboards.influx_reader import InfluxRefused, InfluxUnreachable
+from tests.http_fakes import Answer, answering
 
 URL = "http://admin:secret@influx.example:8086"
-
-
-class Answer:
-    """What ``requests.request`` returns, as far as the reader looks."""
-
-    def __init__(self, status_code: int, body: Any) -> None:
-        self.status_code = status_code
-        self._body = body
-
-    def json(self) -> Any:
-        if isinstance(self._body, Exception):
-            raise self._body
-        return self._body
-
-
-def answering(monkeypatch: pytest.MonkeyPatch, answer: Answer | Exception) -> list[Any]:
-    """Make ``requests.request`` answer ``answer``; the calls it got."""
-    calls: list[Any] = []
-
-    def request(method: str, url: str, **options: Any) -> Answer:
-        calls.append((method, url, options))
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-
-    monkeypatch.setattr(requests, "request", request)
-    return calls
 
 
 def test_each_statement_gets_its_series_and_rows(monkeypatch: pytest.MonkeyPatch) -> None:
