@@ -21,14 +21,12 @@ import requests
 
 from dashboards import influx_reader
 from entrypoints.cli import main
-from lugang.contract import TOPIC_KINDS
 from producers.records import read_recording, write_recording
 from producers.simulator import SimulationConfig
 from streams.schema import points
-from tests.integration.kafka_read import group_lag
 from tests.integration.outcome import Outcome, differences, observe
 from tests.integration.servers import WebhookReceiver
-from tests.integration.workers import Worker, WorkerConfig
+from tests.integration.workers import Worker, WorkerConfig, stall_report
 
 
 def _seeds() -> list[int]:
@@ -276,9 +274,7 @@ def settle(run: Run, worker: Worker, expected: Outcome) -> None:
                 f"after {now - started:.0f} s (unchanged for {now - since:.0f} s):"
             )
             run.fault.problems += found
-            run.fault.problems.append(f"the worker's log, last warnings:\n{worker.notable()}")
-            run.fault.problems.append(f"where its tasks wait:\n{worker.stacks()}")
-            run.fault.problems.append(f"uncommitted input: {uncommitted(run)}")
+            run.fault.problems.append(stall_report(worker, run.pipeline))
             break
         time.sleep(2)
     run.fault.problems += alive(run, worker)
@@ -356,15 +352,6 @@ def paging_problems(
         ),
     ]
     return problems, notes
-
-
-def uncommitted(run: Run) -> str:
-    """The input partitions the run's group has not committed to their end."""
-    topics = [f"{run.pipeline.prefix}{kind}" for kind in TOPIC_KINDS]
-    try:
-        return group_lag(run.pipeline.bootstrap, run.app, topics)
-    except Exception as exc:  # a diagnosis only: Kafka may be what is wrong
-        return f"unknown ({type(exc).__name__}: {exc})"
 
 
 def check_paging(run: Run) -> None:

@@ -32,6 +32,7 @@ from tests.integration.workers import (
     WorkerConfig,
     influx_rows,
     running_worker,
+    stall_report,
     wait_for,
 )
 
@@ -63,7 +64,9 @@ def expect_week_totals(worker: Worker, pipeline: WorkerConfig) -> None:
     try:
         wait_for(reached, 120, f"YTD {want} in /status")
     except AssertionError as exc:
-        raise AssertionError(f"{exc}; the last YTD seen was {seen[-1:]}") from None
+        raise AssertionError(
+            f"{exc}; the last YTD seen was {seen[-1:]}\n{stall_report(worker, pipeline)}"
+        ) from None
     status = worker.status("2026-03-10")
     assert status["today"]["train_runs"] == sum(WEEK["days"]["2026-03-10"]["train_runs"].values())
     want_runs = {d: v["train_runs"] for d, v in WEEK["days"].items() if v["train_runs"]}

@@ -17,6 +17,8 @@ import requests
 
 from dashboards import influx_reader
 from entrypoints.embedded import free_port
+from lugang.contract import TOPIC_KINDS
+from tests.integration.kafka_read import group_lag
 
 
 @dataclass
@@ -48,6 +50,25 @@ class WorkerConfig:
             "LUGANG_SINK_MAX_BACKOFF_S": "1",
             "LUGANG_SILENCE_CHECK_S": "1",
         }
+
+
+def uncommitted(pipeline: WorkerConfig) -> str:
+    """The input partitions the pipeline's group has not committed to their end."""
+    topics = [f"{pipeline.prefix}{kind}" for kind in TOPIC_KINDS]
+    try:
+        return group_lag(pipeline.bootstrap, f"{pipeline.prefix}app", topics)
+    except Exception as exc:  # a diagnosis only: Kafka may be what is wrong
+        return f"unknown ({type(exc).__name__}: {exc})"
+
+
+def stall_report(worker: Worker, pipeline: WorkerConfig) -> str:
+    """What a worker whose figures stopped changing was doing: its last warnings, where its
+    tasks wait, and the input its group left uncommitted."""
+    return (
+        f"the worker's log, last warnings:\n{worker.notable()}\n"
+        f"where its tasks wait:\n{worker.stacks()}\n"
+        f"uncommitted input: {uncommitted(pipeline)}"
+    )
 
 
 class Worker:
