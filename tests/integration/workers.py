@@ -67,6 +67,7 @@ def stall_report(worker: Worker, pipeline: WorkerConfig) -> str:
     return (
         f"the worker's log, last warnings:\n{worker.notable()}\n"
         f"where its tasks wait:\n{worker.stacks()}\n"
+        f"its consumer lag and agents (/metrics): {worker.lag_lines()}\n"
         f"uncommitted input: {uncommitted(pipeline)}"
     )
 
@@ -121,6 +122,16 @@ class Worker:
         ]
         last = text[-1] if text else "(empty log)"
         return "\n".join([*marked[-lines:], f"last line: {last}"])
+
+    def lag_lines(self) -> str:
+        """The worker's consumer lag and agents' state on ``/metrics`` (records its
+        partitions are behind: an agent that waits with lag left means unfetched input)."""
+        try:
+            text = requests.get(f"{self.url}/metrics", timeout=5).text
+        except requests.RequestException as exc:
+            return f"unknown ({type(exc).__name__})"
+        wanted = ("lugang_consumer_lag{", "lugang_agent_running{")
+        return "; ".join(line for line in text.splitlines() if line.startswith(wanted))
 
     def stacks(self, lines: int = 40) -> str:
         """Where the worker's tasks wait now, Lugang's frames only: SIGUSR1 makes mode's
