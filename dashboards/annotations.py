@@ -7,6 +7,9 @@ draws on every time series of the dashboard that holds them.
   text, the container, commodity, corridor and status as tags; a closed exception is a
   region from its start to its end (``ended_at_ms``), an open one a point at its start.
   On the cold-chain dashboard, for the containers it shows.
+- **Container moves** (``container_move``, at the move's event time): the kind (GTIN, LOAD,
+  DISC, GTOT) as text, the place, direction, train and corridor as tags. On the cold-chain
+  dashboard, for the containers it shows: where the box was when its temperature changed.
 
 Grafana runs them when a dashboard is looked at, so they show what InfluxDB holds now: a
 replayed week, a closed exception and a new departure need nothing copied into Grafana.
@@ -29,6 +32,8 @@ DEPARTURES: Final = label("发车", "Train departures")
 EXCEPTIONS: Final = label("冷链异常", "Cold-chain exceptions")
 EXCEPTION_TAGS: Final = ("equipment_reference", "commodity", "corridor", "status")
 EXCEPTION_END: Final = "ended_at_ms"
+MOVES: Final = label("箱子动态", "Container moves")
+MOVE_TAGS: Final = ("location", "direction", "train_id", "corridor")
 
 
 def _annotation(name: str, colour: str, target: InfluxAnnotation) -> dashboard.AnnotationQuery:
@@ -58,3 +63,13 @@ def exception_annotations(where: str) -> dashboard.AnnotationQuery:
     query = select(f'{columns}, "peak_deviation_c"', points.COLDCHAIN_EXCEPTION, where=where)
     target = InfluxAnnotation(query.build().query, "kind", ",".join(EXCEPTION_TAGS), EXCEPTION_END)
     return _annotation(EXCEPTIONS, "red", target)
+
+
+def move_annotations(where: str) -> dashboard.AnnotationQuery:
+    """The container moves in the dashboard's range that meet ``where`` (an InfluxQL
+    condition, e.g. on the container variable). ``event_id`` is selected only because
+    InfluxQL returns tags beside a field, never alone."""
+    columns = ", ".join(f'"{name}"' for name in ("event_type", *MOVE_TAGS, "event_id"))
+    query = select(columns, points.CONTAINER_MOVE, where=where)
+    target = InfluxAnnotation(query.build().query, "event_type", ",".join(MOVE_TAGS))
+    return _annotation(MOVES, "purple", target)

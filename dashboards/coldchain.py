@@ -8,7 +8,7 @@ from grafana_foundation_sdk.builders import dashboard
 from grafana_foundation_sdk.models import common as common_model
 from grafana_foundation_sdk.models import dashboard as model
 
-from dashboards.annotations import exception_annotations
+from dashboards.annotations import exception_annotations, move_annotations
 from dashboards.influxql import DATASOURCE, select
 from dashboards.overview import exceptions_by_kind, open_exceptions
 from dashboards.panels import (
@@ -196,6 +196,7 @@ def coldchain(reference: Reference) -> dashboard.Dashboard:
         .tooltip(model.DashboardCursorSync.CROSSHAIR)
         .with_variable(container_variable())
         .annotation(exception_annotations(ONE_CONTAINER))
+        .annotation(move_annotations(ONE_CONTAINER))
         .with_row(dashboard.Row(label("冷链异常", "Cold-chain exceptions")))
         .with_panel(open_exceptions(size=(6, 8), linked=False))
         .with_panel(exceptions_by_kind(None, size=(6, 8)))

@@ -286,9 +286,9 @@ def commodity_of(container: str) -> str:
     raise AssertionError(f"no commodity for {container}")
 
 
-def container_moves(now: datetime) -> set[tuple[str, str, str]]:
-    """(event type, location, direction) of the looked-at container's valid moves in the 30
-    days to ``now``: the rows of its moves table (``container_move``)."""
+def container_moves(now: datetime, days: int = 30) -> set[tuple[str, str, str]]:
+    """(event type, location, direction) of the looked-at container's valid moves in the
+    ``days`` to ``now``: the rows of its moves table (``container_move``)."""
     moves: set[tuple[str, str, str]] = set()
     for record in read_recording(DATA / "week.jsonl"):
         if record.topic != "containers" or record.key != CONTAINER:
@@ -298,7 +298,7 @@ def container_moves(now: datetime) -> set[tuple[str, str, str]]:
         except InvalidEvent:
             continue
         assert isinstance(event, ContainerEvent)
-        if now - timedelta(days=30) <= event.event_time <= now:
+        if now - timedelta(days=days) <= event.event_time <= now:
             moves.add((event.event_type, event.location, event.direction or "unknown"))
     assert moves, f"no move of {CONTAINER} before {now}"
     return moves
@@ -461,7 +461,7 @@ EXPECTED: dict[str, tuple[Callable[[Rows], Any], Any]] = {
     "冷链箱 Reefer TEU 本年 YTD": (lambda rows: only(rows, "last"), TOTAL_REEFER),
     # Annotations, over their dashboard's range: the departures of today (the whole day,
     # 20:25 included) and of the year to the evening; the looked-at container's
-    # exceptions of the day, each closed one a region to its end.
+    # exceptions of the day, each closed one a region to its end, and its moves of the day.
     "lugang-overview annotation": (
         trains_marked,
         departures(grafana_time("now/d", EVENING, False), grafana_time("now/d", EVENING, True)),
@@ -470,7 +470,14 @@ EXPECTED: dict[str, tuple[Callable[[Rows], Any], Any]] = {
         trains_marked,
         departures(grafana_time("now/y", EVENING, False), EVENING),
     ),
-    "lugang-coldchain annotation": (exceptions_marked, lambda: container_exceptions(COLD_EVENING)),
+    "lugang-coldchain annotation 冷链异常": (
+        exceptions_marked,
+        lambda: container_exceptions(COLD_EVENING),
+    ),
+    "lugang-coldchain annotation 箱子动态": (
+        lambda rows: {(r["event_type"], r["location"], r["direction"]) for r in rows},
+        lambda: container_moves(COLD_EVENING, days=1),
+    ),
 }
 EMPTY = (
     "last year",  # nothing was recorded in 2025

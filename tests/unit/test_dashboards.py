@@ -467,10 +467,10 @@ def test_departures_are_annotations_of_the_dashboards_with_time_series_of_runs()
 
 
 def test_cold_chain_exceptions_are_regions_of_the_chosen_containers() -> None:
-    """The cold-chain dashboard shows the exceptions of ``$container`` (one annotation, the
-    one the README calls "every exception is an annotation"): a closed one as a region to
-    its end, which the closed exception's point carries in Grafana's unit (ms)."""
-    (exceptions,) = _annotations(coldchain.UID)
+    """The cold-chain dashboard shows the exceptions of ``$container`` (the annotation the
+    README calls "every exception is an annotation"): a closed one as a region to its end,
+    which the closed exception's point carries in Grafana's unit (ms)."""
+    exceptions, _ = _annotations(coldchain.UID)
     target = exceptions["target"]
     assert exceptions["name"] == "冷链异常 Cold-chain exceptions" and exceptions["enable"] is True
     assert exceptions["datasource"] == target["datasource"] == INFLUX
@@ -496,6 +496,21 @@ def test_cold_chain_exceptions_are_regions_of_the_chosen_containers() -> None:
     opened = closed.model_copy(update={"status": "OPEN", "ended_at": None, "duration_s": None})
     assert points.exception_sample(closed).fields["ended_at_ms"] == ended.timestamp() * 1000
     assert "ended_at_ms" not in points.exception_sample(opened).fields  # a point at its start
+
+
+def test_cold_chain_moves_are_marks_on_the_chosen_containers_charts() -> None:
+    """The cold-chain dashboard marks each move of ``$container`` (its kind as text, where
+    and on which train as tags) on its temperature chart: the journey beside the curve."""
+    _, moves = _annotations(coldchain.UID)
+    target = moves["target"]
+    assert moves["name"] == "箱子动态 Container moves" and moves["enable"] is True
+    assert target["query"] == (
+        'SELECT "event_type", "location", "direction", "train_id", "corridor", "event_id" '
+        'FROM "container_move" WHERE "equipment_reference" =~ /^$container$/ AND $timeFilter'
+    )
+    assert target["textColumn"] == "event_type"
+    assert target["tagsColumn"] == "location,direction,train_id,corridor"
+    assert "timeEndColumn" not in target or target["timeEndColumn"] is None
 
 
 def test_every_annotation_query_is_run_with_the_panel_queries() -> None:
