@@ -67,7 +67,8 @@ class Acknowledgements:
         """Exception id -> its acknowledgement in force, as of the last minute round."""
         self._written: dict[str, Acknowledgement] = {}  # silence id -> as last written
         self._not_open: set[str] = set()  # acknowledged ids not open at the last round
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.expiring: set[asyncio.Task[None]] = set()
+        """The expiries :meth:`closed` started that have not finished."""
 
     def of(self, exception_id: str) -> Acknowledgement | None:
         """The acknowledgement in force of an exception, if the worker knows one."""
@@ -103,8 +104,8 @@ class Acknowledgements:
         if not ids:
             return
         task = asyncio.get_running_loop().create_task(self.expire(ids))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.expiring.add(task)
+        task.add_done_callback(self.expiring.discard)
 
     async def expire(self, exception_ids: Collection[str]) -> None:
         """Expire the acknowledgements in force of ``exception_ids`` (none: nothing)."""
