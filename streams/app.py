@@ -286,6 +286,14 @@ async def _ask_keeper(app: faust.App, view: View, request: Request, keeper: str)
         return view.json(ready_body(why), status=503)
 
 
+def _acknowledgements(
+    silences: Silences, app_id: str, metrics: RelayedMetrics, table: FaustTable, gaps: LiveGaps
+) -> Acknowledgements:
+    """The acknowledgements of this pipeline's pages (its ``app_id``), as the worker learns
+    and ends them against the exceptions open in ``table`` and its live ``gaps``."""
+    return Acknowledgements(silences, app_id, metrics, lambda: open_exceptions(table, gaps).keys())
+
+
 def create_monitor(
     settings: Settings,
     reference: Reference,
@@ -363,15 +371,11 @@ def create_monitor(
     )
     points = PointsAgent(metrics, points_topic.get_topic_name(), FaustOutbox(dead_letter_topic))
     metrics.on_refused = points.refused
-    live_stale = timedelta(seconds=max(180.0, 3 * settings.silence_check_s))
-    acks = None
-    if silences is not None:
-        acks = Acknowledgements(
-            silences,
-            settings.app_id,
-            relayed(),
-            lambda: open_exceptions(open_table, live_gaps).keys(),
-        )
+    acks = (
+        None
+        if silences is None
+        else _acknowledgements(silences, settings.app_id, relayed(), open_table, live_gaps)
+    )
     handlers = {
         "trains": trains.handle,
         "movements": movements.handle,
@@ -381,7 +385,7 @@ def create_monitor(
             alerts,
             paged,
             reference,
-            live_stale,
+            live_stale=timedelta(seconds=max(180.0, 3 * settings.silence_check_s)),
             links=Links.of(settings),
             on_close=(lambda ids: None) if acks is None else acks.closed,
         ).handle,
@@ -415,12 +419,8 @@ def create_monitor(
     app.timer(settings.silence_check_s)(silence)
 
     facts = facts_topic.get_topic_name()
-    _serve_pages(
-        app, reference, book, open_table, live_gaps, states, facts, known, dwell, acks
-    )
+    _serve_pages(app, reference, book, open_table, live_gaps, states, facts, known, dwell, acks)
     _serve_metrics(
         app, MetricSources(worker, counters, states, sinks, open_table, live_gaps, lag.known)
     )
-    return Monitor(
-        app, names, book, open_table, states, [facts_topic, pages_topic, points_topic]
-    )
+    return Monitor(app, names, book, open_table, states, [facts_topic, pages_topic, points_topic])

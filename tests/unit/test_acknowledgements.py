@@ -223,9 +223,7 @@ def test_only_the_worker_that_keeps_the_figures_reads_the_acknowledgements() -> 
     w, h = Worker(HIGH), Harness()
     w.alertmanager.ack(HIGH)
     keeps = [False]
-    minute = MinuteRound(
-        h.book, h.movements.pager, h.metrics, REF, lambda: keeps[0], acks=w.acks
-    )
+    minute = MinuteRound(h.book, h.movements.pager, h.metrics, REF, lambda: keeps[0], acks=w.acks)
     run(minute())
     assert w.acks.of(HIGH.exception_id) is None
     keeps[0] = True
