@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from dashboards.text_report import render_text
 from lugang.contract import ColdChainException
 from lugang.reference import default_reference
 from streams.acknowledgements import Acknowledgements
@@ -217,6 +218,8 @@ def test_status_shows_each_open_exceptions_acknowledgement() -> None:
         "comment": "genset",
         "silence_id": "s1",
     }
+    lines = render_text(body, REF).splitlines()
+    assert [line.endswith(", acknowledged by Li Wei") for line in lines[-2:]] == [True, False]
 
 
 def test_only_the_worker_that_keeps_the_figures_reads_the_acknowledgements() -> None:
