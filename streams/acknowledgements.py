@@ -29,6 +29,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Final
 
+from lugang.contract import parse_exception_id
 from streams.schema.points import ack_sample
 from streams.schema.silences import Acknowledgement, acknowledgement
 from streams.sinks.base import MetricSink
@@ -122,7 +123,19 @@ class Acknowledgements:
         """This pipeline's acknowledgements that Alertmanager lists, in force or ended."""
         silences = await asyncio.to_thread(self.silences.all)
         found = (acknowledgement(s, ended=True) for s in silences)
-        return [a for a in found if a is not None and a.pipeline == self.pipeline]
+        return [a for a in found if a is not None and self._ours(a)]
+
+    def _ours(self, ack: Acknowledgement) -> bool:
+        """Whether ``ack`` is of this pipeline, and of an exception id Lugang writes (a
+        silence made by hand with the ``lugang ack:`` comment may name anything)."""
+        if ack.pipeline != self.pipeline:
+            return False
+        try:
+            parse_exception_id(ack.exception_id)
+        except ValueError as exc:
+            log.warning("silence %s is no acknowledgement: %s", ack.silence_id, exc)
+            return False
+        return True
 
     async def _expired(self, ack: Acknowledgement) -> Acknowledgement:
         """Expire ``ack``'s silence: the acknowledgement as it stands then (unchanged if

@@ -94,6 +94,16 @@ def test_the_round_learns_its_pipelines_acknowledgements_and_writes_each_once() 
     assert len(w.written()) == 1  # nothing new: nothing written
 
 
+def test_a_silence_of_no_exception_lugang_writes_is_left_out() -> None:
+    """Made by hand with the ``lugang ack:`` comment: no point could be written for it."""
+    w = Worker(HIGH)
+    until = NOW + timedelta(hours=1)
+    w.alertmanager.create(silence_body("not-an-id", PIPELINE, "li", "", NOW, until))
+    run(w.acks.refresh())
+    run(w.acks.refresh())
+    assert w.acks.in_force == {} and w.written() == [] and w.alertmanager.expired == []
+
+
 def test_alertmanager_down_is_a_warning_and_the_next_round_tries_again(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
