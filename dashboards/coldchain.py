@@ -157,7 +157,8 @@ def moves_table() -> PanelBuilder:
 
 def exceptions_table() -> PanelBuilder:
     query = select(
-        f'"kind", "{BOX}", "commodity", "corridor", "status", "peak_deviation_c", "duration_s"',
+        f'"kind", "{BOX}", "commodity", "corridor", "status", "peak_deviation_c", '
+        '"duration_s", "exception_id"',
         points.COLDCHAIN_EXCEPTION,
     )
     panel = table_of(
@@ -165,11 +166,24 @@ def exceptions_table() -> PanelBuilder:
         query,
         size=(12, 8),
         time_from="now-7d",
-        description="Time is the start; duration_s is set once the exception closes. "
+        description="Time is the start; duration_s is set once the exception closes; "
+        "acknowledged by: who acknowledged its page (lugang ack), in force or ended (the "
+        "worker ends it when the exception closes). "
         "Click a row to see its container around the exception's start.",
     )
+    # The acknowledgement point has the exception's time and id: merged into its row.
+    acks = select('"by", "active", "exception_id"', points.COLDCHAIN_ACK)
+    panel.with_target(acks.table().ref_id("B"))
+    panel.with_transformation(model.DataTransformerConfig(id_val="merge", options={}))
     panel.data_links([data_link(label("查看该箱", "Show this container"), ROW_LINK)])
     for name, properties in (
+        override("exception_id", custom_hidden=True),
+        override("by", displayName="确认人 acknowledged by"),
+        override(
+            "active",
+            displayName="确认 acknowledgement",
+            mappings=value_texts({1: ("在确认 in force", "blue"), 0: ("已结束 ended", "text")}),
+        ),
         override("duration_s", unit="s", displayName="持续 duration"),
         override("peak_deviation_c", unit="celsius", displayName="峰值偏差 peak deviation"),
         override(

@@ -200,6 +200,12 @@ def _projection(projection: dict[str, Any] | None) -> list[str]:
     return lines
 
 
+def _acknowledged(exception: dict[str, Any]) -> str:
+    """``, acknowledged by X`` for an exception whose page is acknowledged (``/status``)."""
+    ack = exception.get("acknowledgement")
+    return f", acknowledged by {ack['by']}" if ack else ""
+
+
 def render_text(status: dict[str, Any], reference: Reference, period: PeriodName = "year") -> str:
     """The report as plain text lines; the port is named as ``reference`` names it;
     ``period`` is set against the plan."""
@@ -226,7 +232,7 @@ def render_text(status: dict[str, Any], reference: Reference, period: PeriodName
     lines.append(f"open cold-chain exceptions: {len(exceptions)}")
     lines += [
         f"  {e['kind']:<17} {e['equipment_reference']}  {e.get('commodity') or '?'}  "
-        f"{e.get('corridor') or '?'}  since {e['started_at']}"
+        f"{e.get('corridor') or '?'}  since {e['started_at']}{_acknowledged(e)}"
         for e in exceptions
     ]
     return "\n".join(lines)

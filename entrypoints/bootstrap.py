@@ -39,8 +39,10 @@ def reference(path: Path | None, configured: Settings | None = None) -> Referenc
 
 def build_worker(settings: Settings, reference: Reference) -> Monitor:
     """Create the topics a worker needs and the monitor (faust app, tables, sinks)."""
+    from streams.acknowledgements import SILENCES_TIMEOUT_S
     from streams.app import create_monitor
     from streams.sinks import build_sinks
+    from streams.sinks.silences import AlertmanagerSilences
 
     topics = TopicNames(settings.topic_prefix)
     # The worker subscribes to the input topics: create them now rather than ignore them.
@@ -48,7 +50,11 @@ def build_worker(settings: Settings, reference: Reference) -> Monitor:
         settings.kafka_bootstrap, [*topics.inputs, topics.dead_letter], settings.topic_partitions
     )
     metrics, alerts = build_sinks(settings)
-    monitor = create_monitor(settings, reference, metrics, alerts)
+    silences = None
+    if settings.alertmanager_url:  # where the acknowledgements of its pages are
+        fix = "start it or set LUGANG_ALERTMANAGER_URL"
+        silences = AlertmanagerSilences(settings.alertmanager_url, fix, SILENCES_TIMEOUT_S)
+    monitor = create_monitor(settings, reference, metrics, alerts, silences=silences)
     for name, partitions in monitor.internal_topics().items():
         ensure_topics(settings.kafka_bootstrap, [name], partitions)
     # faust creates missing changelog topics as it starts, and a partition assignment made

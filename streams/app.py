@@ -42,6 +42,7 @@ from lugang.reference import Reference
 from lugang.settings import Settings
 from lugang.topics import TopicNames
 from streams import faustfix
+from streams.acknowledgements import Acknowledgements
 from streams.agents.days import DaysAgent
 from streams.agents.facts import DAY_FACTS
 from streams.agents.intake import Intake, TimeWindow
@@ -65,6 +66,7 @@ from streams.pager import Pager
 from streams.schema.health import INTERVAL_S
 from streams.schema.pages import PAGES
 from streams.sinks.base import AlertSink, LineSink
+from streams.sinks.silences import Silences
 from streams.state import (
     AgentStates,
     DayBook,
@@ -75,7 +77,14 @@ from streams.state import (
 )
 from streams.supervision import OnCrash, stop_this_process, supervised
 from streams.timers import HealthReport, MinuteRound, SilenceCheck, lag_by_kind
-from streams.web import FORWARDED, figures_keeper, health_body, ready_body, status_body
+from streams.web import (
+    FORWARDED,
+    figures_keeper,
+    health_body,
+    open_exceptions,
+    ready_body,
+    status_body,
+)
 
 __all__ = ["DAY_FACTS", "Monitor", "create_monitor"]
 
@@ -207,12 +216,13 @@ def _serve_pages(
     app: faust.App,
     reference: Reference,
     book: DayBook,
-    open_exceptions: FaustTable,
+    table: FaustTable,
     live_gaps: LiveGaps,
     states: AgentStates,
     facts: str,
     trains: TrainsKnown,
     dwell: FaustTable,
+    acks: Acknowledgements | None,
 ) -> None:
     """The worker's web pages: ``/status`` (the figures, as the worker that reads the
     ``facts`` topic keeps them), ``/ready`` and ``/health``."""
@@ -235,7 +245,8 @@ def _serve_pages(
         if keeper is not None and URL(keeper) != URL(here) and FORWARDED not in request.headers:
             return await _ask_keeper(app, view, request, keeper)
         query = dict(request.query)
-        body = status_body(query, reference, book, open_exceptions, live_gaps, trains, dwell)
+        known = (lambda _: None) if acks is None else acks.of
+        body = status_body(query, reference, book, table, live_gaps, trains, dwell, known)
         return view.json({**body, "answered_by": here})
 
     @app.page("/ready")
@@ -275,21 +286,31 @@ async def _ask_keeper(app: faust.App, view: View, request: Request, keeper: str)
         return view.json(ready_body(why), status=503)
 
 
+def _acknowledgements(
+    silences: Silences, app_id: str, metrics: RelayedMetrics, table: FaustTable, gaps: LiveGaps
+) -> Acknowledgements:
+    """The acknowledgements of this pipeline's pages (its ``app_id``), as the worker learns
+    and ends them against the exceptions open in ``table`` and its live ``gaps``."""
+    return Acknowledgements(silences, app_id, metrics, lambda: open_exceptions(table, gaps).keys())
+
+
 def create_monitor(
     settings: Settings,
     reference: Reference,
     metrics: LineSink,
     alerts: AlertSink,
     on_crash: OnCrash = stop_this_process,
+    silences: Silences | None = None,
 ) -> Monitor:
-    """Build the faust app of a Lugang worker (``on_crash``: what an agent's death does)."""
+    """Build the faust app of a Lugang worker (``on_crash``: what an agent's death does;
+    ``silences``: Alertmanager's, where acknowledgements are read and ended)."""
     faustfix.install()
     app = _faust_app(settings)
     names = TopicNames(settings.topic_prefix)
     tracks = FaustTable(app.Table("reefer-tracks", **_RAW_TABLE))
     departures = FaustTable(app.GlobalTable("departures", **_RAW_TABLE))
     book = DayBook(FaustTable(app.GlobalTable("days", partitions=1, **_RAW_TABLE)))
-    open_exceptions = FaustTable(app.GlobalTable("open-exceptions", **_RAW_TABLE))
+    open_table = FaustTable(app.GlobalTable("open-exceptions", **_RAW_TABLE))
     # Global, as open-exceptions: the one worker that answers /status shows every visit.
     dwell = FaustTable(app.GlobalTable("dwell", **_RAW_TABLE))
     arrivals = FaustTable(app.GlobalTable("arrivals", **_RAW_TABLE))
@@ -335,7 +356,7 @@ def create_monitor(
         reference,
         lateness,
         tracks,
-        open_exceptions,
+        open_table,
         FaustOutbox(facts_topic),
         relayed(),
         pager(),
@@ -350,14 +371,23 @@ def create_monitor(
     )
     points = PointsAgent(metrics, points_topic.get_topic_name(), FaustOutbox(dead_letter_topic))
     metrics.on_refused = points.refused
-    live_stale = timedelta(seconds=max(180.0, 3 * settings.silence_check_s))
+    acks = (
+        None
+        if silences is None
+        else _acknowledgements(silences, settings.app_id, relayed(), open_table, live_gaps)
+    )
     handlers = {
         "trains": trains.handle,
         "movements": movements.handle,
         "days": DaysAgent(intake(), reference, book, relayed()).handle,
         "points": points.handle,
         "paging": PagingAgent(
-            alerts, paged, reference, live_stale, links=Links.of(settings)
+            alerts,
+            paged,
+            reference,
+            live_stale=timedelta(seconds=max(180.0, 3 * settings.silence_check_s)),
+            links=Links.of(settings),
+            on_close=(lambda ids: None) if acks is None else acks.closed,
         ).handle,
     }
     sources = {
@@ -379,7 +409,9 @@ def create_monitor(
     app.timer(float(INTERVAL_S))(report)
     keeps_figures = _reads_partition_0(app, facts_topic.get_topic_name())
     known = TrainsKnown(departures, arrivals)
-    minute = MinuteRound(book, pager(), relayed(), reference, keeps_figures, trains=known)
+    minute = MinuteRound(
+        book, pager(), relayed(), reference, keeps_figures, trains=known, acks=acks
+    )
     app.timer(60.0)(minute)
     silence = SilenceCheck(
         movements, relayed(), pager(), watch, settled=partial(tables_settled, app)
@@ -387,10 +419,8 @@ def create_monitor(
     app.timer(settings.silence_check_s)(silence)
 
     facts = facts_topic.get_topic_name()
-    _serve_pages(app, reference, book, open_exceptions, live_gaps, states, facts, known, dwell)
+    _serve_pages(app, reference, book, open_table, live_gaps, states, facts, known, dwell, acks)
     _serve_metrics(
-        app, MetricSources(worker, counters, states, sinks, open_exceptions, live_gaps, lag.known)
+        app, MetricSources(worker, counters, states, sinks, open_table, live_gaps, lag.known)
     )
-    return Monitor(
-        app, names, book, open_exceptions, states, [facts_topic, pages_topic, points_topic]
-    )
+    return Monitor(app, names, book, open_table, states, [facts_topic, pages_topic, points_topic])

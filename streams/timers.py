@@ -10,6 +10,7 @@ from typing import Protocol
 
 from lugang.contract import TOPIC_KINDS, ColdChainException
 from lugang.reference import Reference
+from streams.acknowledgements import Acknowledgements
 from streams.domain.projection import project_year
 from streams.domain.status import compute_status
 from streams.domain.transit import KnownTrain, runs_under_way
@@ -55,7 +56,9 @@ class MinuteRound:
     (``train_in_transit``) and, once overdue, paged (``TrainOverdue``) until it arrives:
     only the clock makes a train late, no event does. And today's year-end projection
     (``year_projection``, as ``/status`` gives it: with last year's season where the book
-    holds last year), so the wall screen shows where the year is heading."""
+    holds last year), so the wall screen shows where the year is heading. Last, the
+    acknowledgements of the pipeline's pages (``acks``: learnt, those of closed exceptions
+    expired, written; :mod:`streams.acknowledgements`)."""
 
     def __init__(
         self,
@@ -66,6 +69,7 @@ class MinuteRound:
         keeps_figures: Callable[[], bool],
         clock: Clock = _utc_now,
         trains: Callable[[], Iterable[KnownTrain]] = tuple,
+        acks: Acknowledgements | None = None,
     ) -> None:
         self.book = book
         self.pager = pager
@@ -74,6 +78,7 @@ class MinuteRound:
         self.keeps_figures = keeps_figures
         self.clock = clock
         self.trains = trains
+        self.acks = acks
 
     async def __call__(self) -> None:
         if not self.keeps_figures():
@@ -92,6 +97,8 @@ class MinuteRound:
             samples += points.projection_samples(projection, self.reference)
         await self.metrics.write(samples)
         await self.metrics.flush()
+        if self.acks is not None:
+            await self.acks.refresh()
 
 
 class SilenceCheck:

@@ -16,6 +16,7 @@ from streams.domain.dwell import Stay, longest
 from streams.domain.projection import project_year
 from streams.domain.status import compute_status
 from streams.domain.transit import KnownTrain, runs_under_way
+from streams.schema.silences import Acknowledgement
 from streams.state import AgentStates, DayBook, LiveGaps
 
 FORWARDED: Final = "X-Lugang-Asked-By"
@@ -43,6 +44,7 @@ def status_body(
     live_gaps: LiveGaps,
     trains: Callable[[], Iterable[KnownTrain]] = tuple,
     dwell: Table | None = None,
+    acks: Callable[[str], Acknowledgement | None] = lambda exception_id: None,
 ) -> dict[str, Any]:
     """The ``/status`` answer: figures as of ``?date=YYYY-MM-DD`` (default: today in the
     port's time zone); ``?now=`` (RFC 3339) sets the clock of the 天天班 warning and of the
@@ -51,7 +53,9 @@ def status_body(
     ``projection``: the year-end projection (:func:`streams.domain.projection.project_year`,
     with last year's season where the book holds last year; null before its first weeks);
     ``dwell``: what dwell keeps of each container (:mod:`streams.domain.dwell`), whose open
-    visits dwelling longest at the clock (ten) are ``dwell_longest``."""
+    visits dwelling longest at the clock (ten) are ``dwell_longest``; ``acks``: the
+    acknowledgement in force of an exception (:mod:`streams.acknowledgements`), each open
+    exception's ``acknowledgement`` (null: none)."""
     clock = query.get("now")
     now = datetime.fromisoformat(clock) if clock else datetime.now(UTC)
     as_of = query.get("date")
@@ -65,7 +69,11 @@ def status_body(
     target = reference.targets.get(day.year)
     projection = project_year(days, day, target, book.year(day.year - 1))
     body["projection"] = None if projection is None else orjson.loads(projection.model_dump_json())
-    body["open_exceptions"] = list(open_exceptions(table, live_gaps).values())
+    body["open_exceptions"] = [
+        {**exception, "acknowledgement": None if ack is None else ack.to_json()}
+        for exception_id, exception in open_exceptions(table, live_gaps).items()
+        for ack in [acks(exception_id)]
+    ]
     stays = () if dwell is None else map(Stay.model_validate_json, dwell.values())
     body["dwell_longest"] = longest((s.visit for s in stays if s.visit is not None), now)
     return body

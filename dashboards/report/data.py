@@ -111,6 +111,7 @@ _QUERIES: Final = (
         '"status", "duration_s", "peak_deviation_c" FROM "coldchain_exception"',
         '"kind", "equipment_reference", "commodity", "corridor", "exception_id"',
     ),
+    ('"by", "active" FROM "coldchain_ack"', '"exception_id"'),
 )
 """(fields and measurement, tags) of the report's InfluxQL queries (schema: points.py)."""
 
@@ -159,7 +160,13 @@ def _transits(transits: list[Row], tz: tzinfo) -> list[Row]:
     ]
 
 
-def _exceptions(exceptions: list[Row], tz: tzinfo) -> list[Row]:
+def _exceptions(exceptions: list[Row], acks: list[Row], tz: tzinfo) -> list[Row]:
+    """The exceptions, each with its ``acknowledgement`` (``by``, ``active``) or None."""
+    acknowledged = {
+        row["exception_id"]: {"by": row["by"], "active": bool(row.get("active"))}
+        for row in acks
+        if row.get("by") is not None
+    }
     return [
         {
             "exception_id": row["exception_id"],
@@ -171,6 +178,7 @@ def _exceptions(exceptions: list[Row], tz: tzinfo) -> list[Row]:
             "status": row.get("status") or "OPEN",
             "duration_s": row.get("duration_s"),
             "peak_deviation_c": row.get("peak_deviation_c"),
+            "acknowledgement": acknowledged.get(row["exception_id"]),
         }
         for row in sorted(exceptions, key=lambda r: (r["time"], r["exception_id"]))
     ]
@@ -190,8 +198,9 @@ def read_influx(
     retention: str | None = None,
     token: str | None = None,
 ) -> tuple[dict[str, Row], list[Row], list[Row]]:
-    """Daily figures, transit times and cold-chain exceptions of the local days ``start``
-    to ``end`` from the points a worker wrote (streams/points.py).
+    """Daily figures, transit times and cold-chain exceptions (each with who acknowledged
+    it, ``coldchain_ack``) of the local days ``start`` to ``end`` from the points a worker
+    wrote (streams/schema/points.py).
 
     Returns:
         ``(daily, transit, exceptions)`` as :func:`render_html` takes them.
@@ -210,8 +219,12 @@ def read_influx(
         )
     except influx_reader.InfluxError as exc:
         raise ReportError(str(exc)) from None
-    runs, teu, reefer, transits, exceptions = (influx_reader.rows(a) for a in answers)
-    return _daily(runs, teu, reefer, tz), _transits(transits, tz), _exceptions(exceptions, tz)
+    runs, teu, reefer, transits, exceptions, acks = (influx_reader.rows(a) for a in answers)
+    return (
+        _daily(runs, teu, reefer, tz),
+        _transits(transits, tz),
+        _exceptions(exceptions, acks, tz),
+    )
 
 
 @dataclass(frozen=True)

@@ -219,6 +219,15 @@ def calendar_chart(
     return legend + svg("daily-service", width, height, body, title)
 
 
+def _acknowledged(ack: Row | None) -> str:
+    """Who acknowledged an exception's page (``lugang ack``), and whether that has ended
+    (it ends when the exception closes); a dash when nobody did."""
+    if not ack:
+        return "–"
+    ended = "" if ack.get("active", True) else "<br><span class=sub>ended 已结束</span>"
+    return f"{esc(ack['by'])}{ended}"
+
+
 def exceptions_section(exceptions: Sequence[Row] | None, reference: Reference, tz: tzinfo) -> str:
     head = "<h2>冷链异常 <span>Cold-chain exceptions started in the period</span></h2>"
     if exceptions is None:
@@ -246,7 +255,8 @@ def exceptions_section(exceptions: Sequence[Row] | None, reference: Reference, t
             f"<td class=num>{esc(duration(exc.get('duration_s')))}</td>"
             f"<td class=num>{esc('–' if peak is None else f'{float(peak):+.1f} °C')}</td>"
             f'<td><span class="pill {"bad" if status == "OPEN" else "done"}">'
-            f"{esc('open 未关闭' if status == 'OPEN' else 'closed 已关闭')}</span></td></tr>"
+            f"{esc('open 未关闭' if status == 'OPEN' else 'closed 已关闭')}</span></td>"
+            f"<td>{_acknowledged(exc.get('acknowledgement'))}</td></tr>"
         )
     kinds: dict[str, int] = {}
     for exc in exceptions:
@@ -259,5 +269,6 @@ def exceptions_section(exceptions: Sequence[Row] | None, reference: Reference, t
         '<table class="grid" data-table="exceptions"><thead><tr><th>类型 Kind</th>'
         "<th>集装箱 Container</th><th>货物 Commodity</th><th>线路 Corridor</th>"
         "<th>开始 Start</th><th>时长 Duration</th><th>峰值偏差 Peak deviation</th>"
-        f"<th>状态 Status</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
+        "<th>状态 Status</th><th>确认 Acknowledged by</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></section>"
     )

@@ -15,7 +15,10 @@ table (exception id -> status), and posts in the order the requests were made, s
   and is resolved when no check has found it for ``live_stale`` (the unit's container left
   watch, or its worker was replaced and the new one no longer sees it silent);
 - while Alertmanager is down, only this agent waits: the others only wait for Kafka to
-  take their requests, and the pages follow when Alertmanager is back.
+  take their requests, and the pages follow when Alertmanager is back;
+- once a batch's resolved pages are posted, the ids of the exceptions it closed go to
+  ``on_close`` (the worker expires their acknowledgements there without this agent
+  waiting, :meth:`streams.acknowledgements.Acknowledgements.closed`).
 
 The batch's alerts are posted (the sink retries until Alertmanager accepts them), then the
 table is written, then the batch is acknowledged: a crash in between posts the same alerts
@@ -73,6 +76,7 @@ class PagingAgent:
         live_stale: timedelta,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         links: Links = DEFAULT_LINKS,
+        on_close: Callable[[list[str]], None] = lambda ids: None,
     ) -> None:
         self.alerts = alerts
         self.paged = paged
@@ -80,6 +84,7 @@ class PagingAgent:
         self.live_stale = live_stale
         self.clock = clock
         self.links = links
+        self.on_close = on_close
 
     async def handle(self, batch: Sequence[Received]) -> None:
         """Post the alerts the batch's requests make, then remember what was posted."""
@@ -113,6 +118,13 @@ class PagingAgent:
                 batch[0], key, None if entry is None else entry.model_dump_json().encode()
             )
         await self.paged.delivered()
+        closed = [
+            key.decode()
+            for key, entry in work.changed.items()
+            if entry is not None and entry.status == "CLOSED"
+        ]
+        if closed:
+            self.on_close(closed)
 
     def _take(self, work: _Batch, exc: ColdChainException, live: bool, now: datetime) -> None:
         key = exc.exception_id.encode()

@@ -36,6 +36,7 @@ from lugang.contract import (
     Direction,
     EmptyIndicator,
     ReeferReading,
+    parse_exception_id,
 )
 from lugang.reference import CommodityProfile, Reference
 from streams.domain.balance import CorridorBalance
@@ -44,6 +45,7 @@ from streams.domain.dwell import Dwell
 from streams.domain.projection import MeasureProjection, YearProjection
 from streams.domain.status import TONNES_PER_UNIT, AgainstTarget, Period, Status
 from streams.domain.transit import RunUnderWay
+from streams.schema.silences import Acknowledgement
 
 FieldValue = int | float | str | bool
 
@@ -68,6 +70,8 @@ CONTAINER_MOVE: Final = "container_move"
 """One point per container move, tagged by the container (:func:`move_sample`)."""
 YEAR_PROJECTION: Final = "year_projection"
 """Today's year-end projection, one point per measure (:func:`projection_samples`)."""
+COLDCHAIN_ACK: Final = "coldchain_ack"
+"""The acknowledgement of an exception's page, one point per exception (:func:`ack_sample`)."""
 MEASUREMENTS: Final = (
     TRAIN_RUNS_DAILY,
     TEU_DAILY,
@@ -87,6 +91,7 @@ MEASUREMENTS: Final = (
     CONTAINER_DWELL,
     CONTAINER_MOVE,
     YEAR_PROJECTION,
+    COLDCHAIN_ACK,
 )
 """Every measurement Lugang writes and its dashboards show (they may query only these)."""
 
@@ -411,6 +416,26 @@ def exception_sample(exc: ColdChainException) -> Sample:
         "exception_id": exc.exception_id,
     }
     return Sample(COLDCHAIN_EXCEPTION, tags, fields, exc.started_at)
+
+
+def ack_sample(ack: Acknowledgement) -> Sample:
+    """The acknowledgement of an exception, stamped at the exception's start like its
+    ``coldchain_exception`` point: its end (``active`` 0, ``until_ms`` when it ended)
+    overwrites it, and so does a later acknowledgement of the same exception.
+
+    Raises:
+        ValueError: the acknowledgement's exception id is not one Lugang writes.
+    """
+    container, kind, started_at = parse_exception_id(ack.exception_id)
+    fields: dict[str, FieldValue] = {
+        "by": ack.by,
+        "comment": ack.comment,
+        "since_ms": (ack.since - _EPOCH) // timedelta(milliseconds=1),
+        "until_ms": (ack.until - _EPOCH) // timedelta(milliseconds=1),
+        "active": _flag(ack.active),
+    }
+    tags = {"exception_id": ack.exception_id, "equipment_reference": container, "kind": kind}
+    return Sample(COLDCHAIN_ACK, tags, fields, started_at)
 
 
 def reading_sample(

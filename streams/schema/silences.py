@@ -13,8 +13,9 @@ An acknowledgement is an Alertmanager silence that
   the worker expires it when the exception closes (the acknowledgement is of that
   exception's pages only: the exception stays open, and only stops paging).
 
-Whoever shows acknowledgements (``lugang ack --list``, later ``/status``, the dashboards and
-the evaluation pack) reads them with :func:`acknowledgement`. Pure: the clock comes in as an
+Whoever reads acknowledgements from Alertmanager (``lugang ack --list``, the worker's
+:mod:`streams.acknowledgements`, which ``/status``, the dashboards and the evaluation pack
+show) reads them with :func:`acknowledgement`. Pure: the clock comes in as an
 argument.
 """
 
@@ -47,6 +48,9 @@ class Acknowledgement:
     since: datetime
     until: datetime
     comment: str
+    active: bool = True
+    """False: the silence has ended (expired, by the worker or by time); ``until`` is then
+    when it ended."""
 
     def to_json(self) -> dict[str, str]:
         """The acknowledgement as JSON (RFC 3339 times), as ``lugang ack --list --json``
@@ -95,15 +99,17 @@ def _equal(name: str, value: str) -> dict[str, Any]:
     return {"name": name, "value": value, "isRegex": False, "isEqual": True}
 
 
-def acknowledgement(silence: Mapping[str, Any]) -> Acknowledgement | None:
+def acknowledgement(silence: Mapping[str, Any], ended: bool = False) -> Acknowledgement | None:
     """The acknowledgement a silence of ``GET /api/v2/silences`` is; None for any other
-    silence (made by hand, or matching more or other than one exception of one pipeline)
-    and for one no longer active (expired, or pending)."""
+    silence (made by hand, or matching more or other than one exception of one pipeline),
+    for a pending one, and for one no longer active unless ``ended`` (then an expired one
+    is an acknowledgement that is not ``active``, ended at its ``until``)."""
     comment = silence.get("comment")
     if not isinstance(comment, str) or not comment.startswith(ACK_PREFIX):
         return None
     status = silence.get("status")
-    if not isinstance(status, Mapping) or status.get("state") != "active":
+    state = status.get("state") if isinstance(status, Mapping) else None
+    if state != "active" and not (ended and state == "expired"):
         return None
     matched: dict[str, str] = {}
     for matcher in silence.get("matchers") or ():
@@ -127,4 +133,5 @@ def acknowledgement(silence: Mapping[str, Any]) -> Acknowledgement | None:
         since=since,
         until=until,
         comment=comment.removeprefix(ACK_PREFIX).strip(),
+        active=state == "active",
     )

@@ -32,6 +32,7 @@ from streams.domain.status import compute_status
 from streams.domain.transit import RunUnderWay
 from streams.schema import health, points
 from streams.schema.alerts import DAILY_SERVICE_ALERT, daily_service_alert
+from streams.schema.silences import Acknowledgement
 
 REF = default_reference()
 INFLUX = {"type": "influxdb", "uid": influxql.DATASOURCE_UID}
@@ -127,6 +128,9 @@ def written_schema() -> dict[str, set[str]]:
             )
         ),
         points.exception_sample(closed),
+        points.ack_sample(
+            Acknowledgement("s1", closed.exception_id, "lugang", "li", started, started, "")
+        ),
         points.reading_sample(reading, "citrus", REF.commodity("citrus"), "HHW-QZH"),
         points.dwell_sample(
             Dwell(

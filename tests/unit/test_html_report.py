@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from dashboards.report.data import daily_series, period_bounds
+from dashboards import influx_reader
+from dashboards.influx_reader import Series
+from dashboards.report.data import daily_series, period_bounds, read_influx
 from dashboards.report.page import render_html
 from lugang.reference import default_reference
 from streams.domain.counts import DayTotals
@@ -342,3 +344,38 @@ def test_a_year_without_targets_shows_the_counts_alone() -> None:
     assert values(found["trains"]) == [0] and marks(found["trains"], "marker") == []
     assert marks(found["cumulative"], "pace") == []
     assert "no target for this year" in text and "None 无" in text
+
+
+def test_the_exceptions_table_says_who_acknowledged_each() -> None:
+    """From coldchain_ack (or /status for an exception still open): by whom, and whether
+    the acknowledgement has ended (it ends when the exception closes)."""
+    acked = {**CLOSED, "acknowledgement": {"by": "Li Wei", "active": False}}
+    opened = {**OPEN, "acknowledgement": {"by": "Wang Fang", "since": "2026-03-15T02:10:00Z"}}
+    text = page(exceptions=[acked, opened])
+    assert "<th>确认 Acknowledged by</th>" in text
+    assert "<td>Li Wei<br><span class=sub>ended 已结束</span></td></tr>" in text
+    assert "<td>Wang Fang</td></tr>" in text
+    dashes = "<td>–</td></tr>"
+    assert page().count(dashes) == text.count(dashes) + 2  # nobody acknowledged: a dash
+
+
+def test_the_pack_reads_who_acknowledged_each_exception_from_influxdb(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def answer(columns: list[str], *values: list[Any], **tags: str) -> list[Series]:
+        return [Series("m", tags, ["time", *columns], [[1772415000, *v] for v in values])]
+
+    exception_columns = ["status", "duration_s", "peak_deviation_c"]
+    tags = {k: str(CLOSED[k]) for k in ("kind", "equipment_reference", "commodity", "corridor")}
+    exception_id = str(CLOSED["exception_id"])
+    answers = [
+        [],
+        [],
+        [],
+        [],
+        answer(exception_columns, ["CLOSED", 2700.0, 3.2], exception_id=exception_id, **tags),
+        answer(["by", "active"], ["Li Wei", 0], exception_id=exception_id),
+    ]
+    monkeypatch.setattr(influx_reader, "query", lambda *args, **kwargs: answers)
+    _, _, (found,) = read_influx("http://influx", "lugang", AS_OF, AS_OF, UTC)
+    assert found["acknowledgement"] == {"by": "Li Wei", "active": False}

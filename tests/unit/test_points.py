@@ -336,7 +336,7 @@ def test_an_empty_day_writes_the_same_series_as_a_busy_one() -> None:
 
 
 def test_measurement_names_are_listed_once() -> None:
-    assert len(set(points.MEASUREMENTS)) == len(points.MEASUREMENTS) == 18
+    assert len(set(points.MEASUREMENTS)) == len(points.MEASUREMENTS) == 19
 
 
 def measure_projection(actual: float, target: float | None) -> MeasureProjection:
