@@ -1,0 +1,127 @@
+"""The trace as plain text: one screen with the moves, the trains, the readings' gaps and
+power-off periods, the exceptions with their acknowledgements, and one row per trip."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+
+from dashboards.report.style import duration
+from dashboards.trace.model import Period, Trace, TracedException, Train
+
+
+def moment(when: datetime | None, tz: tzinfo) -> str:
+    """A time as the trace prints it: local, to the minute (``–`` for none)."""
+    return "–" if when is None else f"{when.astimezone(tz):%Y-%m-%d %H:%M}"
+
+
+def celsius(value: float | None, decimals: int = 1) -> str:
+    return "–" if value is None else f"{value:.{decimals}f} °C"
+
+
+def band_text(low: float | None, high: float) -> str:
+    """A safe band, e.g. ``3.0 to 9.0 °C`` or ``up to -15.0 °C``."""
+    return f"up to {high:.1f} °C" if low is None else f"{low:.1f} to {high:.1f} °C"
+
+
+def table(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Rows with their columns aligned (the last one left ragged), indented by two."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    aligned = (
+        [*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[-1]]
+        for row in rows
+    )
+    return ["  " + "  ".join(cells).rstrip() for cells in aligned]
+
+
+def train_line(run: Train, tz: tzinfo) -> str:
+    """A run's departure, arrival and transit time against the benchmark."""
+    if run.transit_h is None:
+        timing = "under way (or arrival not known)"
+    else:
+        timing = f"arrived {moment(run.arrived, tz)}, {run.transit_h:.1f} h"
+        if run.benchmark_h is not None:
+            verdict = "within" if run.within_benchmark else "over"
+            timing += f" ({verdict} the {run.benchmark_h:.1f} h benchmark)"
+    where = " ".join(x for x in (run.corridor, run.direction) if x)
+    return f"  {run.train_id} {where}: departed {moment(run.departed, tz)}, {timing}"
+
+
+def exception_line(found: TracedException, tz: tzinfo) -> str:
+    state = "open" if found.open else f"closed {moment(found.end, tz)}"
+    peak = "" if found.peak_deviation_c is None else f", peak {found.peak_deviation_c:.1f} °C"
+    line = (
+        f"  {found.kind} from {moment(found.start, tz)}, {state}, "
+        f"{duration(found.duration_s)}{peak}  [{found.exception_id}]"
+    )
+    ack = found.acknowledgement
+    if ack is not None:
+        comment = f": {ack.comment}" if ack.comment else ""
+        line += f"\n    acknowledged by {ack.by} since {moment(ack.since, tz)}{comment}"
+    return line
+
+
+def _periods(name: str, periods: Sequence[Period], tz: tzinfo) -> list[str]:
+    return [
+        f"  {name} {moment(p.start, tz)} – {moment(p.end, tz)} ({duration(p.minutes * 60)})"
+        for p in periods
+    ]
+
+
+def render_text(trace: Trace) -> str:
+    """The trace as the default output of ``lugang trace``."""
+    tz = trace.tz
+    lines = [
+        f"{trace.equipment_reference}: journey from {moment(trace.start, tz)} to "
+        f"{moment(trace.end, tz)} ({tz})",
+        "",
+        f"Moves ({len(trace.moves)})",
+    ]
+    moves = [("TIME", "MOVE", "AT", "DIRECTION", "TRAIN", "CORRIDOR", "COMMODITY", "GROSS KG")]
+    moves += [
+        (
+            moment(m.time, tz),
+            m.event_type,
+            m.location,
+            m.direction or "–",
+            m.train_id or "–",
+            m.corridor or "–",
+            m.commodity or "–",
+            "–" if m.gross_weight_kg is None else f"{m.gross_weight_kg:,.0f}",
+        )
+        for m in trace.moves
+    ]
+    lines += table(moves) if trace.moves else ["  none"]
+    lines += ["", f"Trains ({len(trace.trains)})"]
+    lines += [train_line(t, tz) for t in trace.trains] or ["  none named by the moves"]
+    lines += [
+        "",
+        f"Readings ({len(trace.readings)}): {len(trace.gaps)} gap(s), "
+        f"{len(trace.power_off)} power-off period(s)",
+    ]
+    lines += _periods("gap", trace.gaps, tz) + _periods("power off", trace.power_off, tz)
+    lines += ["", f"Exceptions ({len(trace.exceptions)})"]
+    lines += [exception_line(e, tz) for e in trace.exceptions] or ["  none"]
+    if trace.acknowledgements != "read":
+        lines.append("  acknowledgements not read: no Alertmanager URL")
+    lines += ["", f"Trips ({len(trace.trips)})"]
+    header = "START END READINGS COMMODITY BAND OUT_OF_BAND LARGEST MIN–MAX MKT"
+    trips: list[tuple[str, ...]] = [tuple(h.replace("_", " ") for h in header.split())]
+    for found in trace.trips:
+        s = found.summary
+        side, deviation = s.largest_deviation
+        trips.append(
+            (
+                moment(s.start, tz),
+                moment(s.end, tz),
+                str(s.readings),
+                found.commodity or "–",
+                band_text(s.band_low_c, s.band_high_c),
+                duration(s.out_of_band_s),
+                "in band" if side is None else f"{side} {deviation:.1f} °C",
+                f"{s.min_c:.1f}–{s.max_c:.1f} °C",
+                celsius(s.mkt_c, 2),
+            )
+        )
+    lines += table(trips) if trace.trips else ["  none with readings and a known band"]
+    return "\n".join(lines)
