@@ -202,7 +202,8 @@ def timeline(trace: Trace) -> str:
         )
         for m in trace.moves
     ]
-    header: tuple[str, ...] = ("Time", "Move", "At", "Direction", "Train", "Corridor", "Commodity", "Gross kg")
+    header: tuple[str, ...] = ("Time", "Move", "At", "Direction", "Train", "Corridor")
+    header += ("Commodity", "Gross kg")
     body = _table(header, moves, {7}) if moves else '<p class="note">No moves in the window.</p>'
     trains = [
         (
@@ -268,8 +269,8 @@ def trips(trace: Trace) -> str:
                 celsius(s.mkt_c, 2),
             )
         )
-    header: tuple[str, ...] = ("Start", "End", "Readings", "Commodity", "Band", "Above", "Below", "Largest")
-    header += ("Min – max", "MKT")
+    header: tuple[str, ...] = ("Start", "End", "Readings", "Commodity", "Band", "Above")
+    header += ("Below", "Largest", "Min – max", "MKT")
     body = _table(header, rows, {2, 9}) if rows else '<p class="note">No trip with readings.</p>'
     return _card("Trips <span>行程 one stay on watch each</span>", body)
 
