@@ -19,6 +19,7 @@ from entrypoints.cli.ack import ALERTMANAGER_FIX, current
 from entrypoints.cli.common import CommandError, Subparsers, day
 from lugang.contract import EquipmentReference
 from lugang.settings import Settings
+from streams.sinks.silences import AlertmanagerSilences
 
 DEFAULT_DAYS: Final = 365
 """How far back the trace looks without --from: the box's whole history within a year."""
@@ -89,8 +90,6 @@ def _trace(args: argparse.Namespace, settings: Settings) -> int:
     source = f"InfluxDB {_host(args.influx_url)} database {database}"
     acks = None
     if args.alertmanager_url:
-        from streams.sinks.silences import AlertmanagerSilences
-
         silences = AlertmanagerSilences(args.alertmanager_url, ALERTMANAGER_FIX)
         acks = current(silences, args.app_id)
         source += f"; Alertmanager {_host(args.alertmanager_url)}"
