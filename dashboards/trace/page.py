@@ -21,7 +21,7 @@ from dashboards.report.style import (
 )
 from dashboards.report.svg import nice_ticks, svg, text, tick_text
 from dashboards.trace.model import Period, Reading, Trace
-from dashboards.trace.text import band_text, celsius, moment
+from dashboards.trace.text import MOVE_COLUMNS, TRIP_COLUMNS, celsius, moment, move_row, trip_row
 
 SUPPLY: Final = "#0969da"
 RETURN: Final = "#bc4c00"
@@ -189,21 +189,8 @@ def _card(title: str, body: str) -> str:
 def timeline(trace: Trace) -> str:
     """The moves and the runs of the trains they name."""
     tz = trace.tz
-    moves = [
-        (
-            moment(m.time, tz),
-            m.event_type,
-            m.location,
-            m.direction or "–",
-            m.train_id or "–",
-            m.corridor or "–",
-            m.commodity or "–",
-            num(m.gross_weight_kg),
-        )
-        for m in trace.moves
-    ]
-    header: tuple[str, ...] = ("Time", "Move", "At", "Direction", "Train", "Corridor")
-    header += ("Commodity", "Gross kg")
+    moves = [move_row(m, tz) for m in trace.moves]
+    header: tuple[str, ...] = MOVE_COLUMNS
     body = _table(header, moves, {7}) if moves else '<p class="note">No moves in the window.</p>'
     trains = [
         (
@@ -250,27 +237,8 @@ def exceptions(trace: Trace) -> str:
 
 
 def trips(trace: Trace) -> str:
-    tz = trace.tz
-    rows = []
-    for found in trace.trips:
-        s = found.summary
-        side, deviation = s.largest_deviation
-        rows.append(
-            (
-                moment(s.start, tz),
-                moment(s.end, tz),
-                str(s.readings),
-                found.commodity or "–",
-                band_text(s.band_low_c, s.band_high_c),
-                duration(s.above_band_s),
-                duration(s.below_band_s),
-                "in band" if side is None else f"{side} {deviation:.1f} °C",
-                f"{s.min_c:.1f} – {s.max_c:.1f} °C",
-                celsius(s.mkt_c, 2),
-            )
-        )
-    header: tuple[str, ...] = ("Start", "End", "Readings", "Commodity", "Band", "Above")
-    header += ("Below", "Largest", "Min – max", "MKT")
+    rows = [trip_row(found, trace.tz) for found in trace.trips]
+    header = TRIP_COLUMNS
     body = _table(header, rows, {2, 9}) if rows else '<p class="note">No trip with readings.</p>'
     return _card("Trips <span>行程 one stay on watch each</span>", body)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
+from typing import Final
 
 from dashboards.report.style import duration
-from dashboards.trace.model import Period, Trace, TracedException, Train
+from dashboards.trace.model import Move, Period, Trace, TracedException, Train, Trip
 
 
 def moment(when: datetime | None, tz: tzinfo) -> str:
@@ -32,6 +33,50 @@ def table(rows: Sequence[Sequence[str]]) -> list[str]:
         for row in rows
     )
     return ["  " + "  ".join(cells).rstrip() for cells in aligned]
+
+
+MOVE_COLUMNS: Final = (
+    "Time", "Move", "At", "Direction", "Train", "Corridor", "Commodity", "Gross kg",
+)  # fmt: skip
+
+
+def move_row(move: Move, tz: tzinfo) -> tuple[str, ...]:
+    """A move as a row of :data:`MOVE_COLUMNS` (text and page)."""
+    return (
+        moment(move.time, tz),
+        move.event_type,
+        move.location,
+        move.direction or "–",
+        move.train_id or "–",
+        move.corridor or "–",
+        move.commodity or "–",
+        "–" if move.gross_weight_kg is None else f"{move.gross_weight_kg:,.0f}",
+    )
+
+
+TRIP_COLUMNS: Final = (
+    "Start", "End", "Readings", "Commodity", "Band", "Above", "Below", "Largest", "Min–max",
+    "MKT",
+)  # fmt: skip
+
+
+def trip_row(found: Trip, tz: tzinfo) -> tuple[str, ...]:
+    """A trip as a row of :data:`TRIP_COLUMNS` (text and page): time above and below the
+    band, the largest deviation, the extremes and the MKT to 0.01 °C."""
+    s = found.summary
+    side, deviation = s.largest_deviation
+    return (
+        moment(s.start, tz),
+        moment(s.end, tz),
+        str(s.readings),
+        found.commodity or "–",
+        band_text(s.band_low_c, s.band_high_c),
+        duration(s.above_band_s),
+        duration(s.below_band_s),
+        "in band" if side is None else f"{side} {deviation:.1f} °C",
+        f"{s.min_c:.1f}–{s.max_c:.1f} °C",
+        celsius(s.mkt_c, 2),
+    )
 
 
 def train_line(run: Train, tz: tzinfo) -> str:
@@ -77,20 +122,7 @@ def render_text(trace: Trace) -> str:
         "",
         f"Moves ({len(trace.moves)})",
     ]
-    moves = [("TIME", "MOVE", "AT", "DIRECTION", "TRAIN", "CORRIDOR", "COMMODITY", "GROSS KG")]
-    moves += [
-        (
-            moment(m.time, tz),
-            m.event_type,
-            m.location,
-            m.direction or "–",
-            m.train_id or "–",
-            m.corridor or "–",
-            m.commodity or "–",
-            "–" if m.gross_weight_kg is None else f"{m.gross_weight_kg:,.0f}",
-        )
-        for m in trace.moves
-    ]
+    moves = [tuple(c.upper() for c in MOVE_COLUMNS)] + [move_row(m, tz) for m in trace.moves]
     lines += table(moves) if trace.moves else ["  none"]
     lines += ["", f"Trains ({len(trace.trains)})"]
     lines += [train_line(t, tz) for t in trace.trains] or ["  none named by the moves"]
@@ -105,23 +137,6 @@ def render_text(trace: Trace) -> str:
     if trace.acknowledgements != "read":
         lines.append("  acknowledgements not read: no Alertmanager URL")
     lines += ["", f"Trips ({len(trace.trips)})"]
-    header = "START END READINGS COMMODITY BAND OUT_OF_BAND LARGEST MIN–MAX MKT"
-    trips: list[tuple[str, ...]] = [tuple(h.replace("_", " ") for h in header.split())]
-    for found in trace.trips:
-        s = found.summary
-        side, deviation = s.largest_deviation
-        trips.append(
-            (
-                moment(s.start, tz),
-                moment(s.end, tz),
-                str(s.readings),
-                found.commodity or "–",
-                band_text(s.band_low_c, s.band_high_c),
-                duration(s.out_of_band_s),
-                "in band" if side is None else f"{side} {deviation:.1f} °C",
-                f"{s.min_c:.1f}–{s.max_c:.1f} °C",
-                celsius(s.mkt_c, 2),
-            )
-        )
+    trips = [tuple(c.upper() for c in TRIP_COLUMNS)] + [trip_row(t, tz) for t in trace.trips]
     lines += table(trips) if trace.trips else ["  none with readings and a known band"]
     return "\n".join(lines)
