@@ -57,7 +57,7 @@ class TimePlot:
     height: int = 300
     left: int = 56
     right: int = 16
-    upper: int = 26
+    upper: int = 36
     lower: int = 34
 
     def x(self, when: datetime) -> float:
@@ -76,6 +76,12 @@ class TimePlot:
             f'<rect class="{cls}" x="{x1:.1f}" y="{y1:.1f}" width="{max(x2 - x1, 1.5):.1f}" '
             f'height="{max(y2 - y1, 0.0):.1f}" />'
         )
+
+    def anchor(self, x: float) -> str:
+        """How a label at ``x`` is anchored so that it stays inside the chart."""
+        if x < self.left + 60:
+            return "start"
+        return "end" if x > self.width - self.right - 60 else "middle"
 
     def axes(self, tz: tzinfo) -> list[str]:
         out = []
@@ -150,7 +156,8 @@ def chart(trace: Trace) -> str:
             f'<line class="move" x1="{x:.1f}" y1="{plot.upper:.1f}" x2="{x:.1f}" '
             f'y2="{plot.height - plot.lower:.1f}" />'
         )
-        body.append(text(x, plot.upper - 6, f"{move.event_type} {move.location}", "sub", "middle"))
+        label = f"{move.event_type} {move.location}"
+        body.append(text(x, plot.upper - 6, label, "sub", plot.anchor(x)))
     for column in ("setpoint_c", "return_air_c", "supply_air_c"):
         body += _polylines(readings, column, trace.gaps, plot)
     title = f"{trace.equipment_reference}: supply air, return air and setpoint against the band"

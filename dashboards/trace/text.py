@@ -94,10 +94,11 @@ def train_line(run: Train, tz: tzinfo) -> str:
 
 def exception_line(found: TracedException, tz: tzinfo) -> str:
     state = "open" if found.open else f"closed {moment(found.end, tz)}"
+    length = "" if found.duration_s is None else f", {duration(found.duration_s)}"
     peak = "" if found.peak_deviation_c is None else f", peak {found.peak_deviation_c:.1f} °C"
     line = (
-        f"  {found.kind} from {moment(found.start, tz)}, {state}, "
-        f"{duration(found.duration_s)}{peak}  [{found.exception_id}]"
+        f"  {found.kind} from {moment(found.start, tz)}, {state}{length}{peak}  "
+        f"[{found.exception_id}]"
     )
     ack = found.acknowledgement
     if ack is not None:
