@@ -174,7 +174,8 @@ def register(commands: Subparsers, settings: Settings) -> None:
     trace.add_argument(
         "--influx-url",
         default=settings.influx_url,
-        help="InfluxDB with the worker's points [env: LUGANG_INFLUX_URL] (default: %(default)s)",
+        help="InfluxDB with the worker's points [env: LUGANG_INFLUX_URL] "
+        f"(default: {settings.influx_url or 'unset'})",
     )
     trace.add_argument(
         "--influx-bucket",

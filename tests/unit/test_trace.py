@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,13 +22,14 @@ from dashboards.trace.data import (
     train_statements,
     trains_of,
 )
-from dashboards.trace.model import Trace
+from dashboards.trace.model import Move, Reading, Trace
 from dashboards.trace.page import render_html
 from dashboards.trace.text import render_text
+from dashboards.trace.trips import Segment, gaps, leave_times, power_off, split_trips, trip
 from entrypoints.cli import main
 from entrypoints.cli.ack import current
 from lugang.contract import exception_id
-from lugang.reference import default_reference
+from lugang.reference import DEFAULT_ACTIVATION_ENERGY_KJ_MOL, default_reference
 from streams.domain.mkt import weighted_mkt_c
 from streams.schema.silences import silence_body
 from tests.http_fakes import Answer
@@ -399,3 +401,46 @@ def test_help_describes_the_output(capsys: Capture) -> None:
     out = " ".join(capsys.readouterr().out.split())
     for words in ("mean kinetic temperature", "--json", "--html", "power-off", "365 days"):
         assert words in out
+
+
+def _move(kind: str, at: str, when: datetime, direction: str | None = None) -> Move:
+    return Move(when, kind, at, direction, None, None, None, None, None)
+
+
+def _readings(*minutes: int, commodity: str | None = "citrus") -> list[Reading]:
+    return [
+        Reading(T0 + timedelta(minutes=m), 5.0, None, 5.0, True, commodity, 2.0, 6.0)
+        for m in minutes
+    ]
+
+
+def test_a_gate_out_at_home_ends_a_trip_and_a_discharge_there_does_not() -> None:
+    moves = [
+        _move("DISC", "HHW", T0 + timedelta(minutes=15), "INBOUND"),
+        _move("GTOT", "HHW", T0 + timedelta(minutes=30)),
+    ]
+    leaves = leave_times(moves, [], "HHW")
+    assert leaves == [T0 + timedelta(minutes=30)]
+    segments = split_trips(_readings(0, 10, 20, 30, 40, 50), leaves)
+    assert [len(s.readings) for s in segments] == [3, 2]  # the reading at 30: no trip's
+    assert [s.end for s in segments] == [T0 + timedelta(minutes=30), None]
+
+
+def test_a_commodity_the_reference_does_not_know_is_judged_by_the_stored_band() -> None:
+    segment = split_trips(_readings(0, 10, commodity="mystery"), [])[0]
+    found = trip(segment, REFERENCE)
+    assert found is not None and found.commodity == "mystery"
+    assert (found.summary.band_low_c, found.summary.band_high_c) == (2.0, 6.0)
+    assert found.summary.activation_energy_kj_mol == DEFAULT_ACTIVATION_ENERGY_KJ_MOL
+    known = trip(split_trips(_readings(0, 10), [])[0], REFERENCE)
+    assert known is not None and known.summary.band_high_c == 9.0  # citrus's profile
+
+
+def test_a_power_off_still_off_at_the_trips_end_lasts_until_it() -> None:
+    off = [replace(r, power_on=False) for r in _readings(0, 10)]
+    segment = Segment(off, T0 + timedelta(minutes=25))
+    assert [(p.start, p.end) for p in power_off(segment)] == [(T0, T0 + timedelta(minutes=25))]
+    # Silent from the last reading to the trip's end for longer than the gap time.
+    threshold = timedelta(minutes=REFERENCE.exception_rules.telemetry_gap_minutes)
+    late = Segment(_readings(0), T0 + timedelta(minutes=45))
+    assert [g.minutes for g in gaps(late, threshold)] == [45.0]
