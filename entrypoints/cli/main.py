@@ -25,6 +25,7 @@ from entrypoints.cli import (
     grafana,
     produce,
     report,
+    trace,
     worker,
 )
 from entrypoints.cli.common import Handler
@@ -32,7 +33,7 @@ from lugang import __version__
 from lugang.settings import Settings
 
 # In the order ``lugang --help`` lists them.
-AREAS = (demo, produce, worker, report, ack, dashboards, grafana, contract, config)
+AREAS = (demo, produce, worker, report, ack, trace, dashboards, grafana, contract, config)
 
 
 def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:

@@ -38,6 +38,7 @@ def test_every_area_registers_its_commands_in_order() -> None:
         "worker",
         "report",
         "ack",
+        "trace",
         "dashboards",
         "grafana",
         "contract",
