@@ -26,6 +26,7 @@ from dashboards.trace.trips import gaps, leave_times, power_off, run_of, split_t
 from lugang.errors import LugangError
 from lugang.reference import Reference
 from streams.schema.points import (
+    COLDCHAIN_ACK,
     COLDCHAIN_EXCEPTION,
     CONTAINER_MOVE,
     REEFER_READING,
@@ -61,6 +62,7 @@ _BOX_QUERIES: Final = (
         '"open", "status", "peak_deviation_c", "ended_at_ms", "duration_s"',
         '"kind", "exception_id"',
     ),
+    (COLDCHAIN_ACK, '"by", "comment", "since_ms", "until_ms", "active"', '"exception_id"'),
 )
 """(measurement, fields, tags) of the container's own points."""
 
@@ -104,7 +106,8 @@ def _select(query: tuple[str, str, str], where: str) -> str:
 
 
 def box_statements(equipment: str, start: datetime, end: datetime) -> list[str]:
-    """The InfluxQL statements of the container's moves, readings and exceptions."""
+    """The InfluxQL statements of the container's moves, readings, exceptions and the
+    acknowledgements the worker recorded (stamped, like the exceptions, at their start)."""
     where = f'"equipment_reference" = {literal(equipment)} AND {_between(start, end)}'
     return [_select(query, where) for query in _BOX_QUERIES]
 
@@ -173,6 +176,26 @@ def readings_of(rows: Iterable[Row], tz: tzinfo) -> list[Reading]:
 def _open(row: Row) -> bool:
     flag = row.get("open")
     return bool(flag) if flag is not None else row.get("status") != "CLOSED"
+
+
+def acknowledgements_of(rows: Iterable[Row], tz: tzinfo) -> list[Acknowledgement]:
+    """``coldchain_ack`` rows (epoch ms): the acknowledgements the worker learnt, in force
+    or ended, as it last wrote them (no silence id or pipeline: the database is the
+    pipeline's)."""
+    return [
+        Acknowledgement(
+            silence_id="",
+            exception_id=str(row["exception_id"]),
+            pipeline="",
+            by=str(row["by"]),
+            since=_at(row["since_ms"], tz),
+            until=_at(row["until_ms"], tz),
+            comment=str(row.get("comment") or ""),
+            active=bool(row.get("active")),
+        )
+        for row in rows
+        if row.get("by") is not None and row.get("since_ms") is not None
+    ]
 
 
 def exceptions_of(
@@ -292,7 +315,8 @@ def read_trace(
     source: str = "",
 ) -> Trace:
     """The trace of ``equipment`` in [start, end) from InfluxDB; ``acks``: the
-    acknowledgements in force (None: Alertmanager not asked).
+    acknowledgements in force (None: Alertmanager not asked), besides those the worker
+    recorded in InfluxDB (``coldchain_ack``).
 
     Raises:
         InfluxError: InfluxDB cannot be read (one line).
@@ -307,10 +331,13 @@ def read_trace(
         token=token,
         epoch="ms",
     )
-    move_rows, reading_rows, exception_rows = (influx_reader.rows(a) for a in answers)
+    move_rows, reading_rows, exception_rows, ack_rows = (influx_reader.rows(a) for a in answers)
     moves = moves_of(move_rows, tz)
     readings = readings_of(reading_rows, tz)
-    exceptions = exceptions_of(exception_rows, tz, acks or ())
+    # Alertmanager's word on an acknowledgement in force is the newest; InfluxDB keeps the
+    # ended ones (the worker expires an acknowledgement when its exception closes).
+    known = [*acknowledgements_of(ack_rows, tz), *(acks or ())]
+    exceptions = exceptions_of(exception_rows, tz, known)
     if not (moves or readings or exceptions):
         raise TraceError(
             f"no moves, readings or exceptions of {equipment} from {start:%Y-%m-%d} to "

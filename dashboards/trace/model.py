@@ -154,6 +154,7 @@ class TracedException:
                 "since": _time(ack.since, tz),
                 "until": _time(ack.until, tz),
                 "comment": ack.comment,
+                "active": ack.active,
             },
         }
 

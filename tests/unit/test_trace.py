@@ -97,6 +97,7 @@ def reading_rows() -> list[list[Any]]:
 READING_FIELDS = ["supply_air_c", "return_air_c", "setpoint_c", "power_on"]
 READING_FIELDS += ["band_low_c", "band_high_c"]
 EXCEPTION_FIELDS = ["open", "status", "peak_deviation_c", "ended_at_ms", "duration_s"]
+ACK_FIELDS = ["by", "comment", "since_ms", "until_ms", "active"]
 
 
 def box_answer() -> dict[str, Any]:
@@ -121,9 +122,12 @@ def box_answer() -> dict[str, Any]:
         [ms(T0 + timedelta(hours=4.5)), 1, "OPEN", 1.0, None, None],
     )
     exceptions = result(high, cumulative)
-    return {
-        "results": [{"statement_id": i, **r} for i, r in enumerate((moves, readings, exceptions))]
-    }
+    # The worker recorded an acknowledgement of the CUMULATIVE that has ended since.
+    ended = [ms(T0 + timedelta(hours=4.5)), "Zhang San", "checked", ms(T0 + timedelta(hours=5))]
+    ended += [ms(T0 + timedelta(hours=6)), 0]
+    acks = result(series("coldchain_ack", {"exception_id": CUMULATIVE_ID}, ACK_FIELDS, ended))
+    answers = (moves, readings, exceptions, acks)
+    return {"results": [{"statement_id": i, **r} for i, r in enumerate(answers)]}
 
 
 def trains_answer() -> dict[str, Any]:
@@ -184,7 +188,7 @@ class FakeSilences:
 
 
 def the_trace(acks_read: bool = True) -> Trace:
-    moves, readings, exceptions = rows_of(box_answer())
+    moves, readings, exceptions, _ = rows_of(box_answer())
     departures, transits, in_transit = rows_of(trains_answer())
     acks = current(FakeSilences(), "lugang")
     start, end = T0 - timedelta(days=1), T0 + timedelta(days=3)
@@ -272,7 +276,7 @@ def test_the_json_has_the_agreed_keys() -> None:
         "exception_id", "kind", "start", "end", "open", "peak_deviation_c", "duration_s",
         "acknowledgement",
     }  # fmt: skip
-    assert set(high["acknowledgement"]) == {"by", "since", "until", "comment"}
+    assert set(high["acknowledgement"]) == {"by", "since", "until", "comment", "active"}
     assert set(body["trips"][0]) == {
         "start", "end", "readings", "commodity", "band_low_c", "band_high_c",
         "activation_energy_kj_mol", "in_band_s", "out_of_band_s", "above_band_s",
@@ -346,7 +350,16 @@ def test_the_command_prints_json(monkeypatch: pytest.MonkeyPatch, capsys: Captur
     body = json.loads(capsys.readouterr().out)
     assert body["equipment_reference"] == BOX
     assert body["from"] == "2026-03-14T00:00:00+08:00" and body["to"] == "2026-03-18T00:00:00+08:00"
-    assert body["exceptions"][0]["acknowledgement"]["by"] == "Li Wei"
+    high, cumulative = body["exceptions"]
+    assert high["acknowledgement"]["by"] == "Li Wei" and high["acknowledgement"]["active"]
+    # Ended (its silence expired), the acknowledgement the worker recorded in InfluxDB.
+    assert cumulative["acknowledgement"] == {
+        "by": "Zhang San",
+        "since": "2026-03-15T13:00:00+08:00",
+        "until": "2026-03-15T14:00:00+08:00",
+        "comment": "checked",
+        "active": False,
+    }
     assert len(body["trips"]) == 2
     assert "time >= '2026-03-13T16:00:00Z' AND time < '2026-03-17T16:00:00Z'" in servers.queries[0]
 
@@ -389,7 +402,7 @@ def test_unreachable_alertmanager_is_one_line(
 def test_a_box_without_data_is_one_line_and_status_1(
     monkeypatch: pytest.MonkeyPatch, capsys: Capture
 ) -> None:
-    empty = {"results": [{"statement_id": i} for i in range(3)]}
+    empty = {"results": [{"statement_id": i} for i in range(4)]}
     monkeypatch.setattr(requests, "request", FakeServers(empty))
     assert trace(BOX, "--alertmanager-url", "") == 1
     assert f"no moves, readings or exceptions of {BOX}" in _one_line(capsys)
