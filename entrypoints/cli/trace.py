@@ -26,7 +26,8 @@ DEFAULT_DAYS: Final = 365
 EXAMPLE: Final = "MSKU9070323"
 DESCRIPTION = (
     "Trace one container's whole journey (the cold chain from end to end) on one page, from "
-    "the points the worker wrote to InfluxDB and the acknowledgements in Alertmanager: "
+    "the points the worker wrote to InfluxDB (the acknowledgements it recorded among them) "
+    "and the acknowledgements in force in Alertmanager: "
     "(1) its moves (gate in, load, discharge, gate out: time, place, direction, train, "
     "corridor, commodity, gross weight); (2) the trains those moves name: departure, arrival "
     "and transit time against the corridor's benchmark; (3) its readings: supply air, return "
