@@ -23,6 +23,7 @@ from lugang.net import short_reason, unreachable, where
 from lugang.reference import Reference
 from streams.domain.counts import DayTotals
 from streams.domain.periods import PERIOD_NAMES, PeriodName, calendar_period
+from streams.schema.points import recorded_ack
 
 Row = dict[str, Any]
 
@@ -111,7 +112,7 @@ _QUERIES: Final = (
         '"status", "duration_s", "peak_deviation_c" FROM "coldchain_exception"',
         '"kind", "equipment_reference", "commodity", "corridor", "exception_id"',
     ),
-    ('"by", "active" FROM "coldchain_ack"', '"exception_id"'),
+    ('"by", "since_ms", "until_ms", "active" FROM "coldchain_ack"', '"exception_id"'),
 )
 """(fields and measurement, tags) of the report's InfluxQL queries (schema: points.py)."""
 
@@ -163,9 +164,9 @@ def _transits(transits: list[Row], tz: tzinfo) -> list[Row]:
 def _exceptions(exceptions: list[Row], acks: list[Row], tz: tzinfo) -> list[Row]:
     """The exceptions, each with its ``acknowledgement`` (``by``, ``active``) or None."""
     acknowledged = {
-        row["exception_id"]: {"by": row["by"], "active": bool(row.get("active"))}
+        ack.exception_id: {"by": ack.by, "active": ack.active}
         for row in acks
-        if row.get("by") is not None
+        if (ack := recorded_ack(row)) is not None
     }
     return [
         {

@@ -34,6 +34,7 @@ from streams.schema.points import (
     TRAIN_IN_TRANSIT,
     TRANSIT,
     UNKNOWN,
+    recorded_ack,
 )
 from streams.schema.silences import Acknowledgement
 
@@ -178,24 +179,10 @@ def _open(row: Row) -> bool:
     return bool(flag) if flag is not None else row.get("status") != "CLOSED"
 
 
-def acknowledgements_of(rows: Iterable[Row], tz: tzinfo) -> list[Acknowledgement]:
-    """``coldchain_ack`` rows (epoch ms): the acknowledgements the worker learnt, in force
-    or ended, as it last wrote them (no silence id or pipeline: the database is the
-    pipeline's)."""
-    return [
-        Acknowledgement(
-            silence_id="",
-            exception_id=str(row["exception_id"]),
-            pipeline="",
-            by=str(row["by"]),
-            since=_at(row["since_ms"], tz),
-            until=_at(row["until_ms"], tz),
-            comment=str(row.get("comment") or ""),
-            active=bool(row.get("active")),
-        )
-        for row in rows
-        if row.get("by") is not None and row.get("since_ms") is not None
-    ]
+def acknowledgements_of(rows: Iterable[Row]) -> list[Acknowledgement]:
+    """``coldchain_ack`` rows: the acknowledgements the worker learnt, in force or ended, as
+    it last wrote them."""
+    return [ack for row in rows if (ack := recorded_ack(row)) is not None]
 
 
 def exceptions_of(
@@ -336,7 +323,7 @@ def read_trace(
     readings = readings_of(reading_rows, tz)
     # Alertmanager's word on an acknowledgement in force is the newest; InfluxDB keeps the
     # ended ones (the worker expires an acknowledgement when its exception closes).
-    known = [*acknowledgements_of(ack_rows, tz), *(acks or ())]
+    known = [*acknowledgements_of(ack_rows), *(acks or ())]
     exceptions = exceptions_of(exception_rows, tz, known)
     if not (moves or readings or exceptions):
         raise TraceError(

@@ -438,6 +438,25 @@ def ack_sample(ack: Acknowledgement) -> Sample:
     return Sample(COLDCHAIN_ACK, tags, fields, started_at)
 
 
+def recorded_ack(row: Mapping[str, object]) -> Acknowledgement | None:
+    """The acknowledgement a ``coldchain_ack`` row read back holds (its tags and fields by
+    name, as :func:`ack_sample` writes them); None for a row without one. No silence id or
+    pipeline: the database is the pipeline's."""
+    by, since, until = row.get("by"), row.get("since_ms"), row.get("until_ms")
+    if by is None or not isinstance(since, int | float) or not isinstance(until, int | float):
+        return None
+    return Acknowledgement(
+        silence_id="",
+        exception_id=str(row["exception_id"]),
+        pipeline="",
+        by=str(by),
+        since=_EPOCH + timedelta(milliseconds=since),
+        until=_EPOCH + timedelta(milliseconds=until),
+        comment=str(row.get("comment") or ""),
+        active=bool(row.get("active")),
+    )
+
+
 def reading_sample(
     reading: ReeferReading,
     commodity: str | None,

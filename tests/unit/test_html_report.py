@@ -374,7 +374,11 @@ def test_the_pack_reads_who_acknowledged_each_exception_from_influxdb(
         [],
         [],
         answer(exception_columns, ["CLOSED", 2700.0, 3.2], exception_id=exception_id, **tags),
-        answer(["by", "active"], ["Li Wei", 0], exception_id=exception_id),
+        answer(
+            ["by", "since_ms", "until_ms", "active"],
+            ["Li Wei", 1772415600000, 1772418300000, 0],
+            exception_id=exception_id,
+        ),
     ]
     monkeypatch.setattr(influx_reader, "query", lambda *args, **kwargs: answers)
     _, _, (found,) = read_influx("http://influx", "lugang", AS_OF, AS_OF, UTC)
