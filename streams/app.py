@@ -51,7 +51,7 @@ from streams.agents.paging import PagingAgent
 from streams.agents.relay import POINTS, PointsAgent, RelayedMetrics
 from streams.agents.trains import TrainsAgent, TrainsKnown
 from streams.faustfix.commits import ConsumerSeeker
-from streams.faustfix.fetches import last_fetched_s, read_to_end
+from streams.faustfix.fetches import fresh_highwater, last_fetched_s, read_to_end
 from streams.faustfix.tables import (
     FaustOutbox,
     FaustTable,
@@ -184,6 +184,28 @@ class _ConsumerLag:
             return await self()
         except ConsumerNotStarted:
             return None
+
+
+def _moves_known(
+    app: faust.App, containers: str, lateness: timedelta, seeker: ConsumerSeeker
+) -> MovesKnown:
+    """How far this worker has read each of its ``containers`` partitions: the broker's
+    fresh highwater, the group's committed offset, and nothing of what it read before a
+    rebalance took a partition away."""
+
+    def highwater(partition: int) -> int | None:
+        now = datetime.now(UTC).timestamp()
+        return fresh_highwater(app.consumer, TP(containers, partition), now)
+
+    known = MovesKnown(lateness, highwater, partial(seeker.committed, containers))
+
+    def forget_moves_read(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        (revoked,) = args  # the partitions taken away (faust's signal)
+        known.forget(tp.partition for tp in revoked if tp.topic == containers)
+
+    app.on_partitions_revoked.connect(forget_moves_read)
+
+    return known
 
 
 def _reads_partition_0(app: faust.App, topic: str) -> Callable[[], bool]:
@@ -344,11 +366,6 @@ def create_monitor(
         intake(), reference, departures, arrivals, FaustOutbox(facts_topic), relayed()
     )
     watch = _InputPartitions(app, names, settings.topic_partitions)
-    containers_topic = names.name("containers")
-
-    def containers_highwater(partition: int) -> int | None:
-        tp = TP(containers_topic, partition)  # aiokafka asserts on an unassigned partition
-        return app.consumer.highwater(tp) if tp in app.consumer.assignment() else None
 
     seeker = ConsumerSeeker(lambda: app.consumer)
     movements = MovementsAgent(
@@ -364,9 +381,7 @@ def create_monitor(
         arrivals,
         watch.watermarks,
         watch.partition_of,
-        moves_known=MovesKnown(
-            lateness, containers_highwater, partial(seeker.committed, containers_topic)
-        ),
+        moves_known=_moves_known(app, names.name("containers"), lateness, seeker),
         dwell=dwell,
     )
     points = PointsAgent(metrics, points_topic.get_topic_name(), FaustOutbox(dead_letter_topic))

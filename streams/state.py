@@ -128,9 +128,10 @@ class MovesKnown:
     time read there minus the allowed lateness (moves may come out of order within it), or
     nothing (:data:`NOTHING_KNOWN`) when none was read.
 
-    ``highwater(partition)``: the offset the next message written there will get (None:
-    not known yet, taken as behind); without it every partition counts as caught up, which
-    is what the worker did before it had this. ``committed(partition)``: the offset the
+    ``highwater(partition)``: the offset the next message written there will get, as the
+    broker lately said (None: not known yet, or not said lately: taken as behind); without
+    it every partition counts as caught up, which is what the worker did before it had
+    this. ``committed(partition)``: the offset the
     group committed there (the next to read when the worker has read nothing there since it
     took the partition; None: not known), so a partition that was read to its end before a
     restart counts as caught up without a new move."""
@@ -155,6 +156,15 @@ class MovesKnown:
         newest = self._newest.get(partition)
         if at is not None and (newest is None or at > newest):
             self._newest[partition] = at
+
+    def forget(self, partitions: Iterable[int]) -> None:
+        """The partitions are taken from this worker (a rebalance): what it read there
+        before says nothing of what its tracks will hold when it gets them back (another
+        worker may have read on, and what this one read but had not committed is read
+        again), so it starts again from the committed offset."""
+        for partition in partitions:
+            self._next.pop(partition, None)
+            self._newest.pop(partition, None)
 
     def caught_up(self, partition: int) -> bool:
         """Whether every message written to the partition so far has been read."""

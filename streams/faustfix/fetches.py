@@ -29,6 +29,19 @@ def last_fetched_s(consumer: Any, tp: TP) -> float | None:
     return None if ms is None else ms / 1000
 
 
+def fresh_highwater(consumer: Any, tp: TP, now: float) -> int | None:
+    """The highwater of ``tp`` if the broker said it within :data:`FRESH_S` seconds of
+    ``now`` (wall-clock seconds), else None: a partition not fetched lately (paused by
+    faust's flow control, or Kafka unreachable) may have grown since."""
+    if tp not in consumer.assignment():  # aiokafka asserts on an unassigned partition
+        return None
+    fetched_at = last_fetched_s(consumer, tp)
+    if fetched_at is None or now - fetched_at > FRESH_S:
+        return None
+    highwater: int | None = consumer.highwater(tp)
+    return highwater
+
+
 def read_to_end(
     highwater: int | None, position: int | None, fetched_at: float | None, now: float
 ) -> bool:

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import pytest
+from faust.types import TP
 
-from streams.faustfix.fetches import FRESH_S, last_fetched_s, read_to_end
+from streams.faustfix.fetches import FRESH_S, fresh_highwater, last_fetched_s, read_to_end
 
 NOW = 1_800_000_000.0
 
@@ -40,3 +41,40 @@ def test_a_consumer_without_the_partition_has_no_last_fetch() -> None:
         _thread = Thread()
 
     assert last_fetched_s(Consumer(), None) is None  # type: ignore[arg-type]
+
+
+class _Fetched:
+    """faust's consumer as far as :func:`fresh_highwater` reads it: one partition assigned,
+    whose last fetch response came at ``fetched_at`` and said ``highwater``."""
+
+    def __init__(self, highwater: int | None, fetched_at: float | None) -> None:
+        self._highwater, self._fetched_at = highwater, fetched_at
+        self._thread = self
+
+    def _ensure_consumer(self) -> _Fetched:
+        return self
+
+    def last_poll_timestamp(self, tp: TP) -> int | None:
+        return None if self._fetched_at is None else int(self._fetched_at * 1000)
+
+    def assignment(self) -> set[TP]:
+        return {TP("containers", 0)}
+
+    def highwater(self, tp: TP) -> int | None:
+        return self._highwater
+
+
+@pytest.mark.parametrize(
+    ("highwater", "fetched_at", "partition", "fresh"),
+    [
+        (100, NOW - 0.5, 0, 100),
+        (100, NOW - FRESH_S - 1, 0, None),  # not fetched lately (paused): may have grown
+        (100, None, 0, None),  # never fetched since it was assigned
+        (100, NOW, 1, None),  # not this worker's partition
+    ],
+)
+def test_a_highwater_counts_only_while_fresh(
+    highwater: int, fetched_at: float | None, partition: int, fresh: int | None
+) -> None:
+    consumer = _Fetched(highwater, fetched_at)
+    assert fresh_highwater(consumer, TP("containers", partition), NOW) == fresh

@@ -482,3 +482,24 @@ def test_moves_known_follows_the_containers_partitions_read() -> None:
     assert known.until(0) is None
     assert known.until(1) == NOTHING_KNOWN  # no highwater known yet: behind
     assert known.until(2) is None  # nothing read since the restart, committed at its end
+
+
+def test_moves_known_forgets_a_partition_taken_away() -> None:
+    """What a worker read of a partition before a rebalance took it away says nothing of
+    what it will hold when it gets it back (CI, two workers, one SIGKILLed: the survivor
+    took its own old reads for caught up and settled readings before their load): from
+    then on only the committed offset and what it reads again count."""
+    highwater = {0: 10}
+    committed = {0: 4}
+    known = MovesKnown(
+        timedelta(minutes=10), highwater=highwater.get, committed=lambda p: committed.get(p)
+    )
+    for offset in range(10):
+        known.read(0, offset, TRIP)
+    assert known.until(0) is None  # read to its end
+    known.forget([0])  # taken away; the other worker committed 4 and died
+    assert known.until(0) == NOTHING_KNOWN  # offsets 4..9 are to be read again
+    known.read(0, 4, TRIP - timedelta(hours=2))
+    assert known.until(0) == TRIP - timedelta(hours=2, minutes=10)
+    known.forget([1])  # another partition: nothing changes here
+    assert known.until(0) == TRIP - timedelta(hours=2, minutes=10)
