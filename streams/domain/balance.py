@@ -84,26 +84,45 @@ class Balance(BaseModel):
     the period was counted by a worker that keeps them."""
 
 
-def balance(totals: Iterable[DayTotals]) -> Balance:
-    """The balance per corridor over the days ``totals``."""
-    sums: dict[tuple[str, str], list[float]] = {}  # (corridor, direction) -> [teu, empty]
-    unattributed = 0.0
-    for day in totals:
+class BalanceSums:
+    """The running sums of :func:`balance`: :meth:`add` the days in date order, read the
+    balance of the days added so far with :meth:`balance` (as often as wished)."""
+
+    __slots__ = ("_sums", "_unattributed")
+
+    def __init__(self) -> None:
+        self._sums: dict[tuple[str, str], list[float]] = {}  # (corridor, direction) -> [teu, empty]
+        self._unattributed = 0.0
+
+    def add(self, day: DayTotals) -> None:
+        """Add one day's TEU by corridor, direction and state."""
         for key, teu in day.corridor_teu.items():
             corridor, direction, state = key.split("/")
-            figures = sums.setdefault((corridor, direction), [0.0, 0.0])
+            figures = self._sums.setdefault((corridor, direction), [0.0, 0.0])
             figures[0] += teu
             if state == "EMPTY":
                 figures[1] += teu
-        unattributed += day.total_teu - sum(day.corridor_teu.values())
-    flows = {key: Flow.of(teu, empty) for key, (teu, empty) in sums.items()}
-    return Balance(
-        corridors={
-            corridor: CorridorBalance.of(
-                flows.get((corridor, "INBOUND"), Flow()), flows.get((corridor, "OUTBOUND"), Flow())
-            )
-            for corridor in sorted({corridor for corridor, _ in sums})
-        },
-        # Rounded: the two sums add the same TEU in different orders.
-        teu_not_by_corridor=max(0.0, round(unattributed, 6)),
-    )
+        self._unattributed += day.total_teu - sum(day.corridor_teu.values())
+
+    def balance(self) -> Balance:
+        """The balance per corridor over the days added so far."""
+        flows = {key: Flow.of(teu, empty) for key, (teu, empty) in self._sums.items()}
+        return Balance(
+            corridors={
+                corridor: CorridorBalance.of(
+                    flows.get((corridor, "INBOUND"), Flow()),
+                    flows.get((corridor, "OUTBOUND"), Flow()),
+                )
+                for corridor in sorted({corridor for corridor, _ in self._sums})
+            },
+            # Rounded: the two sums add the same TEU in different orders.
+            teu_not_by_corridor=max(0.0, round(self._unattributed, 6)),
+        )
+
+
+def balance(totals: Iterable[DayTotals]) -> Balance:
+    """The balance per corridor over the days ``totals``."""
+    sums = BalanceSums()
+    for day in totals:
+        sums.add(day)
+    return sums.balance()

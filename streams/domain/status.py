@@ -27,9 +27,15 @@ from pydantic import BaseModel
 
 from lugang.reference import Reference, YearTarget
 from lugang.vocabulary import pro_rata
-from streams.domain.balance import Balance, balance
+from streams.domain.balance import Balance, BalanceSums
 from streams.domain.counts import DayTotals
-from streams.domain.periods import PERIOD_NAMES, PeriodName, calendar_period, to_date_key
+from streams.domain.periods import (
+    PERIOD_NAMES,
+    CalendarPeriod,
+    PeriodName,
+    calendar_period,
+    to_date_key,
+)
 from streams.domain.transit import RunUnderWay
 
 TONNES_PER_UNIT = 10_000
@@ -152,36 +158,60 @@ def _days(start: date, end: date) -> Iterable[date]:
     return (start + timedelta(n) for n in range((end - start).days + 1))
 
 
-def period(days: Mapping[date, DayTotals], start: date, end: date) -> Period:
-    """Sum the day totals from ``start`` to ``end`` inclusive."""
-    totals = [days[d] for d in _days(start, end) if d in days]
-    runs: dict[str, int] = {}
-    teu_by_category: dict[str, float] = {}
-    laden = empty = 0.0
-    for day in totals:
+class PeriodSums:
+    """The running sums of :func:`period`: :meth:`add` the days in date order (each day
+    with totals once), read the period so far with :meth:`period` (as often as wished).
+    Floats are added one by one in that order, so a period read from running sums is the
+    one summed afresh, to the last bit."""
+
+    __slots__ = ("_balance", "_empty", "_gross_weight_kg", "_laden", "_reefer_teu", "_runs", "_teu")
+
+    def __init__(self) -> None:
+        self._runs: dict[str, int] = {}  # corridor -> runs
+        self._teu: dict[str, float] = {}  # TEU category -> TEU
+        self._laden = self._empty = self._reefer_teu = self._gross_weight_kg = 0.0
+        self._balance = BalanceSums()
+
+    def add(self, day: DayTotals) -> None:
+        """Add one day's totals."""
         for key, count in day.runs.items():
             corridor = key.split("/")[0]
-            runs[corridor] = runs.get(corridor, 0) + count
+            self._runs[corridor] = self._runs.get(corridor, 0) + count
         for key, teu in day.teu.items():
             category, _direction, state = key.split("/")
-            teu_by_category[category] = teu_by_category.get(category, 0.0) + teu
+            self._teu[category] = self._teu.get(category, 0.0) + teu
             if state == "LADEN":
-                laden += teu
+                self._laden += teu
             else:
-                empty += teu
-    return Period(
-        start=start,
-        end=end,
-        train_runs=sum(runs.values()),
-        runs_by_corridor=runs,
-        teu=laden + empty,
-        teu_by_category=teu_by_category,
-        teu_laden=laden,
-        teu_empty=empty,
-        reefer_teu=sum(sum(d.reefer_teu.values()) for d in totals),
-        gross_weight_t=sum(d.gross_weight_kg for d in totals) / 1000,
-        balance=balance(totals),
-    )
+                self._empty += teu
+        self._reefer_teu += sum(day.reefer_teu.values())
+        self._gross_weight_kg += day.gross_weight_kg
+        self._balance.add(day)
+
+    def period(self, start: date, end: date) -> Period:
+        """The days added so far as the period from ``start`` to ``end``."""
+        return Period(
+            start=start,
+            end=end,
+            train_runs=sum(self._runs.values()),
+            runs_by_corridor=dict(self._runs),
+            teu=self._laden + self._empty,
+            teu_by_category=dict(self._teu),
+            teu_laden=self._laden,
+            teu_empty=self._empty,
+            reefer_teu=self._reefer_teu,
+            gross_weight_t=self._gross_weight_kg / 1000,
+            balance=self._balance.balance(),
+        )
+
+
+def period(days: Mapping[date, DayTotals], start: date, end: date) -> Period:
+    """Sum the day totals from ``start`` to ``end`` inclusive."""
+    sums = PeriodSums()
+    for day in _days(start, end):
+        if day in days:
+            sums.add(days[day])
+    return sums.period(start, end)
 
 
 def _pace(actual: float, due: float) -> float:
@@ -209,7 +239,13 @@ def period_to_date(
     ``as_of``: the counts, the whole period's label, last day and report due date, and the
     counts against the pro-rata share of ``target`` (None: the plan sets none)."""
     whole = calendar_period(name, as_of)
-    counts = period(days, whole.first, as_of)
+    return period_to_date_from(period(days, whole.first, as_of), whole, target)
+
+
+def period_to_date_from(counts: Period, whole: CalendarPeriod, target: YearTarget | None) -> Period:
+    """``counts`` from ``whole``'s first day to a day in it, as the period to date: with
+    ``whole``'s label, last day and report due date, and against ``target``'s pro-rata
+    share (None: the plan sets none)."""
     return counts.model_copy(
         update={
             "label": whole.label,
@@ -245,6 +281,16 @@ def served(days: Mapping[date, DayTotals], group: str, day: date) -> bool:
     return totals is not None and totals.outbound_runs_by_group.get(group, 0) > 0
 
 
+def served_run(days: Mapping[date, DayTotals], group: str, day: date) -> int:
+    """How many days in a row up to ``day`` (included) are served for ``group``: 0 when
+    ``day`` is not."""
+    run = 0
+    while served(days, group, day):
+        run += 1
+        day -= timedelta(1)
+    return run
+
+
 def counted_from(
     days: Mapping[date, DayTotals], as_of: date, service_start: date | None
 ) -> date | None:
@@ -252,12 +298,19 @@ def counted_from(
     service ``service_start`` or, without one, the first day up to ``as_of`` that ``days``
     holds totals for; None without a start of service and without such a day."""
     new_year = date(as_of.year, 1, 1)
+    with_data = None
     if service_start is None:
-        with_data = [day for day in days if new_year <= day <= as_of]
-        if not with_data:
-            return None
-        service_start = min(with_data)
-    return max(new_year, service_start)
+        with_data = min((day for day in days if new_year <= day <= as_of), default=None)
+    return first_counted(as_of, service_start, with_data)
+
+
+def first_counted(
+    as_of: date, service_start: date | None, first_with_data: date | None
+) -> date | None:
+    """:func:`counted_from`, given the first day of ``as_of``'s year up to ``as_of`` with
+    totals (``first_with_data``, None: no such day; read only without ``service_start``)."""
+    first = first_with_data if service_start is None else service_start
+    return None if first is None else max(date(as_of.year, 1, 1), first)
 
 
 def service_day(*, served: bool, has_data: bool, counted: bool) -> ServiceDay:
@@ -271,7 +324,7 @@ def service_day(*, served: bool, has_data: bool, counted: bool) -> ServiceDay:
     return "missed" if has_data else "unknown"
 
 
-def _service_day(
+def service_day_of(
     days: Mapping[date, DayTotals], group: str, day: date, first_counted: date | None
 ) -> ServiceDay:
     """:func:`service_day` of ``day`` for ``group``, counted from ``first_counted``."""
@@ -292,34 +345,51 @@ def daily_service(
     """天天班 of ``group`` as of ``as_of``; ``warning_due`` says whether the local time is
     past the warning hour of ``as_of`` (always true for a past day); ``service_start``: the
     reference's start of service (None: count from the first day with data)."""
-
-    def served_on(day: date) -> bool:
-        return served(days, group, day)
-
-    streak = 0
-    day = as_of if served_on(as_of) else as_of - timedelta(1)
-    while served_on(day):
-        streak += 1
-        day -= timedelta(1)
-    first_counted = counted_from(days, as_of, service_start)
+    counted = counted_from(days, as_of, service_start)
     # Today is not judged yet: the days of the year before it.
     judged = [
-        (d, _service_day(days, group, d, first_counted))
+        (d, service_day_of(days, group, d, counted))
         for d in _days(date(as_of.year, 1, 1), as_of - timedelta(1))
     ]
-    tallies: dict[str, int] = {}  # missed_month_to_date, unknown_month_to_date, ...
-    for name in PERIOD_NAMES:
-        first = calendar_period(name, as_of).first
-        tally = Counter(state for d, state in judged if d >= first)
-        tallies[f"missed_{to_date_key(name)}"] = tally["missed"]
-        tallies[f"unknown_{to_date_key(name)}"] = tally["unknown"]
+    firsts = {name: calendar_period(name, as_of).first for name in PERIOD_NAMES}
+    tallies = {
+        name: Counter(state for d, state in judged if d >= first) for name, first in firsts.items()
+    }
+    served_today = served(days, group, as_of)
+    return daily_service_status(
+        group,
+        served_today=served_today,
+        streak_days=served_run(days, group, as_of if served_today else as_of - timedelta(1)),
+        counted_from=counted,
+        tallies=tallies,
+        warning_due=warning_due,
+    )
+
+
+def daily_service_status(
+    group: str,
+    *,
+    served_today: bool,
+    streak_days: int,
+    counted_from: date | None,
+    tallies: Mapping[PeriodName, Counter[ServiceDay]],
+    warning_due: bool,
+) -> DailyServiceStatus:
+    """天天班 of ``group`` from its parts: ``streak_days`` served in a row ending today, or
+    yesterday if today is not served; ``tallies``, the days of each period to date before
+    today by what they are."""
     return DailyServiceStatus(
         group=group,
-        served_today=served_on(as_of),
-        streak_days=streak,
-        counted_from=first_counted,
-        warning=warning_due and not served_on(as_of),
-        **tallies,
+        served_today=served_today,
+        streak_days=streak_days,
+        counted_from=counted_from,
+        warning=warning_due and not served_today,
+        # missed_month_to_date, unknown_month_to_date, ...
+        **{
+            f"{state}_{to_date_key(name)}": tallies[name][state]
+            for name in PERIOD_NAMES
+            for state in ("missed", "unknown")
+        },
     )
 
 
@@ -332,39 +402,76 @@ def recent_days(
     """The :data:`RECENT_DAYS` days ending on ``as_of``, oldest first, with the 天天班
     ``groups`` each served, and what each day is for each group (days counted from
     :func:`counted_from` of ``as_of`` and ``service_start``)."""
-    first = as_of - timedelta(RECENT_DAYS - 1)
-    first_counted = counted_from(days, as_of, service_start)
-    recent = []
-    for day in _days(first, as_of):
-        totals = period(days, day, day)
-        recent.append(
-            RecentDay(
-                day=day,
-                train_runs=totals.train_runs,
-                teu=totals.teu,
-                served={group: served(days, group, day) for group in groups},
-                service={group: _service_day(days, group, day, first_counted) for group in groups},
-            )
-        )
-    return recent
+    counted = counted_from(days, as_of, service_start)
+    return [
+        recent_day(days, groups, day, counted, period(days, day, day))
+        for day in _days(as_of - timedelta(RECENT_DAYS - 1), as_of)
+    ]
+
+
+def recent_day(
+    days: Mapping[date, DayTotals],
+    groups: Iterable[str],
+    day: date,
+    first_counted: date | None,
+    counts: Period,
+) -> RecentDay:
+    """One of the recent days, ``counts`` its totals (:func:`period` of the day alone), its
+    days counted from ``first_counted``."""
+    return RecentDay(
+        day=day,
+        train_runs=counts.train_runs,
+        teu=counts.teu,
+        served={group: served(days, group, day) for group in groups},
+        service={group: service_day_of(days, group, day, first_counted) for group in groups},
+    )
+
+
+def daily_service_groups(reference: Reference) -> list[str]:
+    """The service groups held to 天天班."""
+    return [group for group, spec in reference.service_groups.items() if spec.daily_service]
+
+
+def warning_due(reference: Reference, as_of: date, now: datetime) -> bool:
+    """Whether at ``now`` the local day ``as_of`` is past its 天天班 warning hour (a past day
+    always is)."""
+    local_now = now.astimezone(reference.home.tz)
+    return as_of < local_now.date() or (
+        as_of == local_now.date() and local_now.time() >= reference.daily_service.warning_at
+    )
 
 
 def compute_status(
     days: Mapping[date, DayTotals], reference: Reference, as_of: date, now: datetime
 ) -> Status:
     """All figures as of the local day ``as_of``; ``now`` decides the 天天班 warning."""
-    local_now = now.astimezone(reference.home.tz)
-    warning_due = as_of < local_now.date() or (
-        as_of == local_now.date() and local_now.time() >= reference.daily_service.warning_at
-    )
+    due = warning_due(reference, as_of, now)
     target = reference.targets.get(as_of.year)
-    to_date = {name: period_to_date(days, name, as_of, target) for name in PERIOD_NAMES}
-    ytd = to_date["year"].against_plan
-    groups = [group for group, spec in reference.service_groups.items() if spec.daily_service]
+    groups = daily_service_groups(reference)
     start = reference.daily_service.service_start
+    return status_of(
+        as_of,
+        today=period(days, as_of, as_of),
+        to_date={name: period_to_date(days, name, as_of, target) for name in PERIOD_NAMES},
+        services=[daily_service(days, group, as_of, due, start) for group in groups],
+        recent=recent_days(days, groups, as_of, start),
+    )
+
+
+def status_of(
+    as_of: date,
+    *,
+    today: Period,
+    to_date: Mapping[PeriodName, Period],
+    services: list[DailyServiceStatus],
+    recent: list[RecentDay],
+) -> Status:
+    """The status as of ``as_of`` from its parts: the day's counts, each period to date,
+    each 天天班 group's standing and the recent days."""
+    ytd = to_date["year"].against_plan
     return Status(
         as_of=as_of,
-        today=period(days, as_of, as_of),
+        today=today,
         month_to_date=to_date["month"],
         quarter_to_date=to_date["quarter"],
         half_to_date=to_date["half"],
@@ -374,6 +481,6 @@ def compute_status(
         teu_ytd_by_category=ytd.teu_by_category if ytd else {},
         reefer_teu_ytd=ytd.reefer_teu if ytd else None,
         tonnage_ytd=ytd.tonnage if ytd else None,
-        daily_service=[daily_service(days, group, as_of, warning_due, start) for group in groups],
-        recent_days=recent_days(days, groups, as_of, start),
+        daily_service=services,
+        recent_days=recent,
     )
