@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from lugang.reference import Reference
 from streams.agents.facts import FACTS
 from streams.agents.intake import Intake
 from streams.agents.ports import Received
 from streams.domain.counts import DayTotals, Fact
-from streams.domain.status import compute_status
+from streams.domain.status_series import status_series
 from streams.schema import points
 from streams.sinks.base import MetricSink
 from streams.state import DayBook
@@ -65,16 +65,12 @@ class DaysAgent:
 
     def _aggregates(self, totals: Mapping[date, DayTotals], since: date) -> list[points.Sample]:
         """Daily points of each day from ``since`` and running points from ``since`` to the
-        last day with totals."""
+        last day with totals (one walk over the days: :mod:`streams.domain.status_series`)."""
         samples: list[points.Sample] = []
-        now, last = self.clock(), max(totals)
-        day = since
-        while day <= last:
-            if day in totals:
-                samples += points.day_samples(totals[day], self.reference)
-            status = compute_status(totals, self.reference, day, now=now)
+        for status in status_series(totals, self.reference, since, max(totals), self.clock()):
+            if status.as_of in totals:
+                samples += points.day_samples(totals[status.as_of], self.reference)
             samples += points.status_samples(status, self.reference)
-            day += timedelta(days=1)
         return samples
 
 

@@ -1,12 +1,14 @@
-"""The status of each day of a run of days in one walk (streams/domain/status_series.py):
-each day's status is the one ``compute_status`` computes afresh, equal field by field and
-to the last bit of every float (the JSON of both is compared too), on simulated years of
-totals with days without data, across month, quarter, half year and year ends."""
+"""The status of each day of a run of days in one walk (streams/domain/status_series.py),
+and the days agent's points written with it: each day's status is the one
+``compute_status`` computes afresh, equal field by field and to the last bit of every float
+(the JSON of both is compared too), on simulated years of totals with days without data,
+across month, quarter, half year and year ends."""
 
 from __future__ import annotations
 
+import asyncio
 import random
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -14,9 +16,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lugang.reference import Reference, default_reference
+from streams.agents.days import DaysAgent
+from streams.agents.facts import FACTS
+from streams.agents.intake import Intake
 from streams.domain.counts import DayTotals, Fact
 from streams.domain.status import Status, compute_status
 from streams.domain.status_series import status_series
+from streams.schema import points
+from streams.state import DayBook, PipelineCounters
+from tests.fakes import FakeMetricSink, MemoryOutbox, MemoryTable, Topic
 
 REF = default_reference()
 TZ = REF.home.tz
@@ -179,3 +187,51 @@ def test_the_series_is_the_status_of_each_day_around_period_ends(
     now = local((last + timedelta(shift)).isoformat(), at)
     series = list(status_series(days, reference, first, last, now))
     assert_same(series, one_by_one(days, reference, first, last, now))
+
+
+# -- the days agent ---------------------------------------------------------------------------
+
+
+def day_by_day(totals: dict[date, DayTotals], since: date, now: datetime) -> list[points.Sample]:
+    """The points the days agent wrote before the series: each day's status afresh."""
+    samples: list[points.Sample] = []
+    for day in each_day(since, max(totals)):
+        if day in totals:
+            samples += points.day_samples(totals[day], REF)
+        samples += points.status_samples(compute_status(totals, REF, day, now), REF)
+    return samples
+
+
+def test_the_days_agent_writes_each_days_status_afresh() -> None:
+    """Six weeks over a year end sent in batches of a few days, out of order (one with
+    days of both years, a late one for days long past, one sent again): each batch writes,
+    from its earliest changed day on in each year, the points of each day's status computed
+    afresh."""
+    now = datetime(2026, 1, 20, 9, tzinfo=UTC)
+    facts = simulated_facts(d("2025-12-10"), d("2026-01-20"), seed=2)
+    chunks: dict[int, list[Fact]] = {}  # facts of 4 days each
+    for fact in facts:
+        chunks.setdefault((fact.day - d("2025-12-10")).days // 4, []).append(fact)
+    # Chunk 5 ends 2025, 6 starts 2026; 1 comes late; 3 again changes nothing.
+    batches = [(0,), (2,), (4,), (3,), (6, 5), (7,), (1,), (9,), (8,), (10,), (3,)]
+    metrics, topic = FakeMetricSink(), Topic("day-facts")
+    intake = Intake("", REF, MemoryOutbox(), PipelineCounters(), clock=lambda: now)
+    book = DayBook(MemoryTable())
+    agent = DaysAgent(intake, REF, book, metrics, clock=lambda: now)
+    counted: set[str] = set()
+    for batch_no, indices in enumerate(batches):
+        batch = [fact for index in indices for fact in chunks[index]]
+        random.Random(batch_no).shuffle(batch)
+        written = len(metrics.samples)
+        asyncio.run(agent.handle([topic.event("facts", FACTS.dump_json(batch))]))
+        new = [fact for fact in batch if fact.event_id not in counted]
+        counted |= {fact.event_id for fact in batch}
+        expected: list[points.Sample] = []
+        for year in sorted({fact.day.year for fact in new}):
+            since = min(fact.day for fact in new if fact.day.year == year)
+            expected += day_by_day(book.year(year), since, now)
+        assert [repr(s) for s in metrics.samples[written:]] == [repr(s) for s in expected]
+    # Days written again by the late batches.
+    assert len(metrics.measurement(points.PROGRESS_DAILY)) > len(
+        each_day(d("2025-12-10"), d("2026-01-20"))
+    )
