@@ -105,6 +105,10 @@ BALANCE_PERIODS: Final = ("day", "month_to_date", "year_to_date")
 """The ``period`` tag of ``corridor_balance_daily``: the day alone, the month and the year to
 it (the ``today``, ``month_to_date`` and ``year_to_date`` of ``/status``)."""
 
+_NOTHING_MOVED: Final = CorridorBalance()
+"""The balance of a corridor without a move in a period, built once: read only, and the
+most corridors of most days (building it anew copied its default flows every time)."""
+
 PROJECTION_MEASURES: Final = ("train_runs", "teu", "teu_by_category", "reefer_teu", "tonnage")
 """The ``measure`` tag of ``year_projection``: the fields of
 :class:`~streams.domain.projection.YearProjection`; ``teu_by_category`` points carry the
@@ -293,7 +297,7 @@ def status_samples(status: Status, reference: Reference) -> list[Sample]:
         Sample(
             CORRIDOR_BALANCE_DAILY,
             {"corridor": corridor, "period": name},
-            _balance_fields(periods[name].balance.corridors.get(corridor, CorridorBalance())),
+            _balance_fields(periods[name].balance.corridors.get(corridor, _NOTHING_MOVED)),
             at,
         )
         for name in BALANCE_PERIODS
