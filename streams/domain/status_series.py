@@ -9,7 +9,8 @@ year, keeping what the next day needs:
 
 - the running sums of the month, quarter, half year and year to date
   (:class:`~streams.domain.status.PeriodSums`, started afresh on each period's first day:
-  they add the days in the order :func:`~streams.domain.status.period` does);
+  they add the days in the order :func:`~streams.domain.status.period` does; not kept for
+  a period over before the first day asked about, whose sums no status reads);
 - per 天天班 group, the days before today of each period to date by what they are
   (missed, unknown...), and how many days in a row were served up to yesterday;
 - the first day of the year with totals, which :func:`~streams.domain.status.counted_from`
@@ -56,7 +57,7 @@ def status_series(
     """``compute_status(days, reference, day, now)`` for each day from ``first`` to ``last``
     (included), in order: O(1) a day, after the days of ``first``'s year before it once.
     ``days`` must not change while the series is read."""
-    walk = _Walk(days, reference, first.year)
+    walk = _Walk(days, reference, first)
     day = walk.day
     while day <= last:
         walk.enter(day)
@@ -67,14 +68,15 @@ def status_series(
 
 
 class _Walk:
-    """What the walk knows on entering a day, from 1 January of ``year`` on: see the
-    module's description."""
+    """What the walk knows on entering a day, from 1 January of ``first``'s year on (see
+    the module's description); ``first``, the first day whose status is read."""
 
-    def __init__(self, days: Mapping[date, DayTotals], reference: Reference, year: int) -> None:
+    def __init__(self, days: Mapping[date, DayTotals], reference: Reference, first: date) -> None:
         self.days = days
         self.reference = reference
+        self.first = first
         self.groups = daily_service_groups(reference)
-        self.day = start = date(year, 1, 1)
+        self.day = start = date(first.year, 1, 1)
         self.wholes: dict[PeriodName, CalendarPeriod] = {}  # the periods the day is in
         self.sums: dict[PeriodName, PeriodSums] = {}
         self.tallies: dict[PeriodName, dict[str, Counter[ServiceDay]]] = {}
@@ -87,19 +89,20 @@ class _Walk:
     def enter(self, day: date) -> None:
         """Step onto ``day``, the day after the one left last (or the start)."""
         self.day = day
+        totals = self.days.get(day)
         for name in PERIOD_NAMES:
-            self.wholes[name] = whole = calendar_period(name, day)
-            if whole.first == day:
+            whole = self.wholes.get(name)
+            if whole is None or day > whole.last:  # the walk starts on a period's first day
+                self.wholes[name] = whole = calendar_period(name, day)
                 self.sums[name] = PeriodSums()
                 self.tallies[name] = {group: Counter() for group in self.groups}
+            # The sums of a period over before the first day read are never read.
+            if totals is not None and whole.last >= self.first:
+                self.sums[name].add(totals)
         if self.wholes["year"].first == day:
             self.first_with_data = None
-        totals = self.days.get(day)
-        if totals is not None:
-            for sums in self.sums.values():
-                sums.add(totals)
-            if self.first_with_data is None:
-                self.first_with_data = day
+        if totals is not None and self.first_with_data is None:
+            self.first_with_data = day
         service_start = self.reference.daily_service.service_start
         self.counted = first_counted(day, service_start, self.first_with_data)
 
