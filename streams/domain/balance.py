@@ -96,9 +96,10 @@ class BalanceSums:
 
     def add(self, day: DayTotals) -> None:
         """Add one day's TEU by corridor, direction and state."""
+        sums = self._sums
         for key, teu in day.corridor_teu.items():
             corridor, direction, state = key.split("/")
-            figures = self._sums.setdefault((corridor, direction), [0.0, 0.0])
+            figures = sums.setdefault((corridor, direction), [0.0, 0.0])
             figures[0] += teu
             if state == "EMPTY":
                 figures[1] += teu

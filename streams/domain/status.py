@@ -174,16 +174,18 @@ class PeriodSums:
 
     def add(self, day: DayTotals) -> None:
         """Add one day's totals."""
+        runs, by_category, laden, empty = self._runs, self._teu, self._laden, self._empty
         for key, count in day.runs.items():
             corridor = key.split("/")[0]
-            self._runs[corridor] = self._runs.get(corridor, 0) + count
+            runs[corridor] = runs.get(corridor, 0) + count
         for key, teu in day.teu.items():
             category, _direction, state = key.split("/")
-            self._teu[category] = self._teu.get(category, 0.0) + teu
+            by_category[category] = by_category.get(category, 0.0) + teu
             if state == "LADEN":
-                self._laden += teu
+                laden += teu
             else:
-                self._empty += teu
+                empty += teu
+        self._laden, self._empty = laden, empty
         self._reefer_teu += sum(day.reefer_teu.values())
         self._gross_weight_kg += day.gross_weight_kg
         self._balance.add(day)
