@@ -79,6 +79,9 @@ Verdict = Literal["applied", "duplicate", "late"]
 
 _REMEMBERED_CLOSES = 16
 """How many closed exception ids a track remembers, to emit each Close once."""
+_INDEXED_FROM = 16
+"""How many recent items make a duplicate worth looking up in an index (fewer: a scan,
+cheaper than keeping the index, is the usual case of a track whose moves are known)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,9 +330,14 @@ def observe(
     older than the newest reading minus ``lateness`` or not after the container last left
     watch (or a :func:`flush` made final); else ``applied`` with the decisions it brings
     (``known``: the event time up to which the container's moves are known, None: all)."""
-    at = reading.reading_time
-    index = _index_of(track)
-    if at in index.times or reading.event_id in index.ids:
+    at, event_id, recent = reading.reading_time, reading.event_id, track.recent
+    if len(recent) < _INDEXED_FROM:
+        if any(
+            isinstance(r, ReeferReading) and (r.reading_time == at or r.event_id == event_id)
+            for r in recent
+        ):
+            return Outcome(track, verdict="duplicate")
+    elif at in (index := _index_of(track)).times or event_id in index.ids:
         return Outcome(track, verdict="duplicate")
     if at in track.taken:
         return Outcome(track, verdict="duplicate")
@@ -399,11 +407,17 @@ def _before(recent: Sequence[Item], horizon: datetime) -> int:
 def _index_of(track: ReeferTrack) -> _Index:
     """The index of the track's recent items, made (and kept with the track: it is derived
     from the immutable ``recent`` alone) if the track has none of them."""
-    index = track.index
-    if index is None or index.recent is not track.recent:
+    index = _kept(track)
+    if index is None:
         index = _Index.of(track.recent)
         object.__setattr__(track, "index", index)
     return index
+
+
+def _kept(track: ReeferTrack) -> _Index | None:
+    """The index of the track's recent items, if one was made (and so is kept up)."""
+    index = track.index
+    return index if index is not None and index.recent is track.recent else None
 
 
 def _insert(
@@ -424,7 +438,7 @@ def _insert(
         place = bisect.bisect([_key(entry) for entry in recent], key)
         recent = (*recent[:place], item, *recent[place:])
         current, _, _ = _fold(track.settled, recent, rules, profiles)
-    index = _index_of(track).inserted(recent, item)
+    index = None if (kept := _kept(track)) is None else kept.inserted(recent, item)
     updated = replace(track, current=current, recent=recent, index=index)
     return _settle(updated, _horizon(updated, lateness, known), rules, profiles)
 
@@ -442,7 +456,7 @@ def _settle(
         return Outcome(track)
     gone, recent = track.recent[:keep], track.recent[keep:]
     settled, decisions, judged = _fold(track.settled, gone, rules, profiles)
-    index = _index_of(track).settled(recent, gone)
+    index = None if (kept := _kept(track)) is None else kept.settled(recent, gone)
     updated = replace(track, settled=settled, recent=recent, index=index)
     return _emit_once(updated, decisions, judged)
 
@@ -481,7 +495,7 @@ def flush(
     newest, final = settled.last_reading_at, track.final_until
     final = final if newest is None else max(newest, final or newest)
     current = track.current if recent else settled
-    index = _index_of(track).settled(recent, gone)
+    index = None if (kept := _kept(track)) is None else kept.settled(recent, gone)
     updated = replace(
         track, settled=settled, current=current, recent=recent, final_until=final, index=index
     )

@@ -5,6 +5,7 @@ that finds a duplicate without a scan, kept beside the track and never serialise
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from unittest.mock import patch
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -120,6 +121,12 @@ def test_a_track_kept_in_memory_does_what_one_decoded_before_every_call_does(
 ) -> None:
     """The index made along the way and the one a decoded track makes agree, through
     inserts in and out of order, settles, flushes and JSON round trips."""
+    for indexed_from in (1, 16):  # an index from the first item on, and as the track has it
+        with patch("streams.domain.reefer._INDEXED_FROM", indexed_from):
+            _compare_kept_and_decoded(case)
+
+
+def _compare_kept_and_decoded(case: list[Op]) -> None:
     kept = decoded = ReeferTrack.new(BOX)
     for op in case:
         mine = _apply(kept, op)
@@ -137,12 +144,12 @@ def test_a_track_kept_in_memory_does_what_one_decoded_before_every_call_does(
 def test_a_recent_reading_is_a_duplicate_by_its_id_or_its_time() -> None:
     rules, profiles = REF.exception_rules, REF.commodities
     track = ReeferTrack.new(BOX)
-    for n in range(3):  # held: no move known yet
+    for n in range(20):  # held: no move known yet
         track = observe(
             track, _reading(f"r{n}", 5 * n, 5.0), LATENESS, rules, profiles, known=START
         ).track
-    assert len(track.recent) == 3 and track.index is not None
-    again = [_reading("r1", 7, 5.0), _reading("other", 10, 5.0), _reading("r3", 15, 5.0)]
+    assert len(track.recent) == 20 and track.index is not None  # made once 16 were held
+    again = [_reading("r1", 7, 5.0), _reading("other", 10, 5.0), _reading("r20", 100, 5.0)]
     verdicts = [observe(track, r, LATENESS, rules, profiles, known=START).verdict for r in again]
     assert verdicts == ["duplicate", "duplicate", "applied"]
     decoded = ReeferTrack.from_json(track.to_json())
