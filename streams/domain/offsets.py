@@ -33,6 +33,10 @@ class Applied:
         """These offsets and ``offset``, forgetting those under ``committed`` (the
         partition's committed offset, None: none known)."""
         below = self.below if committed is None else max(self.below, committed)
+        offsets = self.offsets
+        if below == self.below and offset >= below and (not offsets or offset > offsets[-1]):
+            # the usual case: the partition's next offset, the committed one unchanged
+            return Applied(below, (*offsets, offset))
         kept = {o for o in self.offsets if o >= below}
         if offset >= below:
             kept.add(offset)

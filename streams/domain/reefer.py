@@ -79,6 +79,9 @@ Verdict = Literal["applied", "duplicate", "late"]
 
 _REMEMBERED_CLOSES = 16
 """How many closed exception ids a track remembers, to emit each Close once."""
+_INDEXED_FROM = 16
+"""How many recent items make a duplicate worth looking up in an index (fewer: a scan,
+cheaper than keeping the index, is the usual case of a track whose moves are known)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +132,39 @@ class Judged:
 
 
 @dataclass(frozen=True, slots=True)
+class _Index:
+    """The event ids and times of the readings among ``recent`` (the track's tuple it was
+    made for): a duplicate found without a scan. Kept beside the track, never serialised;
+    a track whose ``recent`` is another tuple (decoded, or replaced elsewhere) makes its
+    own when first asked."""
+
+    recent: tuple[Item, ...]
+    ids: frozenset[str]
+    times: frozenset[datetime]
+
+    @classmethod
+    def of(cls, recent: tuple[Item, ...]) -> _Index:
+        readings = [r for r in recent if isinstance(r, ReeferReading)]
+        ids = frozenset(r.event_id for r in readings)
+        return cls(recent, ids, frozenset(r.reading_time for r in readings))
+
+    def inserted(self, recent: tuple[Item, ...], item: Item) -> _Index:
+        """The index of ``recent``: these items and ``item``."""
+        if not isinstance(item, ReeferReading):
+            return _Index(recent, self.ids, self.times)
+        return _Index(recent, self.ids | {item.event_id}, self.times | {item.reading_time})
+
+    def settled(self, recent: tuple[Item, ...], gone: Sequence[Item]) -> _Index:
+        """The index of ``recent``: these items less ``gone`` (readings of distinct ids and
+        times: a duplicate of either never gets in)."""
+        readings = [r for r in gone if isinstance(r, ReeferReading)]
+        if not readings:
+            return _Index(recent, self.ids, self.times)
+        ids = self.ids.difference([r.event_id for r in readings])
+        return _Index(recent, ids, self.times.difference([r.reading_time for r in readings]))
+
+
+@dataclass(frozen=True, slots=True)
 class ReeferTrack:
     """The cold-chain memory of one container, serialised to a faust table as JSON."""
 
@@ -143,6 +179,8 @@ class ReeferTrack:
     """Readings up to this time are final (settled by :func:`flush`): a later one is late."""
     taken: SeenTimes = field(default_factory=SeenTimes)
     """Times of the readings taken (applied or late), to know a duplicate however late."""
+    index: _Index | None = field(default=None, compare=False, repr=False)
+    """What :func:`_index_of` gives, if made: not part of the track's value."""
 
     @classmethod
     def new(cls, equipment_reference: str) -> ReeferTrack:
@@ -292,9 +330,14 @@ def observe(
     older than the newest reading minus ``lateness`` or not after the container last left
     watch (or a :func:`flush` made final); else ``applied`` with the decisions it brings
     (``known``: the event time up to which the container's moves are known, None: all)."""
-    at = reading.reading_time
-    readings = [r for r in track.recent if isinstance(r, ReeferReading)]
-    if any(r.reading_time == at or r.event_id == reading.event_id for r in readings):
+    at, event_id, recent = reading.reading_time, reading.event_id, track.recent
+    if len(recent) < _INDEXED_FROM:
+        if any(
+            isinstance(r, ReeferReading) and (r.reading_time == at or r.event_id == event_id)
+            for r in recent
+        ):
+            return Outcome(track, verdict="duplicate")
+    elif at in (index := _index_of(track)).times or event_id in index.ids:
         return Outcome(track, verdict="duplicate")
     if at in track.taken:
         return Outcome(track, verdict="duplicate")
@@ -361,6 +404,22 @@ def _before(recent: Sequence[Item], horizon: datetime) -> int:
     return next((i for i, entry in enumerate(recent) if _time(entry) >= horizon), len(recent))
 
 
+def _index_of(track: ReeferTrack) -> _Index:
+    """The index of the track's recent items, made (and kept with the track: it is derived
+    from the immutable ``recent`` alone) if the track has none of them."""
+    index = _kept(track)
+    if index is None:
+        index = _Index.of(track.recent)
+        object.__setattr__(track, "index", index)
+    return index
+
+
+def _kept(track: ReeferTrack) -> _Index | None:
+    """The index of the track's recent items, if one was made (and so is kept up)."""
+    index = track.index
+    return index if index is not None and index.recent is track.recent else None
+
+
 def _insert(
     track: ReeferTrack,
     item: Item,
@@ -373,15 +432,14 @@ def _insert(
     out of order), then settle what lies before the horizon."""
     key, recent = _key(item), track.recent
     if not recent or _key(recent[-1]) <= key:  # in order: the usual case
-        index = len(recent)
-    else:
-        index = bisect.bisect([_key(entry) for entry in recent], key)
-    recent = (*recent[:index], item, *recent[index:])
-    if index == len(track.recent):
+        recent = (*recent, item)
         current, _, _ = _fold(track.current, (item,), rules, profiles)
     else:
+        place = bisect.bisect([_key(entry) for entry in recent], key)
+        recent = (*recent[:place], item, *recent[place:])
         current, _, _ = _fold(track.settled, recent, rules, profiles)
-    updated = replace(track, current=current, recent=recent)
+    index = None if (kept := _kept(track)) is None else kept.inserted(recent, item)
+    updated = replace(track, current=current, recent=recent, index=index)
     return _settle(updated, _horizon(updated, lateness, known), rules, profiles)
 
 
@@ -396,8 +454,10 @@ def _settle(
     keep = 0 if horizon is None else _before(track.recent, horizon)
     if keep == 0:
         return Outcome(track)
-    settled, decisions, judged = _fold(track.settled, track.recent[:keep], rules, profiles)
-    updated = replace(track, settled=settled, recent=track.recent[keep:])
+    gone, recent = track.recent[:keep], track.recent[keep:]
+    settled, decisions, judged = _fold(track.settled, gone, rules, profiles)
+    index = None if (kept := _kept(track)) is None else kept.settled(recent, gone)
+    updated = replace(track, settled=settled, recent=recent, index=index)
     return _emit_once(updated, decisions, judged)
 
 
@@ -430,12 +490,15 @@ def flush(
     keep = len(track.recent) if known is None else _before(track.recent, known)
     if keep == 0:
         return Outcome(track)
-    settled, decisions, judged = _fold(track.settled, track.recent[:keep], rules, profiles)
+    gone, recent = track.recent[:keep], track.recent[keep:]
+    settled, decisions, judged = _fold(track.settled, gone, rules, profiles)
     newest, final = settled.last_reading_at, track.final_until
     final = final if newest is None else max(newest, final or newest)
-    recent = track.recent[keep:]
     current = track.current if recent else settled
-    updated = replace(track, settled=settled, current=current, recent=recent, final_until=final)
+    index = None if (kept := _kept(track)) is None else kept.settled(recent, gone)
+    updated = replace(
+        track, settled=settled, current=current, recent=recent, final_until=final, index=index
+    )
     return _emit_once(updated, decisions, judged)
 
 
