@@ -23,7 +23,7 @@ import itertools
 import pstats
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -34,8 +34,9 @@ from lugang.reference import default_reference
 from producers.records import Record, read_recording, write_recording
 from producers.simulator import SimulationConfig, simulate
 from streams.agents.intake import Intake
+from streams.agents.memory import MemoryTable
 from streams.agents.movements import MovementsAgent
-from streams.agents.ports import PlainEvent, PlainMessage, Received
+from streams.agents.ports import PlainEvent, PlainMessage
 from streams.agents.trains import TrainsAgent
 from streams.domain import coldchain
 from streams.faustfix.tables import key_partition
@@ -51,35 +52,6 @@ BATCH = 256
 LATENESS = timedelta(minutes=10)
 CLOCK = datetime(2026, 12, 31, tzinfo=UTC)
 """The workers' wall clock (the dead letters' time), fixed so that the digest is."""
-
-
-@dataclass
-class _Table:
-    data: dict[bytes, bytes] = field(default_factory=dict)
-
-    def get(self, key: bytes, owner: Received | None = None) -> bytes | None:
-        return self.data.get(key)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.data
-
-    def items(self) -> Iterable[tuple[bytes, bytes]]:
-        return list(self.data.items())
-
-    def values(self) -> Iterable[bytes]:
-        return list(self.data.values())
-
-    def put(self, owner: Received, key: bytes, value: bytes | None) -> None:
-        if value is None:
-            self.data.pop(key, None)
-        else:
-            self.data[key] = value
-
-    def delete_in(self, partition: int, key: bytes) -> None:
-        self.data.pop(key, None)
-
-    async def delivered(self) -> None:
-        return None
 
 
 @dataclass
@@ -154,7 +126,7 @@ def replay(records: Sequence[Record], lag: timedelta, profile: cProfile.Profile 
     """The agents after ``records`` delivered with ``containers`` ``lag`` behind."""
     reference = default_reference()
     counters, dead_letters, facts, sink = PipelineCounters(), _Outbox(), _Outbox(), _Sink()
-    tables = defaultdict[str, _Table](_Table)
+    tables = defaultdict[str, MemoryTable](MemoryTable)
 
     def intake() -> Intake:
         return Intake("", reference, dead_letters, counters, clock=lambda: CLOCK)

@@ -12,9 +12,10 @@ from pathlib import Path
 from lugang.contract import ColdChainException
 from lugang.reference import default_reference
 from producers.records import Record, read_recording
+from streams.agents.memory import MemoryTable
 from streams.faustfix.tables import key_partition
 from streams.schema import points
-from tests.fakes import MemoryTable, Topic
+from tests.fakes import Topic
 from tests.unit.test_agents import Harness, run
 
 PARTITIONS = 4

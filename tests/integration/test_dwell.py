@@ -10,8 +10,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from streams.agents.memory import MemoryTable
 from streams.schema import points
-from tests.fakes import MemoryTable, Topic
+from tests.fakes import Topic
 from tests.in_process import _runs
 from tests.integration.test_stream import DATA, expect_week_totals, replay
 from tests.integration.workers import Worker, WorkerConfig, influx_rows, running_worker, wait_for

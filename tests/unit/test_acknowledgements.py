@@ -16,13 +16,14 @@ from dashboards.text_report import render_text
 from lugang.contract import ColdChainException
 from lugang.reference import default_reference
 from streams.acknowledgements import Acknowledgements
+from streams.agents.memory import MemoryTable
 from streams.schema import points
 from streams.schema.silences import Acknowledgement, silence_body
 from streams.sinks.silences import AlertmanagerUnreachable
 from streams.state import LiveGaps
 from streams.timers import MinuteRound
 from streams.web import status_body
-from tests.fakes import FakeMetricSink, MemoryTable
+from tests.fakes import FakeMetricSink
 from tests.unit.test_ack import FakeAlertmanager
 from tests.unit.test_agents import Harness, run
 from tests.unit.test_paging import Paging, closed, opened

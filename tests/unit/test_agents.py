@@ -17,6 +17,7 @@ from lugang.reference import default_reference
 from streams.agents.days import DaysAgent
 from streams.agents.facts import FACTS
 from streams.agents.intake import Intake
+from streams.agents.memory import MemoryTable
 from streams.agents.movements import MovementsAgent
 from streams.agents.paging import PagingAgent
 from streams.agents.trains import TrainsAgent
@@ -36,7 +37,6 @@ from tests.fakes import (
     FakeMetricSink,
     LoopbackOutbox,
     MemoryOutbox,
-    MemoryTable,
     Topic,
 )
 

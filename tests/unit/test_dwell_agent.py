@@ -10,11 +10,12 @@ from typing import Any
 import orjson
 import pytest
 
+from streams.agents.memory import MemoryTable
 from streams.domain.dwell import Stay
 from streams.schema import points
 from streams.state import LiveGaps
 from streams.web import status_body
-from tests.fakes import MemoryTable, Topic
+from tests.fakes import Topic
 from tests.unit.test_agents import REF, Harness, load, run
 
 DRY, REEFER, OTHER = "CBHU2820021", "MSKU9070323", "TGHU5471000"

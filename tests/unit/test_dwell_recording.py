@@ -11,11 +11,11 @@ from typing import Any
 import orjson
 
 from lugang.reference import default_reference
+from streams.agents.memory import MemoryTable
 from streams.schema import points
 from streams.state import LiveGaps
 from streams.web import status_body
 from tests import dwell_expected as expected
-from tests.fakes import MemoryTable
 from tests.in_process import replay_in_process
 from tests.unit.test_agents import Harness
 

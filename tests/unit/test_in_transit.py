@@ -16,12 +16,13 @@ from dashboards.board import render_board
 from dashboards.text_report import render_text
 from lugang.reference import default_reference
 from producers.simulator import SimulationConfig, simulate
+from streams.agents.memory import MemoryTable
 from streams.agents.trains import TrainsKnown
 from streams.domain.transit import KnownTrain, runs_under_way
 from streams.schema import points
 from streams.timers import MinuteRound
 from streams.web import status_body
-from tests.fakes import MemoryTable, Topic
+from tests.fakes import Topic
 from tests.unit.test_agents import Harness, arri, depa, run
 
 REF = default_reference()

@@ -26,6 +26,7 @@ from lugang.links import (
 )
 from lugang.reference import default_reference
 from lugang.settings import Settings
+from streams.agents.memory import MemoryTable
 from streams.agents.paging import PagingAgent
 from streams.pager import Pager
 from streams.schema.alerts import (
@@ -35,7 +36,7 @@ from streams.schema.alerts import (
     exception_alert,
 )
 from streams.state import LiveGaps
-from tests.fakes import FakeAlertSink, LoopbackOutbox, MemoryTable
+from tests.fakes import FakeAlertSink, LoopbackOutbox
 from tests.unit.test_agents import run
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -24,6 +24,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from lugang.contract import ColdChainException, ExceptionKind, exception_id
 from lugang.reference import default_reference
 from lugang.settings import Settings
+from streams.agents.memory import MemoryTable
 from streams.agents.ports import Received
 from streams.app import AGENTS, create_monitor
 from streams.identity import worker_name
@@ -39,7 +40,7 @@ from streams.state import LATENCY_BUCKETS_S, AgentStates, LiveGaps, PipelineCoun
 from streams.supervision import supervised
 from streams.timers import HealthReport
 from streams.web import open_exceptions
-from tests.fakes import FakeAlertSink, FakeMetricSink, MemoryTable
+from tests.fakes import FakeAlertSink, FakeMetricSink
 
 Labels = tuple[tuple[str, str], ...]
 START = datetime(2026, 3, 16, 1, 0, tzinfo=UTC)

@@ -8,13 +8,14 @@ from datetime import UTC, date, datetime, timedelta
 
 from lugang.contract import ColdChainException, exception_id
 from lugang.reference import default_reference
+from streams.agents.memory import MemoryTable
 from streams.agents.paging import PagingAgent
 from streams.agents.relay import PointsAgent, RelayedMetrics, series_key
 from streams.pager import Pager
 from streams.schema.pages import PageRequest
 from streams.schema.points import Sample
 from streams.state import LiveGaps
-from tests.fakes import FakeAlertSink, LoopbackOutbox, MemoryOutbox, MemoryTable, Topic
+from tests.fakes import FakeAlertSink, LoopbackOutbox, MemoryOutbox, Topic
 from tests.unit.test_agents import run
 
 REF = default_reference()

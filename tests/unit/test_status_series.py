@@ -19,12 +19,13 @@ from lugang.reference import Reference, default_reference
 from streams.agents.days import DaysAgent
 from streams.agents.facts import FACTS
 from streams.agents.intake import Intake
+from streams.agents.memory import MemoryTable
 from streams.domain.counts import DayTotals, Fact
 from streams.domain.status import Status, compute_status
 from streams.domain.status_series import status_series
 from streams.schema import points
 from streams.state import DayBook, PipelineCounters
-from tests.fakes import FakeMetricSink, MemoryOutbox, MemoryTable, Topic
+from tests.fakes import FakeMetricSink, MemoryOutbox, Topic
 
 REF = default_reference()
 TZ = REF.home.tz

@@ -14,11 +14,12 @@ from dashboards.text_report import render_text
 from entrypoints.cli import build_parser, main
 from lugang.reference import default_reference
 from lugang.settings import Settings
+from streams.agents.memory import MemoryTable
 from streams.domain.dwell import Visit
 from streams.domain.periods import PERIOD_NAMES, PeriodName
 from streams.state import LiveGaps
 from streams.web import status_body
-from tests.fakes import MemoryTable, Topic
+from tests.fakes import Topic
 from tests.unit.test_agents import Harness, depa, run
 from tests.unit.test_html_report import status_of
 
