@@ -72,7 +72,6 @@ from streams.domain.coldchain import (
     step,
     with_context,
 )
-from streams.domain.encoded import Encoded
 from streams.domain.offsets import Applied
 from streams.domain.seen import SeenTimes
 
@@ -106,13 +105,6 @@ _MOVE_JSON = TypeAdapter(Move)
 
 def _time(item: Item) -> datetime:
     return item.reading_time if isinstance(item, ReeferReading) else item.at
-
-
-def _item_json(item: Item) -> bytes:
-    """A recent item as the track stores it."""
-    if isinstance(item, ReeferReading):
-        return b'{"reading":' + item.model_dump_json().encode() + b"}"
-    return b'{"move":' + _MOVE_JSON.dump_json(item) + b"}"
 
 
 def _key(item: Item) -> tuple[datetime, int]:
@@ -189,8 +181,6 @@ class ReeferTrack:
     """Times of the readings taken (applied or late), to know a duplicate however late."""
     index: _Index | None = field(default=None, compare=False, repr=False)
     """What :func:`_index_of` gives, if made: not part of the track's value."""
-    encoded: Encoded[Item] | None = field(default=None, compare=False, repr=False)
-    """The JSON forms of recent items, made by :meth:`to_json`: not part of the value."""
 
     @classmethod
     def new(cls, equipment_reference: str) -> ReeferTrack:
@@ -198,13 +188,16 @@ class ReeferTrack:
         return cls(state, state)
 
     def to_json(self) -> bytes:
-        recent, encoded = Encoded.array(self.recent, _item_json, self.encoded)
-        object.__setattr__(self, "encoded", encoded)  # kept by the tracks made from this
+        def item(entry: Item) -> object:
+            if isinstance(entry, ReeferReading):
+                return {"reading": orjson.Fragment(entry.model_dump_json().encode())}
+            return {"move": orjson.Fragment(_MOVE_JSON.dump_json(entry))}
+
         return orjson.dumps(
             {
                 "settled": orjson.Fragment(self.settled.to_json()),
                 "current": orjson.Fragment(self.current.to_json()),
-                "recent": orjson.Fragment(recent),
+                "recent": [item(entry) for entry in self.recent],
                 "opened": sorted(self.opened_ids),
                 "closed": list(self.closed_ids),
                 "offsets": {topic: applied.to_json() for topic, applied in self.offsets.items()},
@@ -348,10 +341,10 @@ def observe(
         return Outcome(track, verdict="duplicate")
     if at in track.taken:
         return Outcome(track, verdict="duplicate")
-    taken = track.taken.add(at)
+    taken = replace(track, taken=track.taken.add(at))
     if late_by(track, at, lateness) is not None:
-        return Outcome(replace(track, taken=taken), verdict="late")
-    outcome = _insert(track, reading, lateness, rules, profiles, known, taken)
+        return Outcome(taken, verdict="late")
+    outcome = _insert(taken, reading, lateness, rules, profiles, known)
     if _carries_context(reading):
         own = Judged(reading, reading.commodity, reading.corridor)
         return Outcome(outcome.track, outcome.decisions, (*outcome.readings, own))
@@ -434,11 +427,9 @@ def _insert(
     rules: ExceptionRules,
     profiles: Mapping[str, CommodityProfile],
     known: datetime | None,
-    taken: SeenTimes | None = None,
 ) -> Outcome:
     """Put ``item`` in its place and fold it in (with the recent items after it, if it came
-    out of order), then settle what lies before the horizon (``taken``: the track's taken
-    times from now on, if they change)."""
+    out of order), then settle what lies before the horizon."""
     key, recent = _key(item), track.recent
     if not recent or _key(recent[-1]) <= key:  # in order: the usual case
         recent = (*recent, item)
@@ -448,8 +439,7 @@ def _insert(
         recent = (*recent[:place], item, *recent[place:])
         current, _, _ = _fold(track.settled, recent, rules, profiles)
     index = None if (kept := _kept(track)) is None else kept.inserted(recent, item)
-    taken = track.taken if taken is None else taken
-    updated = replace(track, current=current, recent=recent, index=index, taken=taken)
+    updated = replace(track, current=current, recent=recent, index=index)
     return _settle(updated, _horizon(updated, lateness, known), rules, profiles)
 
 

@@ -1,32 +1,19 @@
 """The shortcuts a track takes on its hot path give what the plain way gives: the applied
-offsets' fast path for the partition's next offset, the index of the recent readings
-that finds a duplicate without a scan, and the JSON forms of the recent items, both kept
-beside the track and never serialised."""
+offsets' fast path for the partition's next offset, and the index of the recent readings
+that finds a duplicate without a scan, kept beside the track and never serialised."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from unittest.mock import patch
 
-import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import TypeAdapter
 
 from lugang.contract import ReeferReading
 from lugang.reference import default_reference
 from streams.domain.offsets import Applied
-from streams.domain.reefer import (
-    Move,
-    Outcome,
-    ReeferTrack,
-    _item_json,
-    flush,
-    move,
-    observe,
-    settle,
-)
+from streams.domain.reefer import Move, Outcome, ReeferTrack, flush, move, observe, settle
 
 
 def _added_plainly(applied: Applied, offset: int, committed: int | None) -> Applied:
@@ -170,65 +157,3 @@ def test_a_recent_reading_is_a_duplicate_by_its_id_or_its_time() -> None:
     assert [observe(decoded, r, LATENESS, rules, profiles, known=START).verdict for r in again] == (
         verdicts
     )
-
-
-# --- The JSON forms of a track's recent items, remembered beside it. ---
-
-_MOVE_JSON = TypeAdapter(Move)
-
-
-def _json_plainly(track: ReeferTrack) -> bytes:
-    """What :meth:`ReeferTrack.to_json` gave before it remembered its items' forms."""
-
-    def item(entry: ReeferReading | Move) -> object:
-        if isinstance(entry, ReeferReading):
-            return {"reading": orjson.Fragment(entry.model_dump_json().encode())}
-        return {"move": orjson.Fragment(_MOVE_JSON.dump_json(entry))}
-
-    return orjson.dumps(
-        {
-            "settled": orjson.Fragment(track.settled.to_json()),
-            "current": orjson.Fragment(track.current.to_json()),
-            "recent": [item(entry) for entry in track.recent],
-            "opened": sorted(track.opened_ids),
-            "closed": list(track.closed_ids),
-            "offsets": {topic: applied.to_json() for topic, applied in track.offsets.items()},
-            "final": None if track.final_until is None else track.final_until.isoformat(),
-            "taken": track.taken.to_list(),
-        }
-    )
-
-
-@settings(deadline=None, max_examples=300)
-@given(ops(), st.integers(1, 3))
-def test_a_track_writes_the_json_it_wrote_before_it_remembered_its_items_forms(
-    case: list[Op], every: int
-) -> None:
-    """Through observes, moves, settles, flushes and round trips, a track written now and
-    then (every call, or every second or third: the forms are those of an older track)
-    writes what the plain way writes, as does the same track with no forms remembered."""
-    track = ReeferTrack.new(BOX)
-    for n, op in enumerate(case):
-        track = _apply(track, op).track
-        if n % every == 0:
-            stored = track.to_json()
-            assert stored == _json_plainly(track), op
-            assert stored == replace(track, encoded=None).to_json(), op
-            assert track.encoded is not None
-            assert {id(item) for item in track.recent} == set(track.encoded.forms)
-            assert ReeferTrack.from_json(stored) == track
-
-
-def test_a_recent_item_is_encoded_once_while_it_waits() -> None:
-    rules, profiles = REF.exception_rules, REF.commodities
-    track = ReeferTrack.new(BOX)
-    with patch("streams.domain.reefer._item_json", side_effect=_item_json) as encode:
-        for n in range(5):  # held: no move known yet
-            reading = _reading(f"r{n}", 5 * n, 5.0)
-            track = observe(track, reading, LATENESS, rules, profiles, known=START).track
-            track.to_json()
-        assert encode.call_count == 5
-        decoded = ReeferTrack.from_json(track.to_json())
-        assert decoded.encoded is None and decoded == track  # not serialised, not compared
-        assert decoded.to_json() == track.to_json()
-        assert encode.call_count == 10  # a decoded track encodes its items again, once
