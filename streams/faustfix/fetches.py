@@ -35,11 +35,16 @@ def fresh_highwater(consumer: Any, tp: TP, now: float) -> int | None:
     faust's flow control, or Kafka unreachable) may have grown since."""
     if tp not in consumer.assignment():  # aiokafka asserts on an unassigned partition
         return None
-    fetched_at = last_fetched_s(consumer, tp)
-    if fetched_at is None or now - fetched_at > FRESH_S:
+    if not _fresh(last_fetched_s(consumer, tp), now):
         return None
     highwater: int | None = consumer.highwater(tp)
     return highwater
+
+
+def _fresh(fetched_at: float | None, now: float) -> bool:
+    """Whether a fetch response at ``fetched_at`` is recent enough at ``now`` to trust what
+    it said of the partition's end."""
+    return fetched_at is not None and now - fetched_at <= FRESH_S
 
 
 def read_to_end(
@@ -47,6 +52,6 @@ def read_to_end(
 ) -> bool:
     """Whether a partition whose end was ``highwater`` at ``fetched_at`` (wall-clock
     seconds) is read to its end at ``now`` from ``position`` (the next offset to read)."""
-    if highwater is None or fetched_at is None or now - fetched_at > FRESH_S:
+    if highwater is None or not _fresh(fetched_at, now):
         return False
     return highwater - (position or 0) <= 0
