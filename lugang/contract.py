@@ -150,6 +150,10 @@ def _reference(info: ValidationInfo) -> Reference | None:
     """The reference passed as validation context; None for a :data:`STORED` record, which
     skips the checks against the reference; else the packaged default (tests, scripts)."""
     context = info.context
+    if type(context) is dict:  # the usual case, without the abstract Mapping check
+        given = context.get("reference")
+        if type(given) is Reference:
+            return given
     if isinstance(context, Mapping):
         if isinstance(context.get("reference"), Reference):
             reference: Reference = context["reference"]

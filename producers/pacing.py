@@ -8,8 +8,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
+from typing import TypeVar
 
 from producers.records import Record
+
+T = TypeVar("T")
 
 
 def paced(
@@ -23,19 +26,34 @@ def paced(
     ``speed=None`` is as fast as possible; ``1`` is real time; ``1440`` is a day a minute.
     Timestamps are taken relative to the first record, so a recording from any date plays.
     """
+    return paced_by(records, speed, _timestamp_ms, sleep, clock)
+
+
+def paced_by(
+    items: Iterable[T],
+    speed: float | None,
+    at: Callable[[T], int],
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[T]:
+    """:func:`paced` for items that carry a record: ``at`` gives an item's timestamp (ms)."""
     if speed is None:
-        yield from records
+        yield from items
         return
     first_ms: int | None = None
     started = clock()
-    for record in records:
+    for item in items:
         if first_ms is None:
-            first_ms = record.timestamp_ms
-        due = started + (record.timestamp_ms - first_ms) / 1000 / speed
+            first_ms = at(item)
+        due = started + (at(item) - first_ms) / 1000 / speed
         wait = due - clock()
         if wait > 0:
             sleep(wait)
-        yield record
+        yield item
+
+
+def _timestamp_ms(record: Record) -> int:
+    return record.timestamp_ms
 
 
 def paced_after(

@@ -24,20 +24,22 @@ from lugang.settings import Settings
 from lugang.topics import TopicNames, ensure_topics, require_broker
 from producers.pacing import paced
 from producers.records import Record, write_recording
-from producers.sender import SendSummary, ValidatingSender, make_producer
+from producers.sender import SendSummary, ValidatingSender, make_producer, verdict
 from producers.simulator import SimulationConfig
 
 
 def _send_all(
-    args: argparse.Namespace, reference: Reference, records: Iterable[tuple[Record, str]]
+    args: argparse.Namespace,
+    reference: Reference,
+    records: Iterable[tuple[Record, str, str | None]],
 ) -> int:
-    """Create the topics, send (record, source) pairs through a validating sender, and
-    print the summary."""
+    """Create the topics, send (record, source, verdict) triples through a validating
+    sender, and print the summary."""
     topics = TopicNames(args.topic_prefix)
     ensure_topics(args.bootstrap, [*topics.inputs, topics.dead_letter], args.partitions)
     sender = ValidatingSender(make_producer(args.bootstrap), topics, reference)
-    for record, source in records:
-        sender.send(record, source)
+    for record, source, reason in records:
+        sender.send_checked(record, source, reason)
     summary = sender.close()
     _print_summary(summary, topics)
     return 0
@@ -79,7 +81,8 @@ def _simulate(args: argparse.Namespace) -> int:
         print(f"wrote {count:,} records to {args.out}")
     else:
         paced_records = progress.track(paced(records, args.speed), _event_time)
-        _send_all(args, reference, ((record, "simulator") for record in paced_records))
+        checked = ((r, "simulator", verdict(r, reference)) for r in paced_records)
+        _send_all(args, reference, checked)
     print(
         "injected: "
         + (", ".join(f"{k} {n}" for k, n in sorted(summary.injected.items())) or "nothing")
@@ -88,14 +91,19 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
+    from producers.ahead import IN_CHILD_FROM_BYTES, Checker
     from producers.replay import check_recording, replayed_records
 
-    count = check_recording(args.recording)
-    print(f"{args.recording}: {count:,} records, all readable", file=sys.stderr)
-    reference = bootstrap.reference(args.reference)
-    progress = Progress(f"replay {args.recording.name}", count, reference.home.tz)
-    pairs = replayed_records(args.recording, args.speed)
-    return _send_all(args, reference, progress.track(pairs, lambda pair: pair[0].timestamp_ms))
+    # The child that validates ahead of the producer starts while this process reads the
+    # file the first time.
+    in_child = args.recording.is_file() and args.recording.stat().st_size >= IN_CHILD_FROM_BYTES
+    with Checker(in_child) as checker:
+        count = check_recording(args.recording)
+        print(f"{args.recording}: {count:,} records, all readable", file=sys.stderr)
+        reference = bootstrap.reference(args.reference)
+        progress = Progress(f"replay {args.recording.name}", count, reference.home.tz)
+        checked = replayed_records(args.recording, args.speed, reference, checker)
+        return _send_all(args, reference, progress.track(checked, lambda c: c[0].timestamp_ms))
 
 
 def _record(args: argparse.Namespace) -> int:
