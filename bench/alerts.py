@@ -1,11 +1,21 @@
 """Alert latency: a steady feed of in-band readings with excursions injected into it, and
 an HTTP listener standing in for on-call staff behind Alertmanager's webhook.
 
-Latency is measured from the moment the reading that completes an excursion is handed
-to the producer to the moment Alertmanager's webhook call for that exception arrives: it
-includes the producer's batching (``linger_ms``), the worker's batch wait, its InfluxDB
-flush, its post to Alertmanager and Alertmanager's dispatch (``group_wait`` 0 s in the
-generated configuration). Both instants are read from one monotonic clock in this process.
+Latency is measured from the moment the readings that complete an excursion and settle
+it are handed to the producer to the moment Alertmanager's webhook call for that exception
+arrives: it includes the producer's batching (``linger_ms``), the worker's batch wait, its
+InfluxDB flush, its post to Alertmanager and Alertmanager's dispatch (``group_wait`` 0 s in
+the generated configuration). Both instants are read from one monotonic clock in this
+process.
+
+The worker pages a decision once it is final: once a reading of the container more than
+the allowed lateness (10 min of event time) after the one that shows it has come, so that
+a reading arriving late within the lateness can never change an exception's id and page it
+twice (the domain's order-proof ids). Live, that wait is event time: a page comes the
+lateness after the reading that shows it, plus this latency. The feed sends the settling
+readings with the completing one, so this latency is the pipeline's own, apart from the
+lateness the operator configures; sent one by one at the feed's pace (which packs minutes
+of event time into seconds) the wait would measure the feed's compression, not the worker.
 """
 
 from __future__ import annotations
@@ -86,7 +96,11 @@ class AlertLatency:
     feed_rate: float
     """Events per second the feed actually sent (background and excursions)."""
     lag_at_end: int = 0
-    """Messages the worker had not committed when the feed stopped: near 0 if it kept up."""
+    """Messages the worker had not committed when the feed stopped (its commits come every
+    few seconds, so a worker that keeps up still shows a few seconds of the feed)."""
+    caught_up_s: float | None = None
+    """Seconds after the feed stopped until the worker had committed everything (None: not
+    within the time allowed): a few seconds (the commit interval) if it kept up."""
 
     @property
     def missing(self) -> int:
@@ -154,8 +168,9 @@ def run_feed(
         while next_excursion < len(excursions) and elapsed >= completions[next_excursion]:
             shape = excursions[next_excursion]
             sent_at[shape.container] = time.monotonic()
-            send(shape.completing)
-            sent += 1
+            for record in [shape.completing, *shape.settling]:
+                send(record)
+                sent += 1
             next_excursion += 1
         done = next_excursion == len(excursions) and all(
             listener.seen(container) is not None for container in sent_at

@@ -41,6 +41,7 @@ from bench.harness import BARE_FAUST, LUGANG_WORKER, Servers, Throughput
 from bench.kafka_target import kafka_bootstrap
 from bench.metrics_cost import MetricsCost, metrics_cost
 from bench.runs import (
+    CATCH_UP_S,
     PARTITIONS,
     STARTED,
     Run,
@@ -248,7 +249,17 @@ def _detail_lines(
         lines.append(
             f"  alerts: the feed sent {alerts.feed_rate:,.0f} events/s from "
             f"{args.alert_reefers:,} reefers; worker lag when it stopped: "
-            f"{alerts.lag_at_end:,} events"
+            f"{alerts.lag_at_end:,} events, all committed "
+            + (
+                f"{alerts.caught_up_s:.1f} s later"
+                if alerts.caught_up_s is not None
+                else f"not within {CATCH_UP_S:g} s"
+            )
+        )
+        lines.append(
+            "  alerts: latency from the readings that show and settle an excursion (sent "
+            "together) to the webhook; live, a page also waits the allowed lateness of event "
+            "time after the reading that shows it"
         )
     start_load, end_load = figures.load_average
     lines.append(

@@ -66,6 +66,8 @@ PROJECT_CODE = r"/(lugang|producers|streams)/"
 
 T = TypeVar("T")
 STARTED = time.monotonic()
+CATCH_UP_S = 30.0
+"""How long after the alert feed stops the worker may take to commit all of it."""
 """When the benchmark started (this module's import), for the progress stamps."""
 
 
@@ -301,8 +303,9 @@ def fleet_memory(run: Run, reefers: int, readings: int) -> tuple[float, Throughp
 def alert_latency(
     run: Run, rate: float, reefers: int, excursions: int, spacing_s: float
 ) -> AlertLatency:
-    """Latency from the reading that completes an excursion to Alertmanager's webhook,
-    under a steady feed of in-band readings (a worker with InfluxDB and Alertmanager)."""
+    """Latency from the readings that complete and settle an excursion to Alertmanager's
+    webhook, under a steady feed of in-band readings (a worker with InfluxDB and
+    Alertmanager); the worker's lag when the feed stopped, and how soon it caught up."""
     topics = run.topics("alerts")
     create_topics(run.servers.bootstrap, topics)
     now = datetime.now(UTC).replace(microsecond=0)
@@ -332,7 +335,14 @@ def alert_latency(
             drain_s=20.0,
         )
         worker.check()
-        return replace(latency, lag_at_end=watch.input_lag())
+        stopped, lag_at_end = time.monotonic(), watch.input_lag()
+        caught_up_s = None
+        while time.monotonic() - stopped < CATCH_UP_S:
+            if watch.input_lag() == 0:
+                caught_up_s = time.monotonic() - stopped
+                break
+            time.sleep(0.25)
+        return replace(latency, lag_at_end=lag_at_end, caught_up_s=caught_up_s)
     finally:
         producer.close()
         worker.stop()

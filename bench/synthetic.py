@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from stdnum import iso6346
 
 from lugang.contract import parse_event
+from lugang.settings import Settings
 from producers.records import Record
 
 COMMODITY = "citrus"
@@ -27,6 +28,9 @@ READING_INTERVAL = timedelta(minutes=5)
 EXCURSION_READINGS = 6
 """Out-of-band readings before the one that completes an excursion: 5 min apart, the
 sixth is 25 min after the first, so the next one, 30 min after it, opens HIGH."""
+LATENESS = timedelta(minutes=Settings.model_fields["allowed_lateness_minutes"].default)
+"""The worker's allowed lateness (its default): a decision is final, and pages, once a
+reading of the container more than this later has come."""
 
 
 def container_number(owner: str, serial: int) -> str:
@@ -102,7 +106,10 @@ class Excursion:
     prefix: list[Record]
     """An in-band reading, then six out of band from 5 minutes later."""
     completing: Record
-    """The reading 30 minutes into the excursion: the worker opens HIGH on it."""
+    """The reading 30 minutes into the excursion: it shows HIGH."""
+    settling: list[Record]
+    """The readings after it up to one more than :data:`LATENESS` later (still out of
+    band): the last one settles the completing reading, and the worker pages."""
 
 
 def excursion(container: str, start: datetime) -> Excursion:
@@ -115,12 +122,18 @@ def excursion(container: str, start: datetime) -> Excursion:
     completing = reading(
         container, start + last * READING_INTERVAL, OUT_OF_BAND_C, f"{container}-x{last}"
     )
-    return Excursion(container, prefix, completing)
+    after = range(last + 1, last + 2 + LATENESS // READING_INTERVAL)
+    settling = [
+        reading(container, start + n * READING_INTERVAL, OUT_OF_BAND_C, f"{container}-x{n}")
+        for n in after
+    ]
+    return Excursion(container, prefix, completing, settling)
 
 
 def check_shapes(start: datetime) -> None:
     """Validate one record of each shape against the contract (raises InvalidEvent)."""
     number = container_number("BCHU", 0)
     shape = excursion(number, start)
-    for record in [load(number, start, "BENCH000", "e"), *shape.prefix, shape.completing]:
+    records = [load(number, start, "BENCH000", "e"), *shape.prefix, shape.completing]
+    for record in [*records, *shape.settling]:
         parse_event(record.topic, record.value)
