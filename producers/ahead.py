@@ -8,7 +8,8 @@ only produces: chunks of raw lines go to the child, their records and verdicts c
 file order, at most :data:`AHEAD` chunks in flight (a bounded memory whatever the file's
 size). The child starts when the :class:`Checker` is made, so that its start (a new
 interpreter importing the contract, about 0.4 s) overlaps the caller's first read of the
-file. A small recording is checked in process: the child would cost more than it saves.
+file, and until it is ready this process checks the first chunks itself. A small
+recording is checked in process: the child would cost more than it saves.
 """
 
 from __future__ import annotations
@@ -58,10 +59,16 @@ class Checker:
 
     def __init__(self, in_child: bool) -> None:
         self._pool: ProcessPoolExecutor | None = None
+        self._ready: Future[None] | None = None
         if in_child:
             context = get_context("spawn")
             self._pool = ProcessPoolExecutor(1, context, initializer=_ignore_ctrl_c)
-            self._pool.submit(_ready)
+            self._ready = self._pool.submit(_ready)
+
+    def wait_started(self, timeout: float = 60) -> None:
+        """Wait until the child has started (no child: at once)."""
+        if self._ready is not None:
+            self._ready.result(timeout)
 
     def checked(self, lines: Iterable[bytes], reference: Reference) -> Iterator[Checked]:
         """The records of recording ``lines`` (read once already and found readable) with
@@ -75,6 +82,10 @@ class Checker:
         self._pool.submit(_keep, reference)
         pending: deque[Future[list[_Row]]] = deque()
         for chunk in chunks:
+            if not pending and self._ready is not None and not self._ready.done():
+                # The child is still starting: check this chunk here rather than wait.
+                yield from _records(check_lines(chunk, reference))
+                continue
             pending.append(self._pool.submit(_check_in_child, chunk))
             if len(pending) >= AHEAD:
                 yield from _records(pending.popleft().result())

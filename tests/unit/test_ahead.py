@@ -39,15 +39,21 @@ def plain(path: Path) -> list[tuple[Record, str, str | None]]:
     ]
 
 
-@pytest.mark.parametrize("in_child", [False, True])
+@pytest.mark.parametrize(
+    ("in_child", "started"),
+    [(False, False), (True, True), (True, False)],
+    ids=["in process", "in the child", "here until the child has started"],
+)
 def test_records_and_verdicts_are_those_of_the_plain_path(
-    in_child: bool, recording: Path, monkeypatch: pytest.MonkeyPatch
+    in_child: bool, started: bool, recording: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(producers.ahead, "CHUNK_LINES", 7)  # many chunks, several in flight
     expected = plain(recording)
     assert any(reason is not None for _, _, reason in expected)
     assert any(reason is None for _, _, reason in expected)
     with Checker(in_child) as checker:
+        if started:
+            checker.wait_started()
         got = list(replayed_records(recording, None, default_reference(), checker))
     assert got == expected
 
@@ -58,6 +64,7 @@ def test_a_replay_stopped_early_stops_the_child(
     monkeypatch.setattr(producers.ahead, "CHUNK_LINES", 3)
     before = set(multiprocessing.active_children())
     with Checker(True) as checker:
+        checker.wait_started()
         records = replayed_records(recording, None, default_reference(), checker)
         first = next(records)
         assert len(set(multiprocessing.active_children()) - before) == 1
