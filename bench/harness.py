@@ -26,6 +26,7 @@ import requests
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
+from bench import diagnosis
 from bench.servers import ROOT
 from entrypoints.embedded import free_port
 
@@ -120,6 +121,10 @@ class WorkerProcess:
 
     def log_tail(self, chars: int = 3000) -> str:
         return self.log.read_text(errors="replace")[-chars:]
+
+    def stall_report(self, uncommitted: str) -> str:
+        """What the worker is doing (:func:`bench.diagnosis.stall_report`)."""
+        return diagnosis.stall_report(self.process, self.log, self.url, uncommitted)
 
     def _tree_sum(self, measure: Callable[[psutil.Process], float]) -> float:
         """``measure`` summed over the worker and its children (0 once it has exited)."""
@@ -250,6 +255,7 @@ class GroupWatch:
         self, bootstrap: str, group: str, inputs: Sequence[str], followers: Sequence[str] = ()
     ) -> None:
         self.group = group
+        self.bootstrap = bootstrap
         self._admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="lugang-bench")
         self._consumer = KafkaConsumer(bootstrap_servers=bootstrap, client_id="lugang-bench")
         self.inputs = self._partitions(inputs)
@@ -262,6 +268,11 @@ class GroupWatch:
             numbers = self._consumer.partitions_for_topic(topic) or set()
             partitions += [TopicPartition(topic, p) for p in sorted(numbers)]
         return partitions
+
+    def uncommitted(self) -> str:
+        """The group's input and follower partitions not committed to their end."""
+        topics = sorted({tp.topic for tp in self.inputs} | set(self._followers))
+        return diagnosis.group_lag(self.bootstrap, self.group, topics)
 
     def committed(self) -> dict[Any, int]:
         """Committed offset of every partition the group has committed."""
@@ -338,7 +349,8 @@ def measure_consumption(
         elif finished:
             return Throughput(watch.total - start[1], now - start[0])
         if now > deadline:
-            tails = "\n".join(f"--- {w.name}\n{w.log_tail()}" for w in workers)
+            uncommitted = watch.uncommitted()
+            tails = "\n".join(f"--- {w.name}\n{w.stall_report(uncommitted)}" for w in workers)
             raise BenchFailure(
                 f"{watch.group}: {done:,} of {watch.total:,} committed after {timeout:.0f} s\n"
                 f"{tails}"

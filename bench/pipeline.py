@@ -267,7 +267,9 @@ def _detail_lines(
         f"{end_load:.2f} at the end of the measurements"
     )
     for what, why in failures.items():
-        lines.append(f"  failed: {what}: {why}")
+        first, *rest = why.splitlines() or [""]
+        lines.append(f"  failed: {what}: {first}")
+        lines += [f"    {line}" for line in rest]  # a stall's report (bench/diagnosis.py)
 
     return lines
 

@@ -163,7 +163,7 @@ class Run:
             result = measure()
         except Exception as exc:  # one failed figure must not lose the others
             progress(f"{what}: FAILED: {exc}")
-            self.failures[what] = str(exc).splitlines()[0] if str(exc) else repr(exc)
+            self.failures[what] = str(exc) or repr(exc)
             return None
         progress(f"{what}: done")
         return result

@@ -20,27 +20,3 @@ def read_topic(bootstrap: str, topic: str) -> list[tuple[bytes | None, bytes]]:
         return messages
     finally:
         consumer.close()
-
-
-def group_lag(bootstrap: str, group: str, topics: list[str]) -> str:
-    """Per partition of ``topics`` with messages the group has not committed: ``topic[p]
-    committed/end`` (what a stuck consumer left unread, and whether the input reached
-    Kafka at all)."""
-    # A consumer of the group that never subscribes reads its commits without joining it.
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
-    try:
-        partitions = [
-            TopicPartition(topic, p)
-            for topic in topics
-            for p in consumer.partitions_for_topic(topic) or ()
-        ]
-        ends = consumer.end_offsets(partitions)
-        committed = {tp: consumer.committed(tp) for tp in partitions}
-        behind = [
-            f"{tp.topic}[{tp.partition}] {'-' if committed[tp] is None else committed[tp]}/{end}"
-            for tp, end in sorted(ends.items())
-            if committed[tp] is None or committed[tp] < end
-        ]
-        return ", ".join(behind) or "nothing: every partition committed to its end"
-    finally:
-        consumer.close()

@@ -15,10 +15,10 @@ from typing import Any
 
 import requests
 
+from bench import diagnosis
 from dashboards import influx_reader
 from entrypoints.embedded import free_port
 from lugang.contract import TOPIC_KINDS
-from tests.integration.kafka_read import group_lag
 
 
 @dataclass
@@ -55,21 +55,13 @@ class WorkerConfig:
 def uncommitted(pipeline: WorkerConfig) -> str:
     """The input partitions the pipeline's group has not committed to their end."""
     topics = [f"{pipeline.prefix}{kind}" for kind in TOPIC_KINDS]
-    try:
-        return group_lag(pipeline.bootstrap, f"{pipeline.prefix}app", topics)
-    except Exception as exc:  # a diagnosis only: Kafka may be what is wrong
-        return f"unknown ({type(exc).__name__}: {exc})"
+    return diagnosis.group_lag(pipeline.bootstrap, f"{pipeline.prefix}app", topics)
 
 
 def stall_report(worker: Worker, pipeline: WorkerConfig) -> str:
     """What a worker whose figures stopped changing was doing: its last warnings, where its
     tasks wait, and the input its group left uncommitted."""
-    return (
-        f"the worker's log, last warnings:\n{worker.notable()}\n"
-        f"where its tasks wait:\n{worker.stacks()}\n"
-        f"its consumer lag and agents (/metrics): {worker.lag_lines()}\n"
-        f"uncommitted input: {uncommitted(pipeline)}"
-    )
+    return diagnosis.stall_report(worker.process, worker.log, worker.url, uncommitted(pipeline))
 
 
 class Worker:
@@ -108,48 +100,6 @@ class Worker:
                 if any(mark in line for mark in marks):
                     return "\n".join(text[max(0, n - 1) : n + lines])
         return "(no error in its log)"
-
-    def notable(self, lines: int = 15) -> str:
-        """The log's last warnings and errors (without the client's connection noise while
-        a server is down) and its last line: what a stuck worker was doing."""
-        noise = ("Unable connect to node", "Unable to update metadata", "NodeNotReadyError")
-        text = self.log.read_text(errors="replace").splitlines()
-        marked = [
-            line
-            for line in text
-            if ("] [WARNING] " in line or "] [ERROR] " in line)
-            and not any(mark in line for mark in noise)
-        ]
-        last = text[-1] if text else "(empty log)"
-        return "\n".join([*marked[-lines:], f"last line: {last}"])
-
-    def lag_lines(self) -> str:
-        """The worker's consumer lag and agents' state on ``/metrics`` (records its
-        partitions are behind: an agent that waits with lag left means unfetched input)."""
-        try:
-            text = requests.get(f"{self.url}/metrics", timeout=5).text
-        except requests.RequestException as exc:
-            return f"unknown ({type(exc).__name__})"
-        wanted = ("lugang_consumer_lag{", "lugang_agent_running{")
-        return "; ".join(line for line in text.splitlines() if line.startswith(wanted))
-
-    def stacks(self, lines: int = 40) -> str:
-        """Where the worker's tasks wait now, Lugang's frames only: SIGUSR1 makes mode's
-        worker write every asyncio task's stack to its log (for a worker that seems stuck)."""
-        before = self.log.stat().st_size
-        if self.process.poll() is not None:
-            return "(exited)"
-        self.process.send_signal(signal.SIGUSR1)
-        time.sleep(2)
-        with self.log.open("rb") as log:
-            log.seek(before)
-            text = log.read().decode(errors="replace").splitlines()
-        ours = [
-            f"{line.strip()} | {after.strip()}"
-            for line, after in zip(text, [*text[1:], ""], strict=True)
-            if line.strip().startswith("File ") and "/streams/" in line
-        ]
-        return "\n".join(ours[:lines]) or f"(no frame of Lugang in {len(text)} lines)"
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
