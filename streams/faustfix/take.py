@@ -1,18 +1,19 @@
-"""Batches of a faust stream, without the race that lost an event at a batch's edge.
+"""Batches of a faust stream, taken from its channel's queue a batch at a time.
 
-faust's ``Stream.take_events`` buffers events in a processor while the agent consumes the
-previous batch; the processor waits on a future that the batch's end resolves, then sets
-that future's variable to ``None``. When the next batch has already begun by the time the
-waiting processor resumes, it clears the *new* batch's future, adds its event to the
-buffer being consumed, and the batch's end acknowledges that event without any agent
-having seen it: the crash test lost one container move per partition at a batch's edge,
-and faust then committed past it. This copy waits until no batch is being consumed, and
-the batch's end clears the future itself.
+faust's ``Stream.take_events`` runs every event through the stream's iterator (a turn of
+the event loop, the stream's processors, a buffer and its futures) to build a batch, and
+had two faults here: a race at a batch's edge that acknowledged an event no agent had seen
+(the crash test lost one container move per partition), and an acknowledgement in a
+``finally`` that acknowledged a batch whose agent had raised. This takes the events the
+conductor has queued for the stream directly, as many as are there, doing per event only
+what faust's stream iterator does before it hands an event over (below), and acknowledges
+a batch only when the agent asks for the next one, and never an event the agent was not
+handed (``held``: see :mod:`streams.order`).
 
-faust also acknowledges a batch in a ``finally``, so an agent that raised while
-processing it acknowledged every event of it unprocessed; this copy acknowledges a batch
-only when the agent asks for the next one, and never an event the agent was not handed
-(``held``: see :mod:`streams.order`). Otherwise it is faust 0.15.3's code.
+What faust's iterator does per event, and this does too: an error thrown into the channel
+is raised; an event fetched before the flow was suspended for a rebalance, or in an earlier
+generation of the group, is skipped unacknowledged (the commit guard and the order gate
+fetch it again); the message is tracked as unacknowledged and the sensors hear of it.
 """
 
 from __future__ import annotations
@@ -21,8 +22,62 @@ import asyncio
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
-from mode.utils.aiter import aiter
-from mode.utils.futures import notify
+from faust.types import EventT
+
+
+class _Intake:
+    """What faust's stream iterator does with each event before handing it over."""
+
+    def __init__(self, stream: Any) -> None:
+        app = stream.app
+        self.stream = stream
+        self.queue = stream.channel.queue
+        self.flow_control = app.flow_control
+        self.app = app
+        self.acking_topics = app.topics.acking_topics
+        self.add_unacked = app.consumer.unacked.add
+        self.on_message_in = stream._on_message_in
+        self.on_stream_event_in = stream._on_stream_event_in
+
+    def accept(self, item: Any) -> Any | None:
+        """The event to hand over, or None for one faust's iterator skips."""
+        if not isinstance(item, EventT):
+            return None
+        message = item.message
+        if (
+            not self.flow_control.is_active()
+            or message.generation_id != self.app.consumer_generation_id
+        ):
+            return None
+        if message.topic in self.acking_topics and not message.tracked:
+            message.tracked = True
+            self.add_unacked(message)
+            self.on_message_in(message.tp, message.offset, message)
+        self.on_stream_event_in(message.tp, message.offset, self.stream, item)
+        return item
+
+    async def batch(self, max_: int, within: float) -> list[Any]:
+        """At most ``max_`` events: those queued now, and those that come within
+        ``within`` seconds, until there are ``max_``."""
+        queue = self.queue
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        events: list[Any] = []
+        while len(events) < max_:
+            if queue.empty():  # no event, and no error thrown into the channel
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                try:
+                    item = await asyncio.wait_for(queue.get(), remaining)
+                except TimeoutError:
+                    break
+            else:
+                item = queue.get_nowait()
+            event = self.accept(item)
+            if event is not None:
+                events.append(event)
+        return events
 
 
 async def take_events(
@@ -36,59 +91,20 @@ async def take_events(
     its holes on this clock, :mod:`streams.order`); an event is acknowledged once the
     agent asks for the next list, so after everything its list caused is done, unless
     ``held`` says the agent never got it (it comes again)."""
-    buffer: list[Any] = []
-    events: list[Any] = []
-    buffer_full = asyncio.Event()
-    buffer_consumed = asyncio.Event()
-    consuming: asyncio.Future[None] | None = None
-    enable_acks: bool = stream.enable_acks
-    channel_it = aiter(stream.channel)
-
-    async def add_to_buffer(value: Any) -> Any:
-        try:
-            while consuming is not None:  # a batch is being consumed: wait for its end
-                await consuming
-            buffer.append(value)
-            event = stream.current_event
-            if event is None:
-                raise RuntimeError("Take buffer found current_event is None")
-            events.append(event)
-            if len(buffer) >= max_:
-                buffer_full.set()
-                buffer_consumed.clear()
-                await stream.wait(buffer_consumed)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            stream.log.exception("Error adding to take buffer: %r", exc)
-            await stream.crash(exc)
-        return value
-
-    stream.enable_acks = False  # events are acknowledged below, once consumed
-    stream.add_processor(add_to_buffer)
-    stream._enable_passive(channel_it)
+    started = await stream.maybe_start()
+    stream._finalized = True  # as iterating it would: no processor may be added now
+    intake = _Intake(stream)
     try:
         while not stream.should_stop:
-            await stream.wait_for_stopped(buffer_full, timeout=within)
-            if buffer:
-                consuming = stream.loop.create_future()
-                finished = False
-                try:
-                    yield list(events)
-                    finished = True
-                finally:
-                    buffer.clear()
-                    if finished:  # an agent that raised, or was stopped, acknowledges nothing
-                        for event in events:
-                            if not held(event):
-                                await stream.ack(event)
-                    events.clear()
-                    consumed, consuming = consuming, None
-                    notify(consumed)
-                    buffer_full.clear()
-                    buffer_consumed.set()
-            else:
-                yield []  # nothing came within ``within``: time passed all the same
+            events = await intake.batch(max_, within)
+            stream.events_total += len(events)
+            yield events
+            # Only once the agent asks for the next list: an agent that raised, or was
+            # stopped, acknowledges nothing.
+            for event in events:
+                if not held(event):
+                    await stream.ack(event)
     finally:
-        stream.enable_acks = enable_acks
-        stream._processors.remove(add_to_buffer)
+        stream._channel_stop_iteration(stream.channel)
+        if started:
+            await stream.stop()
