@@ -133,10 +133,23 @@ def _escaped_key(key: str) -> str:
     return key.translate(_KEY_ESCAPES)
 
 
+@cache
+def _escaped_measurement(name: str) -> str:
+    """A measurement name, escaped (names come from a small fixed set)."""
+    return name.translate(_MEASUREMENT_ESCAPES)
+
+
+_MICROSECOND: Final = timedelta(microseconds=1)
+
 _STRING_ESCAPES: Final = _escapes('\\"')
 
 
 def _field_value(value: FieldValue) -> str:
+    kind = type(value)  # the exact types first: this runs for every field of every point
+    if kind is float:
+        return repr(value)
+    if kind is int:
+        return f"{value}i"
     if isinstance(value, bool):  # before int: bool is an int subclass
         return "true" if value else "false"
     if isinstance(value, int):
@@ -166,24 +179,25 @@ class Sample:
             raise ValueError(f"{self.measurement}: time needs a UTC offset")
         if not self.fields:
             raise ValueError(f"{self.measurement}: a point needs at least one field")
-        names = [self.measurement, *self.tags, *self.tags.values(), *self.fields]
-        if any(not name or "\n" in name for name in names):
+        names = (self.measurement, *self.tags, *self.tags.values(), *self.fields)
+        if not all(names) or "\n" in "".join(names):
             raise ValueError(f"{self.measurement}: empty name or tag value, or a newline")
-        if any(isinstance(v, float) and not math.isfinite(v) for v in self.fields.values()):
-            raise ValueError(f"{self.measurement}: fields must be finite numbers")
+        for value in self.fields.values():
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"{self.measurement}: fields must be finite numbers")
 
     def to_line(self) -> str:
         """InfluxDB line protocol with a nanosecond timestamp; tags and fields sorted by key,
         so the same sample always gives the same line."""
-        head = self.measurement.translate(_MEASUREMENT_ESCAPES)
-        for key, value in sorted(self.tags.items()):
-            head += f",{_escaped_key(key)}={value.translate(_KEY_ESCAPES)}"
-        fields = ",".join(
-            f"{_escaped_key(key)}={_field_value(value)}"
-            for key, value in sorted(self.fields.items())
+        tags, fields = self.tags, self.fields
+        head = _escaped_measurement(self.measurement) + "".join(
+            [f",{_escaped_key(key)}={tags[key].translate(_KEY_ESCAPES)}" for key in sorted(tags)]
         )
-        nanoseconds = (self.time - _EPOCH) // timedelta(microseconds=1) * 1000
-        return f"{head} {fields} {nanoseconds}"
+        values = ",".join(
+            [f"{_escaped_key(key)}={_field_value(fields[key])}" for key in sorted(fields)]
+        )
+        nanoseconds = (self.time - _EPOCH) // _MICROSECOND * 1000
+        return f"{head} {values} {nanoseconds}"
 
 
 def local_midnight(day: date, tz: tzinfo) -> datetime:
