@@ -37,6 +37,8 @@ POLL_S = 0.2
 
 LUGANG_WORKER = [sys.executable, "-m", "entrypoints.cli", "worker"]
 BARE_FAUST = [sys.executable, "-m", "bench.peers.bare_faust"]
+BARE_LUGANG_FAUST = [*BARE_FAUST, "--lugang-faust"]
+"""The bare agent on the faust the worker runs on (Lugang's fetch loop and batch take)."""
 PROFILED_WORKER = [
     sys.executable,
     "-c",

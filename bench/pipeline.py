@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.alerts import AlertLatency, WebhookListener
-from bench.harness import BARE_FAUST, LUGANG_WORKER, Servers, Throughput
+from bench.harness import BARE_FAUST, BARE_LUGANG_FAUST, LUGANG_WORKER, Servers, Throughput
 from bench.kafka_target import kafka_bootstrap
 from bench.metrics_cost import MetricsCost, metrics_cost
 from bench.runs import (
@@ -73,6 +73,7 @@ class Figures:
     publish_s: float = 0.0
     aiokafka: Throughput | None = None
     bare: Throughput | None = None
+    bare_lugang: Throughput | None = None
     quix: tuple[Throughput, int] | None = None
     one: tuple[Throughput, float] | None = None
     two: tuple[Throughput, float] | None = None
@@ -153,6 +154,7 @@ def _throughput_lines(figures: Figures) -> tuple[list[str], bool | None, bool | 
 
     add("client ceiling: aiokafka getmany + orjson.loads", figures.aiokafka)
     add("framework ceiling: bare faust agent, decode only", figures.bare)
+    add("  the same on Lugang's faust fetch loop and take", figures.bare_lugang)
     add("peer: Quix Streams, same cold-chain rules*", figures.quix[0] if figures.quix else None)
     one = figures.one[0] if figures.one else None
     two = figures.two[0] if figures.two else None
@@ -213,6 +215,7 @@ def _detail_lines(
     for name, through in [
         ("aiokafka", figures.aiokafka),
         ("bare faust", figures.bare),
+        ("bare faust on Lugang's fetch loop and take", figures.bare_lugang),
         ("one worker", one),
         ("two workers", two),
     ]:
@@ -308,6 +311,11 @@ def run(args: argparse.Namespace) -> None:
             lambda: bench.rate("bare-faust", BARE_FAUST, 1, year),
         )
         figures.bare = bare[0] if bare else None
+        bare_lugang = bench.attempt(
+            "framework ceiling on Lugang's faust workarounds",
+            lambda: bench.rate("bare-lugang-faust", BARE_LUGANG_FAUST, 1, year),
+        )
+        figures.bare_lugang = bare_lugang[0] if bare_lugang else None
         figures.quix = bench.attempt("peer (Quix Streams)", lambda: quix_peer(bench, year))
         figures.one = bench.attempt(
             "end to end, one worker",

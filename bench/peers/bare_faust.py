@@ -7,11 +7,17 @@ records only). ``take_events`` is the faster way through faust here: plain ``asy
 over the events measured about a fifth slower. Configured by the worker's ``LUGANG_*``
 variables (bootstrap, topic prefix, app id, data folder, web port); stopped by SIGTERM.
 
-    LUGANG_APP_ID=bare .venv/bin/python -m bench.peers.bare_faust
+With ``--lugang-faust`` it runs on the faust the worker runs on: Lugang's fetch loop
+(:mod:`streams.faustfix.drain`) and batches taken from the stream's queue
+(:mod:`streams.faustfix.take`), so the benchmark shows how much of the worker's gain over
+stock faust is the framework's part.
+
+    LUGANG_APP_ID=bare .venv/bin/python -m bench.peers.bare_faust [--lugang-faust]
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,11 +26,16 @@ import orjson
 
 from lugang.settings import Settings
 from lugang.topics import TopicNames
+from streams.faustfix.drain import deliver_at_first_step
+from streams.faustfix.take import take_events
 from streams.supervision import BATCH_SECONDS, BATCH_SIZE
 
+LUGANG_FAUST = "--lugang-faust"
 
-def create_app(settings: Settings) -> faust.App:
-    """A faust app with one agent over ``trains``, ``containers`` and ``reefer``."""
+
+def create_app(settings: Settings, lugang_faust: bool = False) -> faust.App:
+    """A faust app with one agent over ``trains``, ``containers`` and ``reefer``
+    (``lugang_faust``: on Lugang's fetch loop and batch take)."""
     app = faust.App(
         settings.app_id,
         broker=f"kafka://{settings.kafka_bootstrap}",
@@ -46,7 +57,11 @@ def create_app(settings: Settings) -> faust.App:
     topic = app.topic(*TopicNames(settings.topic_prefix).inputs, **raw)
 
     async def decode(stream: Any) -> AsyncIterator[None]:
-        async for batch in stream.take_events(BATCH_SIZE, within=BATCH_SECONDS):
+        if lugang_faust:
+            batches = take_events(stream, BATCH_SIZE, BATCH_SECONDS)
+        else:
+            batches = stream.take_events(BATCH_SIZE, within=BATCH_SECONDS)
+        async for batch in batches:
             for event in batch:
                 orjson.loads(event.message.value)
             yield None
@@ -56,7 +71,11 @@ def create_app(settings: Settings) -> faust.App:
 
 
 def main() -> None:
-    faust.Worker(create_app(Settings()), loglevel="warning").execute_from_commandline()
+    lugang_faust = LUGANG_FAUST in sys.argv[1:]
+    if lugang_faust:
+        deliver_at_first_step()
+    app = create_app(Settings(), lugang_faust)
+    faust.Worker(app, loglevel="warning").execute_from_commandline()
 
 
 if __name__ == "__main__":
