@@ -96,7 +96,10 @@ async def take_events(
     intake = _Intake(stream)
     try:
         while not stream.should_stop:
-            events = await intake.batch(max_, within)
+            try:
+                events = await intake.batch(max_, within)
+            except StopAsyncIteration:  # thrown into the channel: the stream ends, as in faust
+                return
             stream.events_total += len(events)
             yield events
             # Only once the agent asks for the next list: an agent that raised, or was

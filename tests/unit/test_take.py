@@ -178,3 +178,15 @@ def test_an_agent_that_raises_acknowledges_nothing_of_its_batch() -> None:
         return stream
 
     assert asyncio.run(scenario()).acked == []
+
+
+def test_a_stop_thrown_into_the_channel_ends_the_batches() -> None:
+    """faust ends a stream by throwing StopAsyncIteration into its channel: the batches end
+    (an async generator that let it through would die with a RuntimeError)."""
+
+    async def scenario() -> list[list[Any]]:
+        stream = FakeStream()
+        stream.queue._throw(StopAsyncIteration())  # noqa: SLF001
+        return [batch async for batch in take_events(stream, 10, 0.01)]
+
+    assert asyncio.run(scenario()) == []
