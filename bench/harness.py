@@ -27,6 +27,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from bench import diagnosis
+from bench.peers.bare_faust import FAUSTFIX_FLAG
 from bench.servers import ROOT
 from entrypoints.embedded import free_port
 
@@ -37,7 +38,7 @@ POLL_S = 0.2
 
 LUGANG_WORKER = [sys.executable, "-m", "entrypoints.cli", "worker"]
 BARE_FAUST = [sys.executable, "-m", "bench.peers.bare_faust"]
-BARE_LUGANG_FAUST = [*BARE_FAUST, "--lugang-faust"]
+BARE_LUGANG_FAUST = [*BARE_FAUST, FAUSTFIX_FLAG]
 """The bare agent on the faust the worker runs on (Lugang's fetch loop and batch take)."""
 PROFILED_WORKER = [
     sys.executable,

@@ -30,7 +30,7 @@ from streams.faustfix.drain import deliver_at_first_step
 from streams.faustfix.take import take_events
 from streams.supervision import BATCH_SECONDS, BATCH_SIZE
 
-LUGANG_FAUST = "--lugang-faust"
+FAUSTFIX_FLAG = "--lugang-faust"
 
 
 def create_app(settings: Settings, lugang_faust: bool = False) -> faust.App:
@@ -71,7 +71,7 @@ def create_app(settings: Settings, lugang_faust: bool = False) -> faust.App:
 
 
 def main() -> None:
-    lugang_faust = LUGANG_FAUST in sys.argv[1:]
+    lugang_faust = FAUSTFIX_FLAG in sys.argv[1:]
     if lugang_faust:
         deliver_at_first_step()
     app = create_app(Settings(), lugang_faust)
