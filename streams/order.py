@@ -21,6 +21,13 @@ taken for one, with a warning, and the partition sought back to the first messag
 Holes are chased on a clock, not only when messages come: the held ones come again only
 after a seek, so a seek that lost its race with records fetched before it (the end of a
 replay: nothing more arrives) must be made again, or the partition stalls for good.
+
+A hole at a partition's tail shows no later message: when faust dropped everything fetched
+from the offset due to the end (seen around rebalances with two workers: every agent idle,
+the consumer at the end of every partition, one partition's commit far behind), nothing is
+held and nothing would ever be read again. So a partition whose end, as the broker lately
+said it, lies past its offset due, and none of whose messages reached the agent for
+:data:`TAIL_AFTER_S` seconds, is sought back to its offset due too.
 """
 
 from __future__ import annotations
@@ -42,6 +49,12 @@ fetched before a seek can still arrive and make faust drop the hole's messages a
 GAP_AFTER_SEEKS: Final = 4
 """Seeks after which a hole still there is taken for offsets Kafka skips."""
 
+TAIL_AFTER_S: Final = 15.0
+"""How long a partition with messages past its offset due may go without one reaching the
+agent before it is read again from its offset due (a tail faust dropped); a partition
+merely behind gets messages every few seconds, and a needless seek only reads messages
+again (the agents deduplicate)."""
+
 Partition = tuple[str, int]
 
 
@@ -58,6 +71,10 @@ class Seeker(Protocol):
 
     def assigned(self, topic: str, partition: int) -> bool:
         """Whether the partition is (still) this consumer's."""
+        ...
+
+    def end(self, topic: str, partition: int) -> int | None:
+        """The partition's end offset as the broker lately said it (None: not lately)."""
         ...
 
 
@@ -80,23 +97,28 @@ class InOrder:
         clock: Callable[[], float] = time.monotonic,
         reseek_after_s: float = RESEEK_AFTER_S,
         gap_after_seeks: int = GAP_AFTER_SEEKS,
+        tail_after_s: float = TAIL_AFTER_S,
     ) -> None:
         self.seeker = seeker
         self.clock = clock
         self.reseek_after_s = reseek_after_s
         self.gap_after_seeks = gap_after_seeks
+        self.tail_after_s = tail_after_s
         self._next: dict[Partition, int] = {}
         self._holes: dict[Partition, _Hole] = {}
         self._held: set[int] = set()
+        self._seen: dict[Partition, float] = {}  # when a message of it last came
 
     def admit(self, batch: Sequence[Received]) -> list[Received]:
         """The batch's events to hand to the agent, in their order; the others are held
         (see :meth:`held`), and the holes before them chased (:meth:`chase`)."""
         admitted: list[Received] = []
         self._held = set()
+        now = self.clock()
         for event in batch:
             message = event.message
             where = (message.topic, message.partition)
+            self._seen[where] = now
             due = self._due(where)
             if due is not None and message.offset > due:
                 hole = self._holes.setdefault(where, _Hole(due, message.offset))
@@ -120,6 +142,7 @@ class InOrder:
         Called after every batch and whenever no batch came for a while (see the
         module's docstring)."""
         now = self.clock()
+        self._chase_tails(now)
         for where, hole in list(self._holes.items()):
             if not self.seeker.assigned(*where):  # another worker reads it now
                 del self._holes[where]
@@ -152,6 +175,29 @@ class InOrder:
                 f" (seek {hole.seeks + 1})" if hole.seeks else "",
             )
             hole.sought, hole.seeks = now, hole.seeks + 1
+            self.seeker.seek(where[0], where[1], due)
+
+    def _chase_tails(self, now: float) -> None:
+        """Seek back each partition whose messages past its offset due stopped coming for
+        :attr:`tail_after_s` (a tail faust dropped: no later message shows the hole)."""
+        for where, seen in list(self._seen.items()):
+            if where in self._holes or now - seen < self.tail_after_s:
+                continue
+            if not self.seeker.assigned(*where):  # another worker reads it now
+                del self._seen[where]
+                continue
+            due, end = self._due(where), self.seeker.end(*where)
+            if due is None or end is None or due >= end:
+                continue
+            log.warning(
+                "%s[%s]: offsets %s to %s reached no agent for %.0f s; reading again from %s",
+                *where,
+                due,
+                end - 1,
+                now - seen,
+                due,
+            )
+            self._seen[where] = now
             self.seeker.seek(where[0], where[1], due)
 
     def _due(self, where: Partition) -> int | None:

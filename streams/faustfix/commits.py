@@ -37,6 +37,7 @@ from typing import Any, Protocol
 from faust.transport.consumer import Consumer
 from faust.types import TP
 
+from streams.faustfix.fetches import fresh_highwater
 from streams.order import RESEEK_AFTER_S  # one home: the order gate's seeks wait alike
 
 log = logging.getLogger(__name__)
@@ -154,3 +155,6 @@ class ConsumerSeeker:
 
     def assigned(self, topic: str, partition: int) -> bool:
         return TP(topic, partition) in self.consumer().assignment()
+
+    def end(self, topic: str, partition: int) -> int | None:
+        return fresh_highwater(self.consumer(), TP(topic, partition), time.time())

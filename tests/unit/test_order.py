@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from streams.agents.ports import Received
-from streams.order import GAP_AFTER_SEEKS, RESEEK_AFTER_S, InOrder
+from streams.order import GAP_AFTER_SEEKS, RESEEK_AFTER_S, TAIL_AFTER_S, InOrder
 from tests.fakes import FakeEvent, FakeMessage
 
 
@@ -16,6 +16,7 @@ class Seeker:
         self.committed_at = committed
         self.seeks: list[tuple[str, int, int]] = []
         self.mine = True
+        self.end_at: int | None = None
 
     def committed(self, topic: str, partition: int) -> int | None:
         return self.committed_at
@@ -25,6 +26,9 @@ class Seeker:
 
     def assigned(self, topic: str, partition: int) -> bool:
         return self.mine
+
+    def end(self, topic: str, partition: int) -> int | None:
+        return self.end_at
 
 
 def events(topic: str, *offsets: int, partition: int = 0) -> list[FakeEvent]:
@@ -117,3 +121,44 @@ def test_a_hole_seeks_never_fill_is_taken_for_a_gap() -> None:
     # Sought GAP_AFTER_SEEKS times at 10, then back to the first message held.
     assert seeker.seeks == [("reefer", 0, 10)] * GAP_AFTER_SEEKS + [("reefer", 0, 12)]
     assert offsets(order.admit(events("reefer", 12, 13))) == [12, 13]
+
+
+def test_a_tail_that_never_reached_the_agent_is_read_again() -> None:
+    """faust dropped everything from offset 12 to the end: no later message shows a hole,
+    so a partition past its offset due whose messages stopped coming is sought back."""
+    seeker = Seeker(committed=10)
+    clock = [0.0]
+    order = InOrder(seeker, clock=lambda: clock[0])
+    assert offsets(order.admit(events("reefer", 10, 11))) == [10, 11]
+    seeker.end_at = 500  # the broker says the partition goes on to 499
+    clock[0] = TAIL_AFTER_S - 1
+    order.chase()
+    assert seeker.seeks == []  # a partition merely behind gets messages within seconds
+    clock[0] = TAIL_AFTER_S + 1
+    order.chase()
+    assert seeker.seeks == [("reefer", 0, 12)]
+    order.chase()
+    assert seeker.seeks == [("reefer", 0, 12)]  # once per wait, not per call
+    clock[0] = 2 * TAIL_AFTER_S + 2
+    order.chase()
+    assert seeker.seeks == [("reefer", 0, 12)] * 2  # again while nothing comes
+    assert offsets(order.admit(events("reefer", 12, 13))) == [12, 13]
+    seeker.end_at = 14  # it came, to the end
+    clock[0] = 4 * TAIL_AFTER_S
+    order.chase()
+    assert len(seeker.seeks) == 2
+
+
+def test_no_tail_is_chased_when_read_to_the_end_unknown_or_not_ours() -> None:
+    seeker = Seeker(committed=10)
+    clock = [0.0]
+    order = InOrder(seeker, clock=lambda: clock[0])
+    order.admit(events("reefer", 10, 11))
+    clock[0] = 10 * TAIL_AFTER_S
+    seeker.end_at = 12  # read to its end
+    order.chase()
+    seeker.end_at = None  # no fresh word from the broker (paused, or Kafka away)
+    order.chase()
+    seeker.end_at, seeker.mine = 500, False  # another worker's now
+    order.chase()
+    assert seeker.seeks == []
