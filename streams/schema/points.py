@@ -26,8 +26,7 @@ import math
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from functools import cache
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Final, get_args
 
 from lugang.contract import (
@@ -45,9 +44,9 @@ from streams.domain.dwell import Dwell
 from streams.domain.projection import MeasureProjection, YearProjection
 from streams.domain.status import TONNES_PER_UNIT, AgainstTarget, Period, Status
 from streams.domain.transit import RunUnderWay
+from streams.schema.line import EPOCH as _EPOCH
+from streams.schema.line import FieldValue, line
 from streams.schema.silences import Acknowledgement
-
-FieldValue = int | float | str | bool
 
 TRAIN_RUNS_DAILY: Final = "train_runs_daily"
 TEU_DAILY: Final = "teu_daily"
@@ -114,50 +113,6 @@ PROJECTION_MEASURES: Final = ("train_runs", "teu", "teu_by_category", "reefer_te
 :class:`~streams.domain.projection.YearProjection`; ``teu_by_category`` points carry the
 category as ``teu_category`` too."""
 
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _escapes(specials: str) -> dict[int, str]:
-    """A ``str.translate`` table that puts a backslash before each of ``specials``."""
-    return str.maketrans({char: "\\" + char for char in specials})
-
-
-_MEASUREMENT_ESCAPES: Final = _escapes(", ")
-_KEY_ESCAPES: Final = _escapes(",= ")
-"""Tag keys, tag values and field keys."""
-
-
-@cache
-def _escaped_key(key: str) -> str:
-    """A tag or field key, escaped (keys come from a small fixed set)."""
-    return key.translate(_KEY_ESCAPES)
-
-
-@cache
-def _escaped_measurement(name: str) -> str:
-    """A measurement name, escaped (names come from a small fixed set)."""
-    return name.translate(_MEASUREMENT_ESCAPES)
-
-
-_MICROSECOND: Final = timedelta(microseconds=1)
-
-_STRING_ESCAPES: Final = _escapes('\\"')
-
-
-def _field_value(value: FieldValue) -> str:
-    kind = type(value)  # the exact types first: this runs for every field of every point
-    if kind is float:
-        return repr(value)
-    if kind is int:
-        return f"{value}i"
-    if isinstance(value, bool):  # before int: bool is an int subclass
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return f"{value}i"
-    if isinstance(value, float):
-        return repr(value)
-    return '"' + value.translate(_STRING_ESCAPES) + '"'
-
 
 @dataclass(frozen=True, slots=True)
 class Sample:
@@ -189,15 +144,7 @@ class Sample:
     def to_line(self) -> str:
         """InfluxDB line protocol with a nanosecond timestamp; tags and fields sorted by key,
         so the same sample always gives the same line."""
-        tags, fields = self.tags, self.fields
-        head = _escaped_measurement(self.measurement) + "".join(
-            [f",{_escaped_key(key)}={tags[key].translate(_KEY_ESCAPES)}" for key in sorted(tags)]
-        )
-        values = ",".join(
-            [f"{_escaped_key(key)}={_field_value(fields[key])}" for key in sorted(fields)]
-        )
-        nanoseconds = (self.time - _EPOCH) // _MICROSECOND * 1000
-        return f"{head} {values} {nanoseconds}"
+        return line(self.measurement, self.tags, self.fields, self.time)
 
 
 def local_midnight(day: date, tz: tzinfo) -> datetime:

@@ -13,7 +13,8 @@ from streams.domain.counts import DayTotals, Fact
 from streams.domain.projection import MeasureProjection, YearProjection
 from streams.domain.status import compute_status
 from streams.schema import points
-from streams.schema.points import FieldValue, Sample
+from streams.schema.line import FieldValue
+from streams.schema.points import Sample
 
 REF = default_reference()
 CST = timezone(timedelta(hours=8))
