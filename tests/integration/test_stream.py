@@ -310,7 +310,9 @@ def test_a_worker_killed_mid_replay_and_restarted_counts_everything_once(
     firing = Counter(
         a["labels"]["exception_id"]
         for a in drain(webhook)
-        if a["labels"].get("lugang") == app and a["status"] == "firing"
+        if a["labels"].get("lugang") == app
+        and a["status"] == "firing"
+        and "exception_id" in a["labels"]  # not 天天班 at risk, paged past the warning hour
     )
     assert all(n == 1 for n in firing.values()), firing
 

@@ -86,10 +86,13 @@ def trace(pipeline: WorkerConfig, app: str, capsys: pytest.CaptureFixture[str], 
 
 
 def firing(webhook: WebhookReceiver, app: str) -> Iterator[dict[str, Any]]:
-    """The firing alerts of ``app`` in what the webhook has received so far."""
+    """The firing cold-chain pages of ``app`` in what the webhook has received so far (not
+    its other alerts: past the warning hour of the wall clock, 天天班 at risk pages too)."""
     while not webhook.notifications.empty():
         for alert in webhook.notifications.get_nowait()["alerts"]:
-            if alert["labels"].get("lugang") == app and alert["status"] == "firing":
+            labels = alert["labels"]
+            ours = labels.get("lugang") == app and "exception_id" in labels
+            if ours and alert["status"] == "firing":
                 yield alert
 
 
