@@ -64,6 +64,9 @@ class _Outbox:
     async def delivered(self) -> None:
         return None
 
+    async def placed(self) -> list[tuple[int, int]]:
+        return []
+
 
 @dataclass
 class _Sink:

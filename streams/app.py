@@ -50,7 +50,7 @@ from streams.agents.movements import MovementsAgent
 from streams.agents.paging import PagingAgent
 from streams.agents.relay import POINTS, PointsAgent, RelayedMetrics
 from streams.agents.trains import TrainsAgent, TrainsKnown
-from streams.faustfix.commits import ConsumerSeeker
+from streams.faustfix.commits import ConsumerSeeker, mark_commits
 from streams.faustfix.fetches import fresh_highwater, last_fetched_s, read_to_end
 from streams.faustfix.tables import (
     FaustOutbox,
@@ -60,6 +60,8 @@ from streams.faustfix.tables import (
     tables_settled,
 )
 from streams.identity import worker_name, worker_url
+from streams.letter_archive import KafkaLetterArchive
+from streams.letters import LetterLedger
 from streams.metrics import MetricSources, exposition
 from streams.order import InOrder
 from streams.pager import Pager
@@ -208,6 +210,22 @@ def _moves_known(
     return known
 
 
+def _letter_ledger(app: faust.App, settings: Settings, names: TopicNames) -> LetterLedger:
+    """The ledger of the dead letters of the input topics read through an
+    :class:`~streams.agents.intake.Intake`, read again at each assignment."""
+    inputs = {names.name(kind) for kind in ("trains", "containers", "reefer", DAY_FACTS)}
+    archive = KafkaLetterArchive(settings.kafka_bootstrap, settings.app_id, names.dead_letter)
+    ledger = LetterLedger(archive)
+    mark_commits(ledger)
+
+    def read_letters(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        (assigned,) = args  # every partition now assigned (faust's signal)
+        ledger.assign({(tp.topic, tp.partition) for tp in assigned if tp.topic in inputs})
+
+    app.on_partitions_assigned.connect(read_letters)
+    return ledger
+
+
 def _reads_partition_0(app: faust.App, topic: str) -> Callable[[], bool]:
     """Whether this worker is assigned partition 0 of ``topic`` now (of the day-facts
     topic, one partition: whether its days agent keeps the figures), its tables settled
@@ -342,6 +360,7 @@ def create_monitor(
     points_topic = app.topic(names.name(POINTS), **_RAW)
     dead_letter_topic = app.topic(names.dead_letter, **_RAW)
     counters, states, live_gaps = PipelineCounters(), AgentStates(AGENTS), LiveGaps()
+    ledger = _letter_ledger(app, settings, names)
 
     # Agents and timers send their points and pages to topics, read by the points and
     # paging agents: an InfluxDB or Alertmanager outage stops only the agent that writes
@@ -359,7 +378,9 @@ def create_monitor(
 
     def intake() -> Intake:
         outbox = FaustOutbox(dead_letter_topic)
-        return Intake(settings.topic_prefix, reference, outbox, counters, window=window)
+        return Intake(
+            settings.topic_prefix, reference, outbox, counters, window=window, ledger=ledger
+        )
 
     lateness = timedelta(minutes=settings.allowed_lateness_minutes)
     trains = TrainsAgent(

@@ -49,6 +49,12 @@ class MemoryOutbox:
     async def delivered(self) -> None:
         self.undelivered = 0
 
+    async def placed(self) -> list[tuple[int, int]]:
+        first = len(self.sent) - self.undelivered
+        placed = [(0, offset) for offset in range(first, len(self.sent))]
+        self.undelivered = 0
+        return placed
+
     def dead_letters(self) -> list[DeadLetter]:
         return [DeadLetter.model_validate_json(value) for _, value in self.sent]
 

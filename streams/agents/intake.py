@@ -14,7 +14,9 @@ happens to one it cannot process.
 - Every message read and every dead letter is counted in the pipeline health.
 
 Dead letters are queued while the batch is planned and delivered with the batch's other
-outputs (:meth:`Intake.deliver`), before the batch is acknowledged.
+outputs (:meth:`Intake.deliver`), before the batch is acknowledged; a message lettered
+before (a batch redone after a crash, a message read again after a seek) is not lettered
+again (:mod:`streams.letters`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from typing import ParamSpec, TypeVar
 
 from lugang.contract import DeadLetter, Event, InvalidEvent, RawBytes, TrainEvent, parse_event
 from lugang.reference import Reference
-from streams.agents.ports import Message, Outbox, Received
+from streams.agents.ports import Letterbox, Message, Received
+from streams.letters import LetterLedger, Source
 from streams.state import DeadLetterReason, Finding, PipelineCounters
 
 log = logging.getLogger(__name__)
@@ -97,10 +100,11 @@ class Intake:
         self,
         topic_prefix: str,
         reference: Reference,
-        dead_letters: Outbox,
+        dead_letters: Letterbox,
         counters: PipelineCounters,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         window: TimeWindow | None = None,
+        ledger: LetterLedger | None = None,
     ) -> None:
         self._prefix = topic_prefix
         self._reference = reference
@@ -108,7 +112,8 @@ class Intake:
         self._counters = counters
         self._clock = clock
         self._window = window or TimeWindow()
-        self._queued: list[tuple[bytes | None, bytes]] = []
+        self._ledger = ledger or LetterLedger()
+        self._queued: list[tuple[Source, bytes | None, bytes]] = []
 
     def kind(self, topic: str) -> str:
         """The topic kind (``trains``, ``containers``, ...) of a topic name."""
@@ -165,7 +170,8 @@ class Intake:
         kind = self.kind(message.topic)
         self._counters.count(kind, "dead_letters")
         self._counters.found(kind, finding)
-        self._queued.append((message.key, dead_letter(message, reason, self._clock())))
+        source = (message.topic, message.partition, message.offset)
+        self._queued.append((source, message.key, dead_letter(message, reason, self._clock())))
 
     def found(self, kind: str, finding: Finding) -> None:
         """Count a data-quality finding of an event of topic ``kind`` that was processed
@@ -177,8 +183,19 @@ class Intake:
         self._counters.found(kind, "duplicate", times)
 
     async def deliver(self) -> None:
-        """Send the queued dead letters and return once Kafka has them."""
+        """Send the queued dead letters (but those sent before) and return once Kafka has
+        them."""
         queued, self._queued = self._queued, []
-        for key, value in queued:
-            await self._dead_letters.send(key, value)
-        await self._dead_letters.delivered()
+        if queued:
+            await self._ledger.ready()
+        sent: list[Source] = []
+        try:
+            for source, key, value in queued:
+                if self._ledger.claim(source):
+                    sent.append(source)
+                    await self._dead_letters.send(key, value)
+            placed = await self._dead_letters.placed()
+        except BaseException:
+            self._ledger.release(sent)  # sent again when the batch is redone
+            raise
+        self._ledger.placed(zip(sent, placed, strict=False))

@@ -79,6 +79,15 @@ class Outbox(Protocol):
         """Return once Kafka has every message sent since the last call."""
 
 
+class Letterbox(Outbox, Protocol):
+    """The dead-letter topic as an outbox that also tells where each letter went."""
+
+    async def placed(self) -> list[tuple[int, int]]:
+        """:meth:`delivered`, returning the partition and offset of each message sent since
+        the last call, in the order sent."""
+        ...
+
+
 @dataclass(frozen=True)
 class PlainMessage:
     """A message made here rather than read from Kafka (a timer's stand-in, a test's)."""

@@ -24,6 +24,10 @@ Two more holes the guard closes:
 - The message read again can be dropped again (faust drops a fetched message below the
   offset it last read, and records fetched before the seek are still being handed out).
   While the hole stays, the guard seeks again every :data:`RESEEK_AFTER_S` seconds.
+
+Commits also carry a mark (:func:`mark_commits`): faust commits every offset with empty
+metadata, and :mod:`streams.letters` keeps, in the metadata, where in the dead-letter topic
+the letters of the uncommitted messages begin.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+from aiokafka import AIOKafkaConsumer
+from aiokafka.structs import OffsetAndMetadata
 from faust.transport.consumer import Consumer
 from faust.types import TP
 
@@ -49,7 +55,18 @@ class Gaps(Protocol):
     def overlaps(self, begin: int, end: int) -> bool: ...
 
 
+class Marks(Protocol):
+    """What a commit's metadata holds (:class:`streams.letters.LetterLedger`); called on
+    faust's consumer thread."""
+
+    def mark(self, topic: str, partition: int, committed: int) -> str: ...
+
+    def committed(self, topic: str, partition: int, committed: int) -> None: ...
+
+
 _faust_new_offset = Consumer._new_offset
+_aiokafka_commit = AIOKafkaConsumer.commit
+_marks: list[Marks] = []  # the marks of this process's worker (one at most)
 _last_seek: dict[TP, tuple[int, float]] = {}  # offset sought, monotonic time of the seek
 _first_offsets: dict[TP, int] = {}  # first offset of partitions faust knows no commit of
 _lookups: set[TP] = set()
@@ -133,6 +150,28 @@ def guarded_new_offset(consumer: Any, tp: TP, now: float | None = None) -> int |
         return None
     result: int | None = _faust_new_offset(consumer, tp)
     return result
+
+
+async def _commit_marked(consumer: Any, offsets: Any = None) -> None:
+    """aiokafka's ``commit``, each offset with the mark of :data:`_marks` as its metadata."""
+    if not _marks or not offsets:
+        await _aiokafka_commit(consumer, offsets)
+        return
+    marks = _marks[0]
+    marked = {}
+    for tp, value in offsets.items():
+        offset = value if isinstance(value, int) else value[0]
+        marked[tp] = OffsetAndMetadata(offset, marks.mark(tp.topic, tp.partition, offset))
+    await _aiokafka_commit(consumer, marked)
+    for tp, value in marked.items():
+        marks.committed(tp.topic, tp.partition, value.offset)
+
+
+def mark_commits(marks: Marks | None) -> None:
+    """Give every commit of the process's consumers the metadata of ``marks`` (None: no
+    metadata, as aiokafka commits)."""
+    _marks[:] = [] if marks is None else [marks]
+    AIOKafkaConsumer.commit = _commit_marked
 
 
 def guard_commits() -> None:

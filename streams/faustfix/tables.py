@@ -95,8 +95,11 @@ class FaustOutbox:
         self._deliveries.append(await self.topic.send(key=key, value=value))
 
     async def delivered(self) -> None:
+        await self.placed()
+
+    async def placed(self) -> list[tuple[int, int]]:
         deliveries, self._deliveries = self._deliveries, []
-        await asyncio.gather(*deliveries)
+        return [(sent.partition, sent.offset) for sent in await asyncio.gather(*deliveries)]
 
 
 def tables_recovered(app: Any) -> bool:
