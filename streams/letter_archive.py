@@ -81,7 +81,13 @@ class KafkaLetterArchive:
                     starts[at] = min(starts.get(at, offset), offset)
         if any(offset == 0 for offset in committed.values()):
             starts = None  # a partition never committed: its letters may lie anywhere
-        return committed, starts, [p["partition"] for p in described["partitions"]]
+        ids = [p["partition"] for p in described["partitions"]]
+        if described["error_code"] or not ids:  # not created yet, or no leader yet
+            raise ConnectionError(
+                f"the broker does not describe the dead-letter topic {self.topic!r} yet "
+                f"(error code {described['error_code']})"
+            )
+        return committed, starts, ids
 
     async def _read(
         self,

@@ -58,9 +58,8 @@ from streams.domain.coldchain import Close, Decision, closed
 from streams.domain.counts import Fact, fact_of
 from streams.domain.dwell import MoveAt, Stay
 from streams.domain.dwell import step as dwell_step
+from streams.domain.items import Judged, Move
 from streams.domain.reefer import (
-    Judged,
-    Move,
     Outcome,
     ReeferTrack,
     arrived,

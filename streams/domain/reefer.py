@@ -59,18 +59,24 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 import orjson
-from pydantic import AwareDatetime, TypeAdapter
+from pydantic import AwareDatetime
 
 from lugang.contract import STORED, ReeferReading
 from lugang.reference import CommodityProfile, ExceptionRules
-from streams.domain.coldchain import (
-    Close,
-    ContainerState,
-    Decision,
-    Open,
-    check_silence,
-    step,
-    with_context,
+from streams.domain.coldchain import Close, ContainerState, Decision, Open, check_silence
+from streams.domain.items import (
+    MOVE_JSON,
+    Folds,
+    Index,
+    Item,
+    Judged,
+    Move,
+    apply_move,
+    carries_context,
+    fold_steps,
+    item_key,
+    item_time,
+    outcome_of,
 )
 from streams.domain.offsets import Applied
 from streams.domain.seen import SeenTimes
@@ -82,86 +88,6 @@ _REMEMBERED_CLOSES = 16
 _INDEXED_FROM = 16
 """How many recent items make a duplicate worth looking up in an index (fewer: a scan,
 cheaper than keeping the index, is the usual case of a track whose moves are known)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Move:
-    """A train move of the container: the context its later readings are judged in.
-
-    ``leaves``: after this move the container is off Lugang's watch (it left through the
-    gate, or was discharged at the far end), so its silence is no telemetry gap."""
-
-    event_id: str
-    at: AwareDatetime
-    commodity: str | None
-    corridor: str | None
-    train_id: str | None
-    leaves: bool = False
-
-
-Item = ReeferReading | Move
-_MOVE_JSON = TypeAdapter(Move)
-
-
-def _time(item: Item) -> datetime:
-    return item.reading_time if isinstance(item, ReeferReading) else item.at
-
-
-def _key(item: Item) -> tuple[datetime, int]:
-    """The order of the recent items: event time, and at equal times a move before a
-    reading (the reading is judged in the move's context; one at the time of a leave
-    belongs to the ended trip), whichever was read first."""
-    if isinstance(item, ReeferReading):
-        return item.reading_time, 1
-    return item.at, 0
-
-
-def _carries_context(reading: ReeferReading) -> bool:
-    """Whether the reading names its own commodity and corridor (its point needs no move)."""
-    return bool(reading.commodity and reading.corridor)
-
-
-@dataclass(frozen=True, slots=True)
-class Judged:
-    """A reading with the commodity and corridor it is judged by: its own, else those of
-    the container's moves before it (None: unknown)."""
-
-    reading: ReeferReading
-    commodity: str | None
-    corridor: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Index:
-    """The event ids and times of the readings among ``recent`` (the track's tuple it was
-    made for): a duplicate found without a scan. Kept beside the track, never serialised;
-    a track whose ``recent`` is another tuple (decoded, or replaced elsewhere) makes its
-    own when first asked."""
-
-    recent: tuple[Item, ...]
-    ids: frozenset[str]
-    times: frozenset[datetime]
-
-    @classmethod
-    def of(cls, recent: tuple[Item, ...]) -> _Index:
-        readings = [r for r in recent if isinstance(r, ReeferReading)]
-        ids = frozenset(r.event_id for r in readings)
-        return cls(recent, ids, frozenset(r.reading_time for r in readings))
-
-    def inserted(self, recent: tuple[Item, ...], item: Item) -> _Index:
-        """The index of ``recent``: these items and ``item``."""
-        if not isinstance(item, ReeferReading):
-            return _Index(recent, self.ids, self.times)
-        return _Index(recent, self.ids | {item.event_id}, self.times | {item.reading_time})
-
-    def settled(self, recent: tuple[Item, ...], gone: Sequence[Item]) -> _Index:
-        """The index of ``recent``: these items less ``gone`` (readings of distinct ids and
-        times: a duplicate of either never gets in)."""
-        readings = [r for r in gone if isinstance(r, ReeferReading)]
-        if not readings:
-            return _Index(recent, self.ids, self.times)
-        ids = self.ids.difference([r.event_id for r in readings])
-        return _Index(recent, ids, self.times.difference([r.reading_time for r in readings]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,8 +105,10 @@ class ReeferTrack:
     """Readings up to this time are final (settled by :func:`flush`): a later one is late."""
     taken: SeenTimes = field(default_factory=SeenTimes)
     """Times of the readings taken (applied or late), to know a duplicate however late."""
-    index: _Index | None = field(default=None, compare=False, repr=False)
+    index: Index | None = field(default=None, compare=False, repr=False)
     """What :func:`_index_of` gives, if made: not part of the track's value."""
+    folds: Folds | None = field(default=None, compare=False, repr=False)
+    """What :func:`_folds_of` gives, if made: not part of the track's value."""
 
     @classmethod
     def new(cls, equipment_reference: str) -> ReeferTrack:
@@ -191,7 +119,7 @@ class ReeferTrack:
         def item(entry: Item) -> object:
             if isinstance(entry, ReeferReading):
                 return {"reading": orjson.Fragment(entry.model_dump_json().encode())}
-            return {"move": orjson.Fragment(_MOVE_JSON.dump_json(entry))}
+            return {"move": orjson.Fragment(MOVE_JSON.dump_json(entry))}
 
         return orjson.dumps(
             {
@@ -215,7 +143,7 @@ class ReeferTrack:
                 return ReeferReading.model_validate_json(
                     orjson.dumps(entry["reading"]), context=STORED
                 )
-            return _MOVE_JSON.validate_json(orjson.dumps(entry["move"]))
+            return MOVE_JSON.validate_json(orjson.dumps(entry["move"]))
 
         return cls(
             settled=ContainerState.from_json(orjson.dumps(raw["settled"])),
@@ -283,37 +211,17 @@ class Outcome:
     """What :func:`observe` made of its reading (``applied`` for the other calls)."""
 
 
-def _fold(
-    state: ContainerState,
-    items: Sequence[Item],
-    rules: ExceptionRules,
-    profiles: Mapping[str, CommodityProfile],
-) -> tuple[ContainerState, list[Decision], list[Judged]]:
-    """``state`` with ``items`` folded in, their decisions, and the readings among them
-    lacking their own commodity or corridor, with the context in force at their time."""
-    decisions: list[Decision] = []
-    judged: list[Judged] = []
-    for item in items:
-        if isinstance(item, ReeferReading):
-            if not _carries_context(item):
-                commodity = item.commodity or state.commodity
-                judged.append(Judged(item, commodity, item.corridor or state.corridor))
-            state, made = step(state, item, rules, profiles)
-        else:
-            state, made = _apply_move(state, item)
-        decisions += made
-    return state, decisions, judged
-
-
-def _apply_move(state: ContainerState, move: Move) -> tuple[ContainerState, list[Decision]]:
-    return with_context(
-        state,
-        commodity=move.commodity or state.commodity,
-        corridor=move.corridor or state.corridor,
-        train_id=move.train_id,
-        at=move.at,
-        leaves=move.leaves,
-    )
+def _folds_of(
+    track: ReeferTrack, rules: ExceptionRules, profiles: Mapping[str, CommodityProfile]
+) -> Folds:
+    """The folds of the track's settled state over its recent items, made (and kept with
+    the track) if the track has none that fit them."""
+    folds = track.folds
+    if folds is None or not folds.fits(track.settled, track.recent):
+        steps = fold_steps(track.settled, track.recent, rules, profiles)
+        folds = Folds(track.settled, track.recent, steps)
+        object.__setattr__(track, "folds", folds)
+    return folds
 
 
 def observe(
@@ -341,11 +249,11 @@ def observe(
         return Outcome(track, verdict="duplicate")
     if at in track.taken:
         return Outcome(track, verdict="duplicate")
-    taken = replace(track, taken=track.taken.add(at))
+    taken = track.taken.add(at)
     if late_by(track, at, lateness) is not None:
-        return Outcome(taken, verdict="late")
-    outcome = _insert(taken, reading, lateness, rules, profiles, known)
-    if _carries_context(reading):
+        return Outcome(replace(track, taken=taken), verdict="late")
+    outcome = _insert(track, reading, lateness, rules, profiles, known, taken)
+    if carries_context(reading):
         own = Judged(reading, reading.commodity, reading.corridor)
         return Outcome(outcome.track, outcome.decisions, (*outcome.readings, own))
     return outcome
@@ -381,18 +289,25 @@ def move(
         return Outcome(track)
     horizon = _horizon(track, lateness, known)
     first = track.recent[0] if track.recent else None
-    before_all = first is None or _key(event) < _key(first)
+    before_all = first is None or item_key(event) < item_key(first)
     if horizon is not None and event.at < horizon and before_all:
-        settled, decisions = _apply_move(track.settled, event)
-        current, _, _ = _fold(settled, track.recent, rules, profiles)
-        return _emit_once(replace(track, settled=settled, current=current), decisions)
+        settled, decisions = apply_move(track.settled, event)
+        folds = Folds(settled, track.recent, fold_steps(settled, track.recent, rules, profiles))
+        current, _, _ = outcome_of(settled, folds.steps)
+        updated = replace(track, settled=settled, current=current, folds=folds)
+        return _emit_once(updated, decisions)
     return _insert(track, event, lateness, rules, profiles, known)
 
 
 def _horizon(track: ReeferTrack, lateness: timedelta, known: datetime | None) -> datetime | None:
     """The time before which the track's items are settled: the newest reading minus the
     lateness, capped by ``known``; None (nothing settles) before the first reading."""
-    newest = track.newest_reading
+    return _horizon_at(track.newest_reading, lateness, known)
+
+
+def _horizon_at(
+    newest: datetime | None, lateness: timedelta, known: datetime | None
+) -> datetime | None:
     if newest is None:
         return None
     horizon = newest - lateness
@@ -401,20 +316,20 @@ def _horizon(track: ReeferTrack, lateness: timedelta, known: datetime | None) ->
 
 def _before(recent: Sequence[Item], horizon: datetime) -> int:
     """How many of the (ordered) recent items lie before ``horizon``."""
-    return next((i for i, entry in enumerate(recent) if _time(entry) >= horizon), len(recent))
+    return next((i for i, entry in enumerate(recent) if item_time(entry) >= horizon), len(recent))
 
 
-def _index_of(track: ReeferTrack) -> _Index:
+def _index_of(track: ReeferTrack) -> Index:
     """The index of the track's recent items, made (and kept with the track: it is derived
     from the immutable ``recent`` alone) if the track has none of them."""
     index = _kept(track)
     if index is None:
-        index = _Index.of(track.recent)
+        index = Index.of(track.recent)
         object.__setattr__(track, "index", index)
     return index
 
 
-def _kept(track: ReeferTrack) -> _Index | None:
+def _kept(track: ReeferTrack) -> Index | None:
     """The index of the track's recent items, if one was made (and so is kept up)."""
     index = track.index
     return index if index is not None and index.recent is track.recent else None
@@ -427,20 +342,47 @@ def _insert(
     rules: ExceptionRules,
     profiles: Mapping[str, CommodityProfile],
     known: datetime | None,
+    taken: SeenTimes | None = None,
 ) -> Outcome:
     """Put ``item`` in its place and fold it in (with the recent items after it, if it came
-    out of order), then settle what lies before the horizon."""
-    key, recent = _key(item), track.recent
-    if not recent or _key(recent[-1]) <= key:  # in order: the usual case
-        recent = (*recent, item)
-        current, _, _ = _fold(track.current, (item,), rules, profiles)
+    out of order), then settle what lies before the horizon (``taken``: the reading times
+    the track has taken, when the item adds one)."""
+    key, recent, folds = item_key(item), track.recent, _folds_of(track, rules, profiles)
+    if not recent or item_key(recent[-1]) <= key:  # in order: the usual case
+        place = len(recent)
     else:
-        place = bisect.bisect([_key(entry) for entry in recent], key)
-        recent = (*recent[:place], item, *recent[place:])
-        current, _, _ = _fold(track.settled, recent, rules, profiles)
+        place = bisect.bisect([item_key(entry) for entry in recent], key)
+    recent = (*recent[:place], item, *recent[place:])
+    after = fold_steps(folds.state_before(place), recent[place:], rules, profiles)
+    folds = Folds(track.settled, recent, (*folds.steps[:place], *after))
     index = None if (kept := _kept(track)) is None else kept.inserted(recent, item)
-    updated = replace(track, current=current, recent=recent, index=index)
-    return _settle(updated, _horizon(updated, lateness, known), rules, profiles)
+    current = folds.steps[-1].state
+    horizon = _horizon_at(current.last_reading_at, lateness, known)
+    folds, index, decisions, judged = _settling(folds, index, horizon)
+    updated = replace(
+        track,
+        settled=folds.settled,
+        current=current,
+        recent=folds.recent,
+        index=index,
+        folds=folds,
+        taken=track.taken if taken is None else taken,
+    )
+    return _emit_once(updated, decisions, judged)
+
+
+def _settling(
+    folds: Folds, index: Index | None, horizon: datetime | None
+) -> tuple[Folds, Index | None, list[Decision], list[Judged]]:
+    """The folds (and index) once the recent items before ``horizon`` are settled, and
+    their decisions and judged readings."""
+    keep = 0 if horizon is None else _before(folds.recent, horizon)
+    if keep == 0:
+        return folds, index, [], []
+    gone, recent = folds.recent[:keep], folds.recent[keep:]
+    settled, decisions, judged = outcome_of(folds.settled, folds.steps[:keep])
+    index = None if index is None else index.settled(recent, gone)
+    return Folds(settled, recent, folds.steps[keep:]), index, decisions, judged
 
 
 def _settle(
@@ -451,13 +393,11 @@ def _settle(
 ) -> Outcome:
     """Fold the recent items before ``horizon`` into the settled state, keeping the
     decisions not emitted before (the same track when none lies before it)."""
-    keep = 0 if horizon is None else _before(track.recent, horizon)
-    if keep == 0:
+    if horizon is None or _before(track.recent, horizon) == 0:
         return Outcome(track)
-    gone, recent = track.recent[:keep], track.recent[keep:]
-    settled, decisions, judged = _fold(track.settled, gone, rules, profiles)
-    index = None if (kept := _kept(track)) is None else kept.settled(recent, gone)
-    updated = replace(track, settled=settled, recent=recent, index=index)
+    folds = _folds_of(track, rules, profiles)
+    folds, index, decisions, judged = _settling(folds, _kept(track), horizon)
+    updated = replace(track, settled=folds.settled, recent=folds.recent, index=index, folds=folds)
     return _emit_once(updated, decisions, judged)
 
 
@@ -490,14 +430,22 @@ def flush(
     keep = len(track.recent) if known is None else _before(track.recent, known)
     if keep == 0:
         return Outcome(track)
+    folds = _folds_of(track, rules, profiles)
     gone, recent = track.recent[:keep], track.recent[keep:]
-    settled, decisions, judged = _fold(track.settled, gone, rules, profiles)
+    settled, decisions, judged = outcome_of(track.settled, folds.steps[:keep])
     newest, final = settled.last_reading_at, track.final_until
     final = final if newest is None else max(newest, final or newest)
     current = track.current if recent else settled
     index = None if (kept := _kept(track)) is None else kept.settled(recent, gone)
+    folds = Folds(settled, recent, folds.steps[keep:])
     updated = replace(
-        track, settled=settled, current=current, recent=recent, final_until=final, index=index
+        track,
+        settled=settled,
+        current=current,
+        recent=recent,
+        final_until=final,
+        index=index,
+        folds=folds,
     )
     return _emit_once(updated, decisions, judged)
 

@@ -17,10 +17,9 @@ from lugang.contract import ContainerEvent, ReeferReading, parse_event
 from lugang.reference import default_reference
 from producers.records import read_recording
 from streams.domain.coldchain import Decision
+from streams.domain.items import Judged, Move
 from streams.domain.offsets import Applied
 from streams.domain.reefer import (
-    Judged,
-    Move,
     Outcome,
     ReeferTrack,
     Verdict,

@@ -1,10 +1,13 @@
 """The shortcuts a track takes on its hot path give what the plain way gives: the applied
-offsets' fast path for the partition's next offset, and the index of the recent readings
-that finds a duplicate without a scan, kept beside the track and never serialised."""
+offsets' fast path for the partition's next offset, the index of the recent readings that
+finds a duplicate without a scan, and the folds of the settled state over the recent items
+(a reading put before a move read ahead folds itself and the move, not every recent item
+again), both kept beside the track and never serialised."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Any
 from unittest.mock import patch
 
 from hypothesis import given, settings
@@ -12,8 +15,10 @@ from hypothesis import strategies as st
 
 from lugang.contract import ReeferReading
 from lugang.reference import default_reference
+from streams.domain import coldchain
+from streams.domain.items import Move
 from streams.domain.offsets import Applied
-from streams.domain.reefer import Move, Outcome, ReeferTrack, flush, move, observe, settle
+from streams.domain.reefer import Outcome, ReeferTrack, flush, move, observe, settle
 
 
 def _added_plainly(applied: Applied, offset: int, committed: int | None) -> Applied:
@@ -157,3 +162,27 @@ def test_a_recent_reading_is_a_duplicate_by_its_id_or_its_time() -> None:
     assert [observe(decoded, r, LATENESS, rules, profiles, known=START).verdict for r in again] == (
         verdicts
     )
+
+
+def test_a_reading_before_a_move_read_ahead_is_one_step_and_settling_none() -> None:
+    """Moves consumed ahead of their readings put each reading before them: it is folded
+    with the items after it only, and what settles takes the steps already made."""
+    rules, profiles = REF.exception_rules, REF.commodities
+    ahead = Move("m", START + timedelta(hours=4), "pharma", "HHW-QZH", "X9001")
+    track = move(ReeferTrack.new(BOX), ahead, LATENESS, rules, profiles).track
+    calls = 0
+    real_step = coldchain.step
+
+    def counted(*args: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return real_step(*args)
+
+    with patch("streams.domain.items.step", counted):
+        for n in range(30):
+            reading = _reading(f"r{n}", 5 * n, 5.0)
+            track = observe(track, reading, LATENESS, rules, profiles).track
+    assert calls == 30
+    assert [type(item).__name__ for item in track.recent][-1] == "Move"
+    plain = ReeferTrack.from_json(track.to_json())
+    assert plain == track and plain.folds is None
