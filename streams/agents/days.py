@@ -3,9 +3,12 @@ per-day totals, a global table every worker can read for ``/status``, and writes
 and running aggregates.
 
 Per batch: decode each message's facts, add them to copies of their days' totals (a fact
-counted before, by event id, changes nothing); then deliver the daily points and the running
-points from the earliest changed day on (a late event for a past day changes every later
-running total), and only then write the changed days.
+counted before, by event id, changes nothing); then deliver the daily points of the changed
+days and the running points from the earliest changed day on (a late event for a past day
+changes every later running total), and only then write the changed days. (The daily points
+of the days in between are what was written before: a replayed year, whose trains run
+months ahead of its containers, rewrote them all on every batch: over a third of the
+agent's points, a fifth of the worker's.)
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ class DaysAgent:
             for kind, times in seen.items():
                 self.intake.duplicate(kind, times)
             if changed_in_year:
-                await self.metrics.write(self._aggregates(totals, min(changed_in_year)))
+                await self.metrics.write(self._aggregates(totals, changed_in_year))
             changed.update(changed_in_year)
         await self.metrics.flush()
         await self.intake.deliver()
@@ -63,13 +66,16 @@ class DaysAgent:
             self.book.put(batch[-1], day_totals)
         await self.book.delivered()
 
-    def _aggregates(self, totals: Mapping[date, DayTotals], since: date) -> list[points.Sample]:
-        """Daily points of each day from ``since`` and running points from ``since`` to the
-        last day with totals (one walk over the days: :mod:`streams.domain.status_series`)."""
+    def _aggregates(
+        self, totals: Mapping[date, DayTotals], changed: Mapping[date, DayTotals]
+    ) -> list[points.Sample]:
+        """Daily points of each ``changed`` day and running points from the first of them to
+        the last day with totals (one walk over the days: :mod:`streams.domain.status_series`)."""
         samples: list[points.Sample] = []
-        for status in status_series(totals, self.reference, since, max(totals), self.clock()):
-            if status.as_of in totals:
-                samples += points.day_samples(totals[status.as_of], self.reference)
+        since, last, now = min(changed), max(totals), self.clock()
+        for status in status_series(totals, self.reference, since, last, now):
+            if status.as_of in changed:
+                samples += points.day_samples(changed[status.as_of], self.reference)
             samples += points.status_samples(status, self.reference)
         return samples
 

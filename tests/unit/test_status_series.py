@@ -193,11 +193,14 @@ def test_the_series_is_the_status_of_each_day_around_period_ends(
 # -- the days agent ---------------------------------------------------------------------------
 
 
-def day_by_day(totals: dict[date, DayTotals], since: date, now: datetime) -> list[points.Sample]:
-    """The points the days agent wrote before the series: each day's status afresh."""
+def day_by_day(
+    totals: dict[date, DayTotals], changed: set[date], now: datetime
+) -> list[points.Sample]:
+    """The points the days agent wrote before the series: each day's status afresh (and
+    the daily points of the ``changed`` days)."""
     samples: list[points.Sample] = []
-    for day in each_day(since, max(totals)):
-        if day in totals:
+    for day in each_day(min(changed), max(totals)):
+        if day in changed:
             samples += points.day_samples(totals[day], REF)
         samples += points.status_samples(compute_status(totals, REF, day, now), REF)
     return samples
@@ -229,8 +232,8 @@ def test_the_days_agent_writes_each_days_status_afresh() -> None:
         counted |= {fact.event_id for fact in batch}
         expected: list[points.Sample] = []
         for year in sorted({fact.day.year for fact in new}):
-            since = min(fact.day for fact in new if fact.day.year == year)
-            expected += day_by_day(book.year(year), since, now)
+            changed = {fact.day for fact in new if fact.day.year == year}
+            expected += day_by_day(book.year(year), changed, now)
         assert [repr(s) for s in metrics.samples[written:]] == [repr(s) for s in expected]
     # Days written again by the late batches.
     assert len(metrics.measurement(points.PROGRESS_DAILY)) > len(
