@@ -43,7 +43,7 @@ from lugang.settings import Settings
 from lugang.topics import TopicNames
 from streams import faustfix
 from streams.acknowledgements import Acknowledgements
-from streams.agents.days import DaysAgent
+from streams.agents.days import RUNNING_EVERY_S, DaysAgent
 from streams.agents.facts import DAY_FACTS
 from streams.agents.intake import Intake, TimeWindow
 from streams.agents.movements import MovementsAgent
@@ -78,7 +78,7 @@ from streams.state import (
     Watermarks,
 )
 from streams.supervision import OnCrash, stop_this_process, supervised
-from streams.timers import HealthReport, MinuteRound, SilenceCheck, lag_by_kind
+from streams.timers import HealthReport, MinuteRound, RunningPoints, SilenceCheck, lag_by_kind
 from streams.web import (
     FORWARDED,
     figures_keeper,
@@ -224,6 +224,16 @@ def _letter_ledger(app: faust.App, settings: Settings, names: TopicNames) -> Let
 
     app.on_partitions_assigned.connect(read_letters)
     return ledger
+
+
+def _days_agent(app: faust.App, days: DaysAgent) -> DaysAgent:
+    """``days``, told of each assignment (its next running points cover every day)."""
+
+    def assigned(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        days.assigned()
+
+    app.on_partitions_assigned.connect(assigned)
+    return days
 
 
 def _reads_partition_0(app: faust.App, topic: str) -> Callable[[], bool]:
@@ -406,6 +416,7 @@ def create_monitor(
         dwell=dwell,
     )
     points = PointsAgent(metrics, points_topic.get_topic_name(), FaustOutbox(dead_letter_topic))
+    days = _days_agent(app, DaysAgent(intake(), reference, book, relayed()))
     metrics.on_refused = points.refused
     acks = (
         None
@@ -415,7 +426,7 @@ def create_monitor(
     handlers = {
         "trains": trains.handle,
         "movements": movements.handle,
-        "days": DaysAgent(intake(), reference, book, relayed()).handle,
+        "days": days.handle,
         "points": points.handle,
         "paging": PagingAgent(
             alerts,
@@ -449,6 +460,7 @@ def create_monitor(
         book, pager(), relayed(), reference, keeps_figures, trains=known, acks=acks
     )
     app.timer(60.0)(minute)
+    app.timer(RUNNING_EVERY_S)(RunningPoints(days, keeps_figures))
     silence = SilenceCheck(
         movements, relayed(), pager(), watch, settled=partial(tables_settled, app)
     )

@@ -1,5 +1,5 @@
 """The worker's timers: the minute's round (re-sent alerts, 天天班 today, trains in
-transit), the live silence check, pipeline health."""
+transit), the live silence check, pipeline health, the running points due."""
 
 from __future__ import annotations
 
@@ -30,6 +30,25 @@ class Timed(Protocol):
     async def tick(
         self, event_times: Mapping[int, datetime | None]
     ) -> list[ColdChainException]: ...
+
+
+class Running(Protocol):
+    """The days agent's running points (:meth:`DaysAgent.write_running`)."""
+
+    async def write_running(self) -> None: ...
+
+
+class RunningPoints:
+    """Every :data:`~streams.agents.days.RUNNING_EVERY_S` seconds, on the worker whose days
+    agent keeps the figures (``keeps_figures``): the running points a batch left due."""
+
+    def __init__(self, days: Running, keeps_figures: Callable[[], bool]) -> None:
+        self.days = days
+        self.keeps_figures = keeps_figures
+
+    async def __call__(self) -> None:
+        if self.keeps_figures():
+            await self.days.write_running()
 
 
 class PartitionWatch(Protocol):

@@ -4,18 +4,28 @@ and running aggregates.
 
 Per batch: decode each message's facts, add them to copies of their days' totals (a fact
 counted before, by event id, changes nothing); then deliver the daily points of the changed
-days and the running points from the earliest changed day on (a late event for a past day
-changes every later running total), and only then write the changed days. (The daily points
-of the days in between are what was written before: a replayed year, whose trains run
-months ahead of its containers, rewrote them all on every batch: over a third of the
-agent's points, a fifth of the worker's.)
+days, and only then write the changed days. (The daily points of the other days are what
+was written before: a replayed year, whose trains run months ahead of its containers,
+rewrote them all on every batch: over a third of the agent's points, a fifth of the
+worker's.)
+
+The running points (year to date, 天天班, balances) of every day from the earliest changed
+one to the last day with totals change with a late event for a past day, so they are
+written at most every :data:`RUNNING_EVERY_S` seconds, by a batch or by the timer
+(:meth:`DaysAgent.write_running`), covering every day changed since the last write: a
+replayed year rewrote months of them on every batch. They are derived from the stored
+totals alone, so after a start (or a crash that lost some) and after each assignment the
+first write covers every day in the book.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
+from typing import Final
 
 from lugang.reference import Reference
 from streams.agents.facts import FACTS
@@ -26,6 +36,9 @@ from streams.domain.status_series import status_series
 from streams.schema import points
 from streams.sinks.base import MetricSink
 from streams.state import DayBook
+
+RUNNING_EVERY_S: Final = 5.0
+"""How often, at most, the running points are written (and how often the timer looks)."""
 
 
 class DaysAgent:
@@ -38,15 +51,32 @@ class DaysAgent:
         book: DayBook,
         metrics: MetricSink,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        running_every_s: float = RUNNING_EVERY_S,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.intake = intake
         self.reference = reference
         self.book = book
         self.metrics = metrics
         self.clock = clock
+        self.running_every_s = running_every_s
+        self.monotonic = monotonic
+        # per year, the first day whose running points are due; None: every day in the book
+        self._due: dict[int, date] | None = None
+        self._written_at = -float("inf")
+        self._lock = asyncio.Lock()  # a batch and the timer's write never interleave
+
+    def assigned(self) -> None:
+        """The day-facts partition was (re)assigned: the next write covers every day (the
+        previous owner may have left running points unwritten)."""
+        self._due = None
 
     async def handle(self, batch: Sequence[Received]) -> None:
         """Process one batch; return once everything it caused is delivered and written."""
+        async with self._lock:
+            await self._handle(batch)
+
+    async def _handle(self, batch: Sequence[Received]) -> None:
         facts: list[Fact] = []
         for received in batch:
             decoded = self.intake.attempt(received, _facts_of, received)
@@ -57,27 +87,45 @@ class DaysAgent:
             changed_in_year, seen = _add([f for f in facts if f.day.year == year], totals)
             for kind, times in seen.items():
                 self.intake.duplicate(kind, times)
-            if changed_in_year:
-                await self.metrics.write(self._aggregates(totals, changed_in_year))
+            for _, day_totals in sorted(changed_in_year.items()):
+                await self.metrics.write(points.day_samples(day_totals, self.reference))
+            if changed_in_year and self._due is not None:
+                first = min(changed_in_year)
+                self._due[year] = min(self._due.get(year, first), first)
             changed.update(changed_in_year)
+        if changed and self.monotonic() - self._written_at >= self.running_every_s:
+            await self._write_running(changed)
         await self.metrics.flush()
         await self.intake.deliver()
         for day_totals in changed.values():
             self.book.put(batch[-1], day_totals)
         await self.book.delivered()
 
-    def _aggregates(
-        self, totals: Mapping[date, DayTotals], changed: Mapping[date, DayTotals]
-    ) -> list[points.Sample]:
-        """Daily points of each ``changed`` day and running points from the first of them to
-        the last day with totals (one walk over the days: :mod:`streams.domain.status_series`)."""
-        samples: list[points.Sample] = []
-        since, last, now = min(changed), max(totals), self.clock()
-        for status in status_series(totals, self.reference, since, last, now):
-            if status.as_of in changed:
-                samples += points.day_samples(changed[status.as_of], self.reference)
-            samples += points.status_samples(status, self.reference)
-        return samples
+    async def write_running(self) -> None:
+        """The timer's call: write the running points due, if any (every
+        :data:`RUNNING_EVERY_S` seconds, on the worker that reads the day-facts topic)."""
+        async with self._lock:
+            if self._due is None or self._due:
+                await self._write_running({})
+                await self.metrics.flush()
+
+    async def _write_running(self, changed: Mapping[date, DayTotals]) -> None:
+        """The running points of every day from the first one due (in each year) to the
+        last day with totals, ``changed`` (not in the book yet) included; one walk over
+        the days: :mod:`streams.domain.status_series`."""
+        due, self._due = self._due, {}
+        self._written_at = self.monotonic()
+        years = {day.year for day in changed} | set(due or {})
+        if due is None:
+            years |= {day.year for day in self.book.year()}
+        for year in sorted(years):
+            fresh = {day: kept for day, kept in changed.items() if day.year == year}
+            totals = {**self.book.year(year), **fresh}
+            since = min(totals) if due is None or year not in due else due[year]
+            samples: list[points.Sample] = []
+            for status in status_series(totals, self.reference, since, max(totals), self.clock()):
+                samples += points.status_samples(status, self.reference)
+            await self.metrics.write(samples)
 
 
 def _add(

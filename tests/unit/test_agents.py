@@ -142,7 +142,9 @@ class Harness:
             moves_known=moves_known,
         )
         self.book = DayBook(self.days)
-        self.day_agent = DaysAgent(self.intake(), REF, self.book, self.metrics, clock=lambda: NOW)
+        self.day_agent = DaysAgent(
+            self.intake(), REF, self.book, self.metrics, clock=lambda: NOW, running_every_s=0
+        )
 
     def intake(self) -> Intake:
         return Intake("", REF, self.dead_letters, self.counters, clock=lambda: NOW)

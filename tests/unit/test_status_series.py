@@ -221,7 +221,7 @@ def test_the_days_agent_writes_each_days_status_afresh() -> None:
     metrics, topic = FakeMetricSink(), Topic("day-facts")
     intake = Intake("", REF, MemoryOutbox(), PipelineCounters(), clock=lambda: now)
     book = DayBook(MemoryTable())
-    agent = DaysAgent(intake, REF, book, metrics, clock=lambda: now)
+    agent = DaysAgent(intake, REF, book, metrics, clock=lambda: now, running_every_s=0)
     counted: set[str] = set()
     for batch_no, indices in enumerate(batches):
         batch = [fact for index in indices for fact in chunks[index]]
@@ -234,8 +234,50 @@ def test_the_days_agent_writes_each_days_status_afresh() -> None:
         for year in sorted({fact.day.year for fact in new}):
             changed = {fact.day for fact in new if fact.day.year == year}
             expected += day_by_day(book.year(year), changed, now)
-        assert [repr(s) for s in metrics.samples[written:]] == [repr(s) for s in expected]
+        written_now = sorted(repr(s) for s in metrics.samples[written:])
+        assert written_now == sorted(repr(s) for s in expected)
     # Days written again by the late batches.
     assert len(metrics.measurement(points.PROGRESS_DAILY)) > len(
         each_day(d("2025-12-10"), d("2026-01-20"))
     )
+
+
+def test_the_running_points_wait_for_their_interval_and_cover_every_day_changed() -> None:
+    """Within :data:`RUNNING_EVERY_S` of the last write a batch writes its daily points
+    only; the timer's write then covers every day changed meanwhile, from the earliest one
+    on. After a start or an assignment the first write covers every day in the book."""
+    now = datetime(2026, 1, 20, 9, tzinfo=UTC)
+    facts = simulated_facts(d("2026-01-01"), d("2026-01-20"), seed=3)
+    early = [f for f in facts if f.day < d("2026-01-05")]
+    middle = [f for f in facts if d("2026-01-05") <= f.day < d("2026-01-12")]
+    late = [f for f in facts if f.day >= d("2026-01-12")]
+    clock = [0.0]
+    metrics, topic = FakeMetricSink(), Topic("day-facts")
+    intake = Intake("", REF, MemoryOutbox(), PipelineCounters(), clock=lambda: now)
+    book = DayBook(MemoryTable())
+    agent = DaysAgent(intake, REF, book, metrics, clock=lambda: now, monotonic=lambda: clock[0])
+
+    def handle(batch: list[Fact]) -> None:
+        asyncio.run(agent.handle([topic.event("facts", FACTS.dump_json(batch))]))
+
+    def running_days() -> list[date]:
+        progress = metrics.measurement(points.PROGRESS_DAILY)
+        metrics.samples.clear()
+        return sorted({s.time.date() for s in progress})
+
+    handle(late)  # the first write: at once
+    assert running_days() == each_day(min(f.day for f in late), max(book.year(2026)))
+    clock[0] = 1.0
+    handle(middle)
+    assert metrics.measurement(points.TRAIN_RUNS_DAILY)
+    assert running_days() == []  # due: daily points only
+    clock[0] = 2.0
+    handle(early)
+    assert running_days() == []
+    asyncio.run(agent.write_running())  # the timer
+    assert running_days() == each_day(min(f.day for f in early), max(book.year(2026)))
+    asyncio.run(agent.write_running())
+    assert running_days() == []  # nothing due
+    agent.assigned()
+    asyncio.run(agent.write_running())
+    assert running_days() == each_day(min(book.year(2026)), max(book.year(2026)))
