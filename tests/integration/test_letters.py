@@ -53,15 +53,22 @@ async def commit(bootstrap: str, group: str, offsets: dict[TopicPartition, int])
         await consumer.stop()
 
 
-async def metadata(bootstrap: str, group: str, tp: TopicPartition) -> str:
+async def metadata(bootstrap: str, group: str, tp: TopicPartition, offset: int) -> str:
+    """The metadata of the group's commit of ``offset`` on ``tp``, once an offset fetch
+    shows that commit (on a broker busy with a long test session, one right after the
+    commit has shown the one before)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        offsets = await admin.list_consumer_group_offsets(group, partitions=[tp])
+        for _ in range(100):
+            found = (await admin.list_consumer_group_offsets(group, partitions=[tp])).get(tp)
+            if found is not None and found.offset == offset:
+                stored: str = found.metadata
+                return stored
+            await asyncio.sleep(0.1)
     finally:
         await admin.close()
-    found: str = offsets[tp].metadata
-    return found
+    raise AssertionError(f"the commit of {offset} on {tp} never showed: {found}")
 
 
 def test_an_assignment_finds_the_letters_of_uncommitted_input_from_the_commits_mark(
@@ -80,6 +87,7 @@ def test_an_assignment_finds_the_letters_of_uncommitted_input_from_the_commits_m
         # A first worker letters offsets 3 and 5 of partition 0, commits 4 without a mark.
         await send_letters(any_bootstrap, letters, [(source, 0, 3), (source, 0, 5)])
         await commit(any_bootstrap, group, {TopicPartition(source, 0): 4})
+        await metadata(any_bootstrap, group, TopicPartition(source, 0), 4)
         first = LetterLedger(archive)
         await first.assign(inputs)
         assert not first.claim((source, 0, 5))  # lettered before: not sent again
@@ -91,7 +99,7 @@ def test_an_assignment_finds_the_letters_of_uncommitted_input_from_the_commits_m
         placed = await send_letters(any_bootstrap, letters, [(source, 0, 9), (source, 1, 2)])
         first.placed(zip([(source, 0, 9), (source, 1, 2)], placed, strict=True))
         await commit(any_bootstrap, group, {TopicPartition(source, 0): 7})
-        stored = await metadata(any_bootstrap, group, TopicPartition(source, 0))
+        stored = await metadata(any_bootstrap, group, TopicPartition(source, 0), 7)
         mark = parse_mark(stored)
         if any_bootstrap == bootstraps.get("tansu"):
             assert mark is None  # Tansu keeps no commit metadata: a successor reads it all
