@@ -358,7 +358,8 @@ def _insert(
     index = None if (kept := _kept(track)) is None else kept.inserted(recent, item)
     current = folds.steps[-1].state
     horizon = _horizon_at(current.last_reading_at, lateness, known)
-    folds, index, decisions, judged = _settling(folds, index, horizon)
+    keep = 0 if horizon is None else _before(folds.recent, horizon)
+    folds, index, decisions, judged = _settling(folds, index, keep)
     updated = replace(
         track,
         settled=folds.settled,
@@ -372,11 +373,10 @@ def _insert(
 
 
 def _settling(
-    folds: Folds, index: Index | None, horizon: datetime | None
+    folds: Folds, index: Index | None, keep: int
 ) -> tuple[Folds, Index | None, list[Decision], list[Judged]]:
-    """The folds (and index) once the recent items before ``horizon`` are settled, and
-    their decisions and judged readings."""
-    keep = 0 if horizon is None else _before(folds.recent, horizon)
+    """The folds (and index) once the first ``keep`` recent items are settled, and their
+    decisions and judged readings."""
     if keep == 0:
         return folds, index, [], []
     gone, recent = folds.recent[:keep], folds.recent[keep:]
@@ -393,10 +393,11 @@ def _settle(
 ) -> Outcome:
     """Fold the recent items before ``horizon`` into the settled state, keeping the
     decisions not emitted before (the same track when none lies before it)."""
-    if horizon is None or _before(track.recent, horizon) == 0:
+    keep = 0 if horizon is None else _before(track.recent, horizon)
+    if keep == 0:
         return Outcome(track)
     folds = _folds_of(track, rules, profiles)
-    folds, index, decisions, judged = _settling(folds, _kept(track), horizon)
+    folds, index, decisions, judged = _settling(folds, _kept(track), keep)
     updated = replace(track, settled=folds.settled, recent=folds.recent, index=index, folds=folds)
     return _emit_once(updated, decisions, judged)
 
@@ -431,22 +432,12 @@ def flush(
     if keep == 0:
         return Outcome(track)
     folds = _folds_of(track, rules, profiles)
-    gone, recent = track.recent[:keep], track.recent[keep:]
-    settled, decisions, judged = outcome_of(track.settled, folds.steps[:keep])
-    newest, final = settled.last_reading_at, track.final_until
+    folds, index, decisions, judged = _settling(folds, _kept(track), keep)
+    newest, final = folds.settled.last_reading_at, track.final_until
     final = final if newest is None else max(newest, final or newest)
-    current = track.current if recent else settled
-    index = None if (kept := _kept(track)) is None else kept.settled(recent, gone)
-    folds = Folds(settled, recent, folds.steps[keep:])
-    updated = replace(
-        track,
-        settled=settled,
-        current=current,
-        recent=recent,
-        final_until=final,
-        index=index,
-        folds=folds,
-    )
+    current = track.current if folds.recent else folds.settled
+    updated = replace(track, settled=folds.settled, recent=folds.recent, index=index, folds=folds)
+    updated = replace(updated, current=current, final_until=final)  # (flush is rare)
     return _emit_once(updated, decisions, judged)
 
 
