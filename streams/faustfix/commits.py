@@ -28,6 +28,8 @@ Two more holes the guard closes:
 Commits also carry a mark (:func:`mark_commits`): faust commits every offset with empty
 metadata, and :mod:`streams.letters` keeps, in the metadata, where in the dead-letter topic
 the letters of the uncommitted messages begin.
+
+Every seek here is made on faust's consumer thread (:func:`seek_on_consumer_thread`).
 """
 
 from __future__ import annotations
@@ -123,7 +125,24 @@ def _read_again(consumer: Any, tp: TP, offsets: range, now: float) -> None:
         offsets.stop - 1,
         "again (still missing)" if again else "again",
     )
-    _background(consumer.seek(tp, offset))
+    _background(seek_on_consumer_thread(consumer, tp, offset))
+
+
+async def _seek_now(aiokafka_consumer: Any, tp: TP, offset: int) -> None:
+    aiokafka_consumer.seek(tp, offset)
+
+
+async def seek_on_consumer_thread(consumer: Any, tp: TP, offset: int) -> None:
+    """faust's ``Consumer.seek`` (read ``tp`` again from ``offset``), with aiokafka's seek
+    made on faust's consumer thread.
+
+    faust seeks aiokafka's consumer from the thread that asks, while that consumer's fetcher
+    runs on faust's consumer thread: a seek dropped a partition's fetched records while the
+    fetcher was going through them, the fetcher raised ``KeyError`` and the worker died
+    (CI, Kafka SIGKILLed in test_outages: the holes chased once Kafka was back)."""
+    thread = consumer._thread
+    await thread.call_thread(_seek_now, thread._ensure_consumer(), tp, offset)
+    consumer._read_offset[tp] = offset if offset else None  # as faust's seek: read again
 
 
 def committed_offset(consumer: Any, tp: TP) -> int | None:
@@ -190,7 +209,7 @@ class ConsumerSeeker:
         return committed_offset(self.consumer(), TP(topic, partition))
 
     def seek(self, topic: str, partition: int, offset: int) -> None:
-        _background(self.consumer().seek(TP(topic, partition), offset))
+        _background(seek_on_consumer_thread(self.consumer(), TP(topic, partition), offset))
 
     def assigned(self, topic: str, partition: int) -> bool:
         return TP(topic, partition) in self.consumer().assignment()

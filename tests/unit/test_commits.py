@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from faust.types import TP
@@ -31,8 +32,26 @@ def test_offsets_kafka_skips_are_no_hole() -> None:
     assert not hole_at_head([181, 182], 179, gaps)
 
 
+class _Thread:
+    """faust's consumer thread: runs what it is given, and says so."""
+
+    def __init__(self, consumer: _Consumer) -> None:
+        self.consumer = consumer
+
+    def _ensure_consumer(self) -> _Consumer:
+        return self.consumer
+
+    async def call_thread(self, fun: Any, *args: Any) -> Any:
+        self.consumer.on_thread = True
+        try:
+            return await fun(*args)
+        finally:
+            self.consumer.on_thread = False
+
+
 class _Consumer:
-    """The parts of faust's consumer the guard reads, for one partition."""
+    """The parts of faust's consumer the guard reads, for one partition (and of aiokafka's
+    under it: ``seek``)."""
 
     def __init__(self, committed: int | None, acked: list[int], first: int = 0) -> None:
         self.tp = TP("containers", 0)
@@ -42,12 +61,20 @@ class _Consumer:
         self._gap = {self.tp: IntervalTree()}
         self.first = first
         self.seeks: list[int] = []
+        self._thread = _Thread(self)
+        self._read_offset: dict[TP, int | None] = {}
+        self.on_thread = False
+
+    def read_from(self) -> int | None:
+        """Where faust reads the partition from (below it, a fetched message is dropped)."""
+        return self._read_offset.get(self.tp)
 
     def acknowledge(self, offset: int) -> None:
         self._acked[self.tp].insert(0, offset)
         self._acked_index[self.tp].add(offset)
 
-    async def seek(self, tp: TP, offset: int) -> None:
+    def seek(self, tp: TP, offset: int) -> None:
+        assert self.on_thread, "aiokafka's consumer is sought on faust's consumer thread only"
         self.seeks.append(offset)
 
     async def earliest_offsets(self, *tps: TP) -> dict[TP, int]:
@@ -90,6 +117,7 @@ def test_a_hole_of_several_messages_is_read_again_from_its_first(fresh_guard: No
     consumer = _Consumer(250, [253, 254])
     assert _offer(consumer) is None
     assert consumer.seeks == [250]
+    assert consumer.read_from() == 250  # faust drops nothing from 250 on
     for offset in (250, 251, 252):
         consumer.acknowledge(offset)
     assert _offer(consumer) == 255
@@ -101,3 +129,17 @@ def test_a_hole_that_stays_is_sought_again(fresh_guard: None) -> None:
     assert _offer(consumer, now=1001.0) is None  # the seek may still be filling it
     assert _offer(consumer, now=1001.0 + RESEEK_AFTER_S) is None
     assert consumer.seeks == [179, 179]
+
+
+def test_the_order_gate_seeks_on_the_consumer_thread(fresh_guard: None) -> None:
+    # aiokafka's seek drops the partition's fetched records: made from another thread
+    # than the fetcher's, it raised KeyError in the fetcher (CI, Kafka SIGKILLed).
+    consumer = _Consumer(179, [])
+
+    async def seek() -> None:
+        commits.ConsumerSeeker(lambda: consumer).seek("containers", 0, 181)
+        await commits.background_done()
+
+    asyncio.run(seek())
+    assert consumer.seeks == [181]
+    assert consumer.read_from() == 181
