@@ -446,7 +446,13 @@ def create_monitor(
     }
     for name in AGENTS:  # each agent is handed its partitions' messages in offset order
         app.agent(sources[name], name=name)(
-            supervised(name, handlers[name], states, on_crash, order=InOrder(seeker))
+            supervised(
+                name,
+                handlers[name],
+                states,
+                on_crash,
+                order=InOrder(seeker, topics=sources[name].topics),
+            )
         )
 
     worker = worker_name(settings)

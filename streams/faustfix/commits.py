@@ -216,3 +216,7 @@ class ConsumerSeeker:
 
     def end(self, topic: str, partition: int) -> int | None:
         return fresh_highwater(self.consumer(), TP(topic, partition), time.time())
+
+    def partitions(self, topics: Sequence[str]) -> list[tuple[str, int]]:
+        assigned = self.consumer().assignment()
+        return [(tp.topic, tp.partition) for tp in assigned if tp.topic in topics]

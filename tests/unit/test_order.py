@@ -30,6 +30,9 @@ class Seeker:
     def end(self, topic: str, partition: int) -> int | None:
         return self.end_at
 
+    def partitions(self, topics: Sequence[str]) -> list[tuple[str, int]]:
+        return [("reefer", 0)] if self.mine and "reefer" in topics else []
+
 
 def events(topic: str, *offsets: int, partition: int = 0) -> list[FakeEvent]:
     return [FakeEvent(FakeMessage(topic, partition, o, b"k", b"{}")) for o in offsets]
@@ -162,3 +165,47 @@ def test_no_tail_is_chased_when_read_to_the_end_unknown_or_not_ours() -> None:
     seeker.end_at, seeker.mine = 500, False  # another worker's now
     order.chase()
     assert seeker.seeks == []
+
+
+def test_a_tail_none_of_which_reached_the_agent_is_read_again() -> None:
+    """faust dropped every message of a partition since it was assigned (two workers, the
+    benchmark's stall): the clock runs from when the gate found it assigned."""
+    seeker = Seeker(committed=515)
+    clock = [100.0]
+    order = InOrder(seeker, clock=lambda: clock[0], topics=["reefer"])
+    seeker.end_at = 16_556
+    order.chase()  # assigned, nothing came yet
+    clock[0] += TAIL_AFTER_S - 1
+    order.chase()
+    assert seeker.seeks == []
+    clock[0] += 2
+    order.chase()
+    assert seeker.seeks == [("reefer", 0, 515)]
+
+
+def test_a_gate_chases_only_its_agents_topics() -> None:
+    seeker = Seeker(committed=515)
+    clock = [0.0]
+    order = InOrder(seeker, clock=lambda: clock[0], topics=["containers"])
+    seeker.end_at = 16_556
+    order.chase()
+    clock[0] = 10 * TAIL_AFTER_S
+    order.chase()
+    assert seeker.seeks == []
+
+
+def test_the_tail_clock_runs_only_while_the_broker_says_more_is_there() -> None:
+    """Paused while tables recover (or Kafka away): no fresh end, so no waiting counted."""
+    seeker = Seeker(committed=515)
+    clock = [0.0]
+    order = InOrder(seeker, clock=lambda: clock[0], topics=["reefer"])
+    order.chase()
+    clock[0] = 10 * TAIL_AFTER_S
+    order.chase()  # recovering: no fresh end
+    seeker.end_at = 16_556  # resumed
+    clock[0] += 1
+    order.chase()
+    assert seeker.seeks == []  # its messages come within seconds of the resume
+    clock[0] += TAIL_AFTER_S
+    order.chase()
+    assert seeker.seeks == [("reefer", 0, 515)]
