@@ -82,17 +82,20 @@ class DaysAgent:
             decoded = self.intake.attempt(received, _facts_of, received)
             facts += decoded or []
         changed: dict[date, DayTotals] = {}
+        daily: list[points.Sample] = []  # the daily points of the days changed, one write
         for year in sorted({fact.day.year for fact in facts}):
             totals = self.book.year(year)
             changed_in_year, seen = _add([f for f in facts if f.day.year == year], totals)
             for kind, times in seen.items():
                 self.intake.duplicate(kind, times)
             for _, day_totals in sorted(changed_in_year.items()):
-                await self.metrics.write(points.day_samples(day_totals, self.reference))
+                daily += points.day_samples(day_totals, self.reference)
             if changed_in_year and self._due is not None:
                 first = min(changed_in_year)
                 self._due[year] = min(self._due.get(year, first), first)
             changed.update(changed_in_year)
+        if daily:
+            await self.metrics.write(daily)
         if changed and self.monotonic() - self._written_at >= self.running_every_s:
             await self._write_running(changed)
         await self.metrics.flush()

@@ -190,3 +190,21 @@ def test_a_stop_thrown_into_the_channel_ends_the_batches() -> None:
         return [batch async for batch in take_events(stream, 10, 0.01)]
 
     assert asyncio.run(scenario()) == []
+
+
+def test_a_batch_waits_a_linger_after_its_first_event_not_its_whole_time() -> None:
+    """A quiet agent hands on what came without waiting out its ``within`` (a page request
+    waited half a second for the paging agent's batch)."""
+
+    async def scenario() -> list[int]:
+        stream = FakeStream()
+        batches = take_events(stream, 10, 30.0)
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.01, stream.put, 7)
+        later = loop.call_later(take_module.LINGER_S + 5.0, stream.put, 8)
+        batch = await anext(batches)
+        later.cancel()
+        await batches.aclose()
+        return offsets(batch)
+
+    assert asyncio.run(scenario()) == [7]
