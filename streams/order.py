@@ -195,15 +195,18 @@ class InOrder:
             for where in self.seeker.partitions(self.topics):
                 self._seen.setdefault(where, now)
         for where, seen in list(self._seen.items()):
-            if where in self._holes or now - seen < self.tail_after_s:
+            if where in self._holes:
                 continue
             if not self.seeker.assigned(*where):  # another worker reads it now
                 del self._seen[where]
                 continue
-            due, end = self._due(where), self.seeker.end(*where)
+            end = self.seeker.end(*where)
             if end is None:  # no word from the broker lately (paused, recovering, Kafka away)
                 self._seen[where] = now  # the clock runs only while it says more is there
                 continue
+            if now - seen < self.tail_after_s:
+                continue
+            due = self._due(where)
             if due is None or due >= end:
                 continue
             log.warning(

@@ -209,3 +209,21 @@ def test_the_tail_clock_runs_only_while_the_broker_says_more_is_there() -> None:
     clock[0] += TAIL_AFTER_S
     order.chase()
     assert seeker.seeks == [("reefer", 0, 515)]
+
+
+def test_a_partition_resumed_just_before_a_check_waits_the_whole_time() -> None:
+    """Every chase without a fresh end restarts the clock, not only one past the wait: a
+    partition paused 14 s (tables recovering) is not sought the moment it resumes."""
+    seeker = Seeker(committed=515)
+    clock = [0.0]
+    order = InOrder(seeker, clock=lambda: clock[0], topics=["reefer"])
+    order.chase()
+    clock[0] = TAIL_AFTER_S - 1
+    order.chase()  # still recovering: no fresh end
+    seeker.end_at = 16_556  # resumed
+    clock[0] = TAIL_AFTER_S + 1
+    order.chase()
+    assert seeker.seeks == []
+    clock[0] = 2 * TAIL_AFTER_S
+    order.chase()
+    assert seeker.seeks == [("reefer", 0, 515)]
