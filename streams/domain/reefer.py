@@ -436,8 +436,15 @@ def flush(
     newest, final = folds.settled.last_reading_at, track.final_until
     final = final if newest is None else max(newest, final or newest)
     current = track.current if folds.recent else folds.settled
-    updated = replace(track, settled=folds.settled, recent=folds.recent, index=index, folds=folds)
-    updated = replace(updated, current=current, final_until=final)  # (flush is rare)
+    updated = replace(
+        track,
+        settled=folds.settled,
+        current=current,
+        recent=folds.recent,
+        final_until=final,
+        index=index,
+        folds=folds,
+    )
     return _emit_once(updated, decisions, judged)
 
 

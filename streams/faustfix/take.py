@@ -97,10 +97,9 @@ async def take_events(
 ) -> AsyncGenerator[list[Any], None]:
     """Lists of at most ``max_`` events, each yielded once full, :data:`LINGER_S` after
     its first event, or ``within`` seconds after the previous list (an empty list when none
-    came: the agent's order gate chases
-    its holes on this clock, :mod:`streams.order`); an event is acknowledged once the
-    agent asks for the next list, so after everything its list caused is done, unless
-    ``held`` says the agent never got it (it comes again)."""
+    came: the agent's order gate chases its holes on this clock, :mod:`streams.order`); an
+    event is acknowledged once the agent asks for the next list, so after everything its
+    list caused is done, unless ``held`` says the agent never got it (it comes again)."""
     started = await stream.maybe_start()
     stream._finalized = True  # as iterating it would: no processor may be added now
     intake = _Intake(stream)
