@@ -28,7 +28,7 @@ import orjson
 from lugang.settings import Settings
 from lugang.topics import TopicNames
 from streams.faustfix.drain import deliver_at_first_step
-from streams.faustfix.events import decode_raw_directly
+from streams.faustfix.events import check_producer_ebb_quickly, decode_raw_directly
 from streams.faustfix.take import take_events
 from streams.supervision import BATCH_SECONDS, BATCH_SIZE
 
@@ -77,6 +77,7 @@ def main() -> None:
     if lugang_faust:
         deliver_at_first_step()
         decode_raw_directly()
+        check_producer_ebb_quickly()
     app = create_app(Settings(), lugang_faust)
     faust.Worker(app, loglevel="warning").execute_from_commandline()
 

@@ -44,6 +44,7 @@ def faust_worker(
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
     """Run a stream worker until it is stopped (SIGINT/SIGTERM)."""
+    from streams.collector import tune_for_streaming
     from streams.identity import worker_name
     from streams.supervision import EXIT_AGENT_DIED
 
@@ -56,6 +57,7 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
         f"(Prometheus: /metrics, as worker {worker_name(settings)})",
         flush=True,
     )
+    tune_for_streaming()
     try:
         faust_worker(monitor.app, args.loglevel).execute_from_commandline()
     except SystemExit:

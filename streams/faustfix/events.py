@@ -1,4 +1,4 @@
-"""faust's events of raw topics without its codec machinery per message.
+"""faust's per-message work before an event is queued for its stream, made cheaper.
 
 A topic's ``decode`` (``Topic._compile_decode``: ``Schema.compile``) turns each fetched
 message into an event: the key and the value each through the serializer registry (the
@@ -9,6 +9,11 @@ builds the same event directly. It was 24 µs of each message's cost in the work
 profile (under cProfile), paid by the bare faust agent too.
 
 Other topics keep faust's decoder.
+
+Before that, the conductor asks the producer's buffer, for every message, whether it is
+over its size (``wait_until_ebb``); faust's ``size`` reads the app's settings twice each
+time (``producer_threaded``): 1.9 s of a 71 s profile. :func:`check_producer_ebb_quickly`
+reads the setting once.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from faust.topics import Topic
+from faust.transport.producer import ProducerBuffer
 
 _faust_compile_decode = Topic._compile_decode
 
@@ -56,3 +62,24 @@ def _compile_decode(self: Any) -> None:
 def decode_raw_directly() -> None:
     """Install the direct decoder on faust's topics created from now on (idempotent)."""
     Topic._compile_decode = _compile_decode  # type: ignore[method-assign]
+
+
+_faust_wait_until_ebb = ProducerBuffer.wait_until_ebb
+
+
+async def _wait_until_ebb(self: Any) -> None:
+    """faust's ``ProducerBuffer.wait_until_ebb``, whose ``size`` reads the app's settings
+    twice for every message the conductor hands over, with ``producer_threaded`` read once
+    (the setting does not change while the app runs)."""
+    threaded = self.__dict__.get("_lugang_threaded")
+    if threaded is None:
+        threaded = self.__dict__["_lugang_threaded"] = bool(self.app.conf.producer_threaded)
+    if not threaded and self.pending.qsize() <= self.max_messages:
+        return
+    await _faust_wait_until_ebb(self)
+
+
+def check_producer_ebb_quickly() -> None:
+    """Install the quicker check on faust's producer buffers (idempotent); before the
+    conductor compiles its callbacks, which take the method when they are made."""
+    ProducerBuffer.wait_until_ebb = _wait_until_ebb  # type: ignore[method-assign]

@@ -6,9 +6,14 @@ import asyncio
 from typing import Any
 
 import faust
+from faust.transport.producer import ProducerBuffer
 from faust.types import TP, Message
 
-from streams.faustfix.events import decode_raw_directly, raw_bytes_both_ways
+from streams.faustfix.events import (
+    check_producer_ebb_quickly,
+    decode_raw_directly,
+    raw_bytes_both_ways,
+)
 
 _RAW: dict[str, Any] = {
     "key_type": bytes,
@@ -53,3 +58,29 @@ def test_a_topic_of_other_types_keeps_faust_decoder() -> None:
     topic = app.topic("t", value_type=bytes, value_serializer="json")
     assert not raw_bytes_both_ways(topic.schema)
     assert _decoded(topic, _message(b"k", b'"text"')).value == b"text"
+
+
+def test_the_producer_buffer_waits_only_when_over_its_size() -> None:
+    """Under its size, the buffer's check returns at once; over it, faust's own flush
+    runs (``flush_atmost``), as before."""
+    check_producer_ebb_quickly()
+    app = faust.App("events-test-ebb", autodiscover=False)
+    buffer = ProducerBuffer()
+    buffer.app = app
+    flushed: list[int | None] = []
+
+    async def flush_atmost(n: int | None) -> int:
+        flushed.append(n)
+        return 0
+
+    buffer.flush_atmost = flush_atmost  # type: ignore[method-assign,assignment]
+
+    async def check(queued: int) -> None:
+        while buffer.pending.qsize() < queued:
+            buffer.pending.put_nowait(object())
+        await buffer.wait_until_ebb()
+
+    asyncio.run(check(buffer.max_messages))
+    assert not flushed
+    asyncio.run(check(buffer.max_messages + 1))
+    assert flushed == [buffer.max_messages]
