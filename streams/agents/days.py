@@ -11,7 +11,8 @@ worker's.)
 
 The running points (year to date, 天天班, balances) of every day from the earliest changed
 one to the last day with totals change with a late event for a past day, so they are
-written at most every :data:`RUNNING_EVERY_S` seconds, by a batch or by the timer
+written at most every :data:`RUNNING_EVERY_S` seconds, and so as to take at most
+:data:`RUNNING_SHARE` of the agent's time, by a batch or by the timer
 (:meth:`DaysAgent.write_running`), covering every day changed since the last write: a
 replayed year rewrote months of them on every batch. They are derived from the stored
 totals alone, so after a start (or a crash that lost some) and after each assignment the
@@ -39,6 +40,11 @@ from streams.state import DayBook
 
 RUNNING_EVERY_S: Final = 5.0
 """How often, at most, the running points are written (and how often the timer looks)."""
+RUNNING_SHARE: Final = 0.02
+"""The most of the agent's time the running points take: after a write that took ``t``
+seconds, the next waits at least ``t / RUNNING_SHARE`` (a replayed year's write covers
+months of days, 0.2 s, and came every 5 s: 4 % of one worker's time; a live port's covers a
+day or two and still comes every :data:`RUNNING_EVERY_S`)."""
 
 
 class DaysAgent:
@@ -64,6 +70,7 @@ class DaysAgent:
         # per year, the first day whose running points are due; None: every day in the book
         self._due: dict[int, date] | None = None
         self._written_at = -float("inf")
+        self._interval = running_every_s  # until the next write (RUNNING_SHARE)
         self._lock = asyncio.Lock()  # a batch and the timer's write never interleave
 
     def assigned(self) -> None:
@@ -96,7 +103,7 @@ class DaysAgent:
             changed.update(changed_in_year)
         if daily:
             await self.metrics.write(daily)
-        if changed and self.monotonic() - self._written_at >= self.running_every_s:
+        if changed and self._running_due():
             await self._write_running(changed)
         await self.metrics.flush()
         await self.intake.deliver()
@@ -108,16 +115,24 @@ class DaysAgent:
         """The timer's call: write the running points due, if any (every
         :data:`RUNNING_EVERY_S` seconds, on the worker that reads the day-facts topic)."""
         async with self._lock:
-            if self._due is None or self._due:
+            if (self._due is None or self._due) and self._running_due(timer=True):
                 await self._write_running({})
                 await self.metrics.flush()
+
+    def _running_due(self, timer: bool = False) -> bool:
+        """Whether the running points may be written now: :data:`RUNNING_EVERY_S` after
+        the last write (the timer, which looks that often, need not wait for it), and
+        after a long write the longer time :data:`RUNNING_SHARE` gives."""
+        if self.monotonic() - self._written_at >= self._interval:
+            return True
+        return timer and self._interval <= self.running_every_s
 
     async def _write_running(self, changed: Mapping[date, DayTotals]) -> None:
         """The running points of every day from the first one due (in each year) to the
         last day with totals, ``changed`` (not in the book yet) included; one walk over
         the days: :mod:`streams.domain.status_series`."""
         due, self._due = self._due, {}
-        self._written_at = self.monotonic()
+        self._written_at = started = self.monotonic()
         years = {day.year for day in changed} | set(due or {})
         if due is None:
             years |= {day.year for day in self.book.year()}
@@ -129,6 +144,8 @@ class DaysAgent:
             for status in status_series(totals, self.reference, since, max(totals), self.clock()):
                 samples += points.status_samples(status, self.reference)
             await self.metrics.write(samples)
+        spent = self.monotonic() - started
+        self._interval = max(self.running_every_s, spent / RUNNING_SHARE)
 
 
 def _add(

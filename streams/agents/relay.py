@@ -36,10 +36,14 @@ total or an exception's status must not be overwritten by an older one that trav
 through another partition)."""
 
 
+_KEYS: Final = tuple(str(number).encode() for number in range(SERIES_KEYS))
+
+
 def series_key(sample: Sample) -> bytes:
     """The message key of the sample's series (measurement and tags)."""
-    series = sample.measurement + "".join(f",{k}={v}" for k, v in sorted(sample.tags.items()))
-    return str(zlib.crc32(series.encode()) % SERIES_KEYS).encode()
+    tags = sample.tags
+    series = sample.measurement + "".join([f",{key}={tags[key]}" for key in sorted(tags)])
+    return _KEYS[zlib.crc32(series.encode()) % SERIES_KEYS]
 
 
 class RelayedMetrics:

@@ -143,7 +143,13 @@ class Harness:
         )
         self.book = DayBook(self.days)
         self.day_agent = DaysAgent(
-            self.intake(), REF, self.book, self.metrics, clock=lambda: NOW, running_every_s=0
+            self.intake(),
+            REF,
+            self.book,
+            self.metrics,
+            clock=lambda: NOW,
+            running_every_s=0,
+            monotonic=lambda: 0.0,
         )
 
     def intake(self) -> Intake:

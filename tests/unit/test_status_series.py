@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lugang.reference import Reference, default_reference
-from streams.agents.days import DaysAgent
+from streams.agents.days import RUNNING_SHARE, DaysAgent
 from streams.agents.facts import FACTS
 from streams.agents.intake import Intake
 from streams.agents.memory import MemoryTable
@@ -221,7 +222,9 @@ def test_the_days_agent_writes_each_days_status_afresh() -> None:
     metrics, topic = FakeMetricSink(), Topic("day-facts")
     intake = Intake("", REF, MemoryOutbox(), PipelineCounters(), clock=lambda: now)
     book = DayBook(MemoryTable())
-    agent = DaysAgent(intake, REF, book, metrics, clock=lambda: now, running_every_s=0)
+    agent = DaysAgent(
+        intake, REF, book, metrics, clock=lambda: now, running_every_s=0, monotonic=lambda: 0.0
+    )  # every batch writes its running points (no time passes: no write is long)
     counted: set[str] = set()
     for batch_no, indices in enumerate(batches):
         batch = [fact for index in indices for fact in chunks[index]]
@@ -281,3 +284,43 @@ def test_the_running_points_wait_for_their_interval_and_cover_every_day_changed(
     agent.assigned()
     asyncio.run(agent.write_running())
     assert running_days() == each_day(min(book.year(2026)), max(book.year(2026)))
+
+
+def test_a_long_write_of_running_points_spaces_the_next_ones() -> None:
+    """A write of running points that took ``t`` seconds is followed by none, from a batch
+    or the timer, for ``t / RUNNING_SHARE`` seconds (at least :data:`RUNNING_EVERY_S`)."""
+    now = datetime(2026, 1, 20, 9, tzinfo=UTC)
+    facts = simulated_facts(d("2026-01-01"), d("2026-01-20"), seed=3)
+    first = [f for f in facts if f.day < d("2026-01-10")]
+    second = [f for f in facts if f.day >= d("2026-01-10")]
+    clock = [0.0]
+    metrics, topic = FakeMetricSink(), Topic("day-facts")
+    intake = Intake("", REF, MemoryOutbox(), PipelineCounters(), clock=lambda: now)
+
+    agent = DaysAgent(
+        intake, REF, DayBook(MemoryTable()), metrics, clock=lambda: now, monotonic=lambda: clock[0]
+    )
+    write = metrics.write
+
+    async def slow_write(samples: Sequence[points.Sample]) -> None:
+        if any(s.measurement == points.PROGRESS_DAILY for s in samples):
+            clock[0] += 0.5  # the running points take 0.5 s to write
+        await write(samples)
+
+    metrics.write = slow_write  # type: ignore[method-assign]
+
+    def running_written() -> bool:
+        written = bool(metrics.measurement(points.PROGRESS_DAILY))
+        metrics.samples.clear()
+        return written
+
+    asyncio.run(agent.handle([topic.event("facts", FACTS.dump_json(first))]))
+    assert running_written()  # the first write, at 0 s, took 0.5 s: the next after 25 s
+    clock[0] = 10.0
+    asyncio.run(agent.handle([topic.event("facts", FACTS.dump_json(second))]))
+    asyncio.run(agent.write_running())
+    assert not running_written()
+    clock[0] = 25.0
+    asyncio.run(agent.write_running())
+    assert running_written()
+    assert 0.5 / RUNNING_SHARE == 25.0
