@@ -13,7 +13,7 @@ from streams.domain.counts import DayTotals, Fact
 from streams.domain.projection import MeasureProjection, YearProjection
 from streams.domain.status import compute_status
 from streams.schema import points
-from streams.schema.line import FieldValue
+from streams.schema.line import FieldValue, line
 from streams.schema.points import Sample
 
 REF = default_reference()
@@ -411,3 +411,19 @@ def test_projection_samples_of_an_unknown_year_are_none() -> None:
         as_of=DAY, train_runs=None, teu=None, teu_by_category={}, reefer_teu=None, tonnage=None
     )
     assert points.projection_samples(empty, REF) == []
+
+
+def test_a_line_is_the_same_whatever_the_order_its_keys_came_in() -> None:
+    """The cached layout of a point's shape (its measurement and key names) never depends
+    on the order its tags and fields were built in."""
+    at = datetime(2026, 3, 15, 9, 20, tzinfo=UTC)
+    tags = {"b": "2", "a x": "1,2", "c": "3"}
+    fields: dict[str, FieldValue] = {"z": 1.5, "y": 2, "x=": True, "w": 'say "hi"'}
+    lines = {
+        line("m e", dict(reversed(tags.items())), fields, at),
+        line("m e", tags, dict(reversed(fields.items())), at),
+        line("m e", tags, fields, at),
+    }
+    assert lines == {
+        'm\\ e,a\\ x=1\\,2,b=2,c=3 w="say \\"hi\\"",x\\==true,y=2i,z=1.5 1773566400000000000'
+    }
