@@ -126,11 +126,14 @@ class InOrder:
         admitted: list[Received] = []
         self._held = set()
         now = self.clock()
+        committed: dict[Partition, int | None] = {}  # asked once a batch: it cannot move here
         for event in batch:
             message = event.message
             where = (message.topic, message.partition)
             self._seen[where] = now
-            due = self._due(where)
+            if where not in committed:
+                committed[where] = self.seeker.committed(*where)
+            due = _later(self._next.get(where), committed[where])
             if due is not None and message.offset > due:
                 hole = self._holes.setdefault(where, _Hole(due, message.offset))
                 hole.first_held = min(hole.first_held, message.offset)
@@ -221,8 +224,12 @@ class InOrder:
             self.seeker.seek(where[0], where[1], due)
 
     def _due(self, where: Partition) -> int | None:
-        committed = self.seeker.committed(*where)
-        handed = self._next.get(where)
-        if handed is None or committed is None:
-            return committed if handed is None else handed
-        return max(handed, committed)
+        return _later(self._next.get(where), self.seeker.committed(*where))
+
+
+def _later(handed: int | None, committed: int | None) -> int | None:
+    """The offset due next in a partition: past the last one handed to the agent and the
+    group's committed one (None: neither known)."""
+    if handed is None or committed is None:
+        return committed if handed is None else handed
+    return max(handed, committed)

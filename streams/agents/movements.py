@@ -143,6 +143,7 @@ class MovementsAgent:
         self.metrics = metrics
         self.pager = pager
         self.committed = committed
+        self._committed: dict[tuple[str, int], int | None] = {}  # this batch's answers
         # outbound train id -> arrival time at the far end (ISO); none known without a table
         self.arrivals: Arrivals = {} if arrivals is None else arrivals
         self.watermarks = watermarks or Watermarks()
@@ -162,6 +163,7 @@ class MovementsAgent:
             by_container[received.message.key or b""].append(received)
         async with self._lock:
             out = _Outputs()
+            self._committed.clear()  # asked once a partition a batch (no await until _deliver)
             reads = [self._read(key, events) for key, events in by_container.items()]
             # After the whole batch is read: a move of a later batch is at most the
             # lateness older than the newest move read before it.
@@ -426,8 +428,10 @@ class MovementsAgent:
             track = self._move(step, track, event, known)
         elif isinstance(event, ReeferReading):
             track = self._observe(step, track, event, known)
-        committed = self.committed(message.topic, message.partition)
-        step.track = track.at_offset(message.topic, message.offset, committed)
+        where = (message.topic, message.partition)
+        if where not in self._committed:
+            self._committed[where] = self.committed(*where)
+        step.track = track.at_offset(message.topic, message.offset, self._committed[where])
         return step
 
     def _move(

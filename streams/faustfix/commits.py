@@ -29,7 +29,9 @@ Commits also carry a mark (:func:`mark_commits`): faust commits every offset wit
 metadata, and :mod:`streams.letters` keeps, in the metadata, where in the dead-letter topic
 the letters of the uncommitted messages begin.
 
-Every seek here is made on faust's consumer thread (:func:`seek_on_consumer_thread`).
+Every seek here is made on faust's consumer thread (:func:`seek_on_consumer_thread`), and
+only on a partition the worker holds: nothing is committed on a partition taken away in a
+rebalance (its new owner reads and commits it).
 """
 
 from __future__ import annotations
@@ -156,6 +158,12 @@ def guarded_new_offset(consumer: Any, tp: TP, now: float | None = None) -> int |
     (``now``: monotonic seconds, for tests)."""
     committed = consumer._committed_offset.get(tp)
     acked = consumer._acked[tp]
+    if acked and tp not in consumer.assignment():
+        # Taken away in a rebalance, with acknowledgements of a batch in flight left over:
+        # another worker commits it now, and a seek here fails (aiokafka: no current
+        # assignment), every commit, for as long as the worker runs. faust's own
+        # bookkeeping of them is left as it is.
+        return None
     if committed is None and acked:
         committed = _first_offsets.get(tp)
         if committed is None:  # no commit known: hold back until the first offset is
