@@ -26,7 +26,9 @@ A hole at a partition's tail shows no later message: when faust dropped everythi
 from the offset due to the end (seen around rebalances with two workers: every agent idle,
 the consumer at the end of every partition, one partition's commit far behind), nothing is
 held and nothing would ever be read again. So a partition whose end, as the broker lately
-said it, lies past its offset due, and none of whose messages reached the agent for
+said it (or, without a fresh word, the last message the consumer handed over to the
+streams: it was read, so it exists), lies past its offset due, and none of whose messages
+reached the agent for
 :data:`TAIL_AFTER_S` seconds, is sought back to its offset due too. The gate counts those
 seconds from when a message of the partition last reached it, or from when it first found
 the partition assigned (``topics``), or last had no fresh end of it (paused while tables
@@ -79,7 +81,8 @@ class Seeker(Protocol):
         ...
 
     def end(self, topic: str, partition: int) -> int | None:
-        """The partition's end offset as the broker lately said it (None: not lately)."""
+        """The partition's end offset as the broker lately said it, else just past the last
+        message the consumer handed over to the streams (None: neither known)."""
         ...
 
     def partitions(self, topics: Sequence[str]) -> list[tuple[str, int]]:

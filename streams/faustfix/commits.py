@@ -47,6 +47,7 @@ from aiokafka.structs import OffsetAndMetadata
 from faust.transport.consumer import Consumer
 from faust.types import TP
 
+from streams.faustfix.drain import handed_over_offsets
 from streams.faustfix.fetches import fresh_highwater
 from streams.order import RESEEK_AFTER_S  # one home: the order gate's seeks wait alike
 
@@ -223,7 +224,14 @@ class ConsumerSeeker:
         return TP(topic, partition) in self.consumer().assignment()
 
     def end(self, topic: str, partition: int) -> int | None:
-        return fresh_highwater(self.consumer(), TP(topic, partition), time.time())
+        consumer, tp = self.consumer(), TP(topic, partition)
+        fresh = fresh_highwater(consumer, tp, time.time())
+        if fresh is not None:
+            return fresh
+        handed = handed_over_offsets(consumer).get(tp)
+        if handed is None or tp not in consumer.assignment():
+            return None
+        return handed + 1  # that message exists: the end is past it
 
     def partitions(self, topics: Sequence[str]) -> list[tuple[str, int]]:
         assigned = self.consumer().assignment()

@@ -134,6 +134,7 @@ async def hand_over(self: Any, tp: Any, message: Any) -> None:  # pragma: no cov
         if not done:
             await self.wait_first(Continued(delivery, yielded), self.suspend_flow.wait())
         self._read_offset[tp] = offset
+        handed_over_offsets(self)[tp] = offset
     else:
         self.log.dev(
             "DROPPED MESSAGE ROFF %r: k=%r v=%r",
@@ -141,6 +142,17 @@ async def hand_over(self: Any, tp: Any, message: Any) -> None:  # pragma: no cov
             message.key,
             message.value,
         )
+
+
+def handed_over_offsets(consumer: Any) -> dict[Any, int]:
+    """The offset of the last message the fetch loop handed over, per partition (unlike
+    faust's ``_read_offset``, which a seek sets too, only offsets of messages that exist
+    and went to the streams): the order gate's evidence that a partition's tail was read
+    and dropped before any agent got it (:mod:`streams.order`)."""
+    handed: dict[Any, int] | None = consumer.__dict__.get("_lugang_handed")
+    if handed is None:
+        handed = consumer.__dict__["_lugang_handed"] = {}
+    return handed
 
 
 def deliver_at_first_step() -> None:

@@ -11,6 +11,7 @@ from intervaltree import IntervalTree  # type: ignore[import-untyped]  # what fa
 
 from streams.faustfix import commits
 from streams.faustfix.commits import hole_at_head
+from streams.faustfix.drain import handed_over_offsets
 from streams.order import RESEEK_AFTER_S
 
 
@@ -160,3 +161,17 @@ def test_the_order_gate_seeks_on_the_consumer_thread(fresh_guard: None) -> None:
     asyncio.run(seek())
     assert consumer.seeks == [181]
     assert consumer.read_from() == 181
+
+
+def test_a_partition_end_without_a_fresh_word_is_past_the_last_message_handed_over() -> None:
+    """The order gate's tail chase needs the partition's end; a partition faust stopped
+    fetching has no fresh highwater, but a message the fetch loop handed over to the
+    streams exists, so the end lies past it (the two-worker stall: the tails handed over
+    and dropped, the consumer at the end, no fresh word, never chased)."""
+    consumer = _Consumer(900, [])
+    seeker = commits.ConsumerSeeker(lambda: consumer)
+    assert seeker.end("containers", 0) is None  # nothing handed over, no word from the broker
+    handed_over_offsets(consumer)[consumer.tp] = 64867
+    assert seeker.end("containers", 0) == 64868
+    consumer.assigned = set()  # taken away: no end
+    assert seeker.end("containers", 0) is None
