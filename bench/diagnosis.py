@@ -33,21 +33,29 @@ def notable(log: Path, lines: int = 15) -> str:
 
 def stacks(process: subprocess.Popen[bytes], log: Path, lines: int = 40) -> str:
     """Where the worker's tasks wait now, Lugang's frames only: SIGUSR1 makes mode's
-    worker write every asyncio task's stack to its log."""
-    before = log.stat().st_size
+    worker write every asyncio task's stack to its log, SIGUSR2 every suspended coroutine
+    (``streams.waits``: the frames inside agents that a task's stack does not show)."""
     if process.poll() is not None:
         return "(exited)"
-    process.send_signal(signal.SIGUSR1)
-    time.sleep(2)
-    with log.open("rb") as opened:
-        opened.seek(before)
-        text = opened.read().decode(errors="replace").splitlines()
+    text = _after(process, log, signal.SIGUSR1)
     ours = [
         f"{line.strip()} | {after.strip()}"
         for line, after in zip(text, [*text[1:], ""], strict=True)
         if line.strip().startswith("File ") and "/streams/" in line
     ]
-    return "\n".join(ours[:lines]) or f"(no frame of Lugang in {len(text)} lines)"
+    tasks = "\n".join(ours[:lines]) or f"(no frame of Lugang in {len(text)} lines)"
+    waits = [line for line in _after(process, log, signal.SIGUSR2) if "/streams/" in line]
+    return f"{tasks}\nsuspended in Lugang's code:\n" + "\n".join(waits[: 2 * lines])
+
+
+def _after(process: subprocess.Popen[bytes], log: Path, number: int) -> list[str]:
+    """The log's lines written within 2 s of sending ``number`` to ``process``."""
+    before = log.stat().st_size
+    process.send_signal(number)
+    time.sleep(2)
+    with log.open("rb") as opened:
+        opened.seek(before)
+        return opened.read().decode(errors="replace").splitlines()
 
 
 def lag_lines(url: str) -> str:

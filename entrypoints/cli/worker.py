@@ -23,7 +23,7 @@ def faust_worker(
     app: faust.App, loglevel: str, stdout: TextIO | None = None, stderr: TextIO | None = None
 ) -> faust.Worker:
     """faust's worker for ``app``, with its start-up spinner only when stdout and stderr
-    are both terminals.
+    are both terminals, and SIGUSR2 writing where its coroutines wait.
 
     faust's spinner writes the codes that hide and show the cursor, and backspaces, into
     stdout whether or not it is a terminal, so a log file (systemd, compose, the demo's
@@ -36,7 +36,12 @@ def faust_worker(
 
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
+    from streams.waits import dump
+
     worker = Worker(app, loglevel=loglevel, stdout=stdout, stderr=stderr)
+    # mode's SIGUSR2 starts pdb, of no use in a worker without a terminal: the worker
+    # writes its suspended frames instead (streams.waits; SIGUSR1 still dumps the tasks).
+    setattr(worker, "_on_sigusr2", partial(dump, stderr))  # noqa: B010 (a bound method)
     if not (stdout.isatty() and stderr.isatty()):
         worker.spinner = None
     return worker

@@ -1,0 +1,61 @@
+"""Where a worker's suspended coroutines wait: a diagnosis of a worker that seems stuck.
+
+mode's SIGUSR1 dump prints each asyncio task's stack, but a task's stack stops at the
+first async generator it iterates (an ``async for`` awaits the generator's ``asend``
+object, which does not say which generator it advances), and every faust agent is one.
+So on SIGUSR2 (``entrypoints.cli.worker``) the worker writes, to stderr, every suspended
+coroutine and generator of the code that matters here (Lugang's ``streams``, faust, mode,
+aiokafka) found by the garbage collector, with the line it waits at and what it awaits:
+the frame of an agent stopped inside a batch shows there whatever task its stack hides.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import types
+from collections.abc import Iterator
+from typing import Final, TextIO
+
+PACKAGES: Final = ("/streams/", "/faust/", "/mode/", "/aiokafka/")
+"""Path parts of the files whose suspended frames the dump shows."""
+
+
+def suspended(packages: tuple[str, ...] = PACKAGES) -> Iterator[str]:
+    """One line per suspended coroutine, async generator or generator of ``packages``:
+    ``file:line function <- what it awaits``."""
+    for thing in gc.get_objects():
+        if isinstance(thing, types.CoroutineType):
+            frame, awaiting = thing.cr_frame, thing.cr_await
+        elif isinstance(thing, types.AsyncGeneratorType):
+            frame, awaiting = thing.ag_frame, thing.ag_await
+        elif isinstance(thing, types.GeneratorType):
+            frame, awaiting = thing.gi_frame, thing.gi_yieldfrom
+        else:
+            continue
+        if frame is None:
+            continue
+        path = frame.f_code.co_filename
+        if not any(part in path for part in packages):
+            continue
+        short = path.rsplit("site-packages/", 1)[-1]
+        yield f"{short}:{frame.f_lineno} {frame.f_code.co_qualname} <- {_what(awaiting)}"
+
+
+def _what(awaiting: object) -> str:
+    if awaiting is None:
+        return "(nothing: at a yield, or not started)"
+    code = getattr(awaiting, "cr_code", None) or getattr(awaiting, "ag_code", None)
+    if code is not None:
+        return code.co_qualname  # type: ignore[no-any-return]
+    return type(awaiting).__qualname__
+
+
+def dump(out: TextIO | None = None) -> None:
+    """Write :func:`suspended` to ``out`` (stderr), sorted, between two marker lines."""
+    out = out or sys.stderr
+    lines = sorted(suspended())
+    out.write(f"--- suspended frames ({len(lines)}) ---\n")
+    out.writelines(f"{line}\n" for line in lines)
+    out.write("--- end of suspended frames ---\n")
+    out.flush()
