@@ -24,7 +24,7 @@ idempotent, so nothing is counted twice.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from functools import partial
 from typing import Any
@@ -110,6 +110,8 @@ class Monitor:
     open_exceptions: FaustTable
     agents: AgentStates
     internal: list[Any]
+    gates: dict[str, InOrder] = field(default_factory=dict)
+    """Each agent's order gate (for :mod:`streams.waits`' dump)."""
 
     def internal_topics(self) -> dict[str, int]:
         """The topics the agents send each other (day facts, points, pages), with their
@@ -444,15 +446,10 @@ def create_monitor(
         "points": points_topic,
         "paging": pages_topic,
     }
+    gates = {name: InOrder(seeker, topics=sources[name].topics) for name in AGENTS}
     for name in AGENTS:  # each agent is handed its partitions' messages in offset order
         app.agent(sources[name], name=name)(
-            supervised(
-                name,
-                handlers[name],
-                states,
-                on_crash,
-                order=InOrder(seeker, topics=sources[name].topics),
-            )
+            supervised(name, handlers[name], states, on_crash, order=gates[name])
         )
 
     worker = worker_name(settings)
@@ -472,9 +469,21 @@ def create_monitor(
     )
     app.timer(settings.silence_check_s)(silence)
 
-    facts = facts_topic.get_topic_name()
-    _serve_pages(app, reference, book, open_table, live_gaps, states, facts, known, dwell, acks)
+    _serve_pages(
+        app,
+        reference,
+        book,
+        open_table,
+        live_gaps,
+        states,
+        facts_topic.get_topic_name(),
+        known,
+        dwell,
+        acks,
+    )
     _serve_metrics(
         app, MetricSources(worker, counters, states, sinks, open_table, live_gaps, lag.known)
     )
-    return Monitor(app, names, book, open_table, states, [facts_topic, pages_topic, points_topic])
+    return Monitor(
+        app, names, book, open_table, states, [facts_topic, pages_topic, points_topic], gates
+    )

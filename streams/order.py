@@ -226,6 +226,16 @@ class InOrder:
             self._seen[where] = now
             self.seeker.seek(where[0], where[1], due)
 
+    def describe(self, where: Partition) -> str:
+        """What the gate knows of a partition, in one line (for :mod:`streams.waits`)."""
+        hole = self._holes.get(where)
+        seen = self._seen.get(where)
+        return (
+            f"next {self._next.get(where)} "
+            f"hole {None if hole is None else (hole.due, hole.first_held, hole.seeks)} "
+            f"quiet {None if seen is None else round(self.clock() - seen)} s"
+        )
+
     def _due(self, where: Partition) -> int | None:
         return _later(self._next.get(where), self.seeker.committed(*where))
 

@@ -7,15 +7,20 @@ So on SIGUSR2 (``entrypoints.cli.worker``) the worker writes, to stderr, every s
 coroutine and generator of the code that matters here (Lugang's ``streams``, faust, mode,
 aiokafka) found by the garbage collector, with the line it waits at and what it awaits:
 the frame of an agent stopped inside a batch shows there whatever task its stack hides.
+Then, per partition, where faust's consumer and the agents' order gates stand.
 """
 
 from __future__ import annotations
 
 import gc
 import sys
+import time
 import types
-from collections.abc import Iterator
-from typing import Final, TextIO
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Final, TextIO
+
+from streams.faustfix.standing import standing
+from streams.order import InOrder
 
 PACKAGES: Final = ("/streams/", "/faust/", "/mode/", "/aiokafka/")
 """Path parts of the files whose suspended frames the dump shows."""
@@ -51,11 +56,41 @@ def _what(awaiting: object) -> str:
     return type(awaiting).__qualname__
 
 
-def dump(out: TextIO | None = None) -> None:
-    """Write :func:`suspended` to ``out`` (stderr), sorted, between two marker lines."""
+def partitions(consumer: Any, gates: Mapping[str, InOrder]) -> Iterator[str]:
+    """One line per partition the consumer holds: where faust's consumer stands on it
+    (:func:`~streams.faustfix.standing.standing`) and what each order gate of its topic
+    knows. A diagnosis: whatever it cannot read it says it cannot."""
+    now = time.time()
+    for tp in sorted(consumer.assignment()):
+        try:
+            line = standing(consumer, tp, now)
+        except Exception as exc:  # a diagnosis only
+            line = f"{tp}: unknown ({type(exc).__name__}: {exc})"
+        known = [
+            f"{name}: {gate.describe((tp.topic, tp.partition))}"
+            for name, gate in gates.items()
+            if tp.topic in gate.topics
+        ]
+        yield "; ".join([line, *known])
+
+
+def dump(
+    out: TextIO | None = None,
+    consumer: Callable[[], Any] | None = None,
+    gates: Mapping[str, InOrder] | None = None,
+) -> None:
+    """Write :func:`suspended` to ``out`` (stderr), sorted, between two marker lines, then
+    :func:`partitions` of ``consumer()`` (a faust consumer) and ``gates``, if given."""
     out = out or sys.stderr
     lines = sorted(suspended())
     out.write(f"--- suspended frames ({len(lines)}) ---\n")
     out.writelines(f"{line}\n" for line in lines)
+    if consumer is not None:
+        try:
+            held = list(partitions(consumer(), gates or {}))
+        except Exception as exc:  # a diagnosis only
+            held = [f"unknown ({type(exc).__name__}: {exc})"]
+        out.write(f"--- partitions ({len(held)}) ---\n")
+        out.writelines(f"{line}\n" for line in held)
     out.write("--- end of suspended frames ---\n")
     out.flush()

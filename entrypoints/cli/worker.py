@@ -23,7 +23,7 @@ def faust_worker(
     app: faust.App, loglevel: str, stdout: TextIO | None = None, stderr: TextIO | None = None
 ) -> faust.Worker:
     """faust's worker for ``app``, with its start-up spinner only when stdout and stderr
-    are both terminals, and SIGUSR2 writing where its coroutines wait.
+    are both terminals.
 
     faust's spinner writes the codes that hide and show the cursor, and backspaces, into
     stdout whether or not it is a terminal, so a log file (systemd, compose, the demo's
@@ -36,12 +36,7 @@ def faust_worker(
 
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
-    from streams.waits import dump
-
     worker = Worker(app, loglevel=loglevel, stdout=stdout, stderr=stderr)
-    # mode's SIGUSR2 starts pdb, of no use in a worker without a terminal: the worker
-    # writes its suspended frames instead (streams.waits; SIGUSR1 still dumps the tasks).
-    setattr(worker, "_on_sigusr2", partial(dump, stderr))  # noqa: B010 (a bound method)
     if not (stdout.isatty() and stderr.isatty()):
         worker.spinner = None
     return worker
@@ -49,6 +44,7 @@ def faust_worker(
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
     """Run a stream worker until it is stopped (SIGINT/SIGTERM)."""
+    from streams import waits
     from streams.collector import tune_for_streaming
     from streams.identity import worker_name
     from streams.supervision import EXIT_AGENT_DIED
@@ -64,7 +60,13 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     )
     tune_for_streaming()
     try:
-        faust_worker(monitor.app, args.loglevel).execute_from_commandline()
+        worker = faust_worker(monitor.app, args.loglevel)
+        # mode's SIGUSR2 starts pdb, of no use in a worker without a terminal: the worker
+        # writes where its coroutines wait and its partitions stand instead (SIGUSR1 still
+        # has mode write its tasks' stacks).
+        dump = partial(waits.dump, sys.stderr, lambda: monitor.app.consumer, monitor.gates)
+        setattr(worker, "_on_sigusr2", dump)  # noqa: B010 (replaces a bound method)
+        worker.execute_from_commandline()
     except SystemExit:
         if monitor.agents.dead:  # stopped because an agent died: say so to systemd/compose
             raise SystemExit(EXIT_AGENT_DIED) from None

@@ -6,7 +6,11 @@ import asyncio
 import io
 from collections.abc import AsyncIterator
 
-from streams.waits import dump, suspended
+from faust.types import TP
+
+from streams.order import InOrder
+from streams.waits import dump, partitions, suspended
+from tests.unit.test_order import Seeker, events
 
 HERE = ("/tests/unit/test_waits.py",)
 
@@ -47,3 +51,20 @@ def test_the_dump_is_framed_by_marker_lines() -> None:
     text = out.getvalue().splitlines()
     assert text[0].startswith("--- suspended frames (")
     assert text[-1] == "--- end of suspended frames ---"
+
+
+class _Consumer:
+    """Holds one partition and none of faust's private state: its line says unknown."""
+
+    def assignment(self) -> set[TP]:
+        return {TP("reefer", 0)}
+
+
+def test_each_partition_held_gets_a_line_with_what_its_gates_know() -> None:
+    gate = InOrder(Seeker(committed=10), clock=lambda: 100.0, topics=("reefer",))
+    gate.admit(events("reefer", 10, 11, 13))  # 12 missing: 13 held
+    other = InOrder(Seeker(committed=0), topics=("trains",))
+    [line] = partitions(_Consumer(), {"movements": gate, "trains": other})
+    assert line.startswith("TP(topic='reefer', partition=0): unknown (AttributeError")
+    assert "movements: next 12 hole (12, 13, 1) quiet 0 s" in line
+    assert "trains:" not in line
