@@ -14,6 +14,9 @@ from pathlib import Path
 import requests
 from kafka import KafkaConsumer, TopicPartition
 
+PARTITIONS = "--- partitions"
+"""The line before the partitions' part of the SIGUSR2 dump (``streams.waits``)."""
+
 NOISE = ("Unable connect to node", "Unable to update metadata", "NodeNotReadyError")
 """The client's connection noise while a server is down (not what a worker was doing)."""
 
@@ -44,8 +47,10 @@ def stacks(process: subprocess.Popen[bytes], log: Path, lines: int = 40) -> str:
         if line.strip().startswith("File ") and "/streams/" in line
     ]
     tasks = "\n".join(ours[:lines]) or f"(no frame of Lugang in {len(text)} lines)"
-    waits = [line for line in _after(process, log, signal.SIGUSR2) if "/streams/" in line]
-    return f"{tasks}\nsuspended in Lugang's code:\n" + "\n".join(waits[: 2 * lines])
+    dumped = _after(process, log, signal.SIGUSR2)
+    waits = [line for line in dumped if "/streams/" in line]
+    held = dumped[dumped.index(PARTITIONS) :] if PARTITIONS in dumped else []
+    return "\n".join([tasks, "suspended in Lugang's code:", *waits[: 2 * lines], *held])
 
 
 def _after(process: subprocess.Popen[bytes], log: Path, number: int) -> list[str]:

@@ -90,7 +90,7 @@ def dump(
             held = list(partitions(consumer(), gates or {}))
         except Exception as exc:  # a diagnosis only
             held = [f"unknown ({type(exc).__name__}: {exc})"]
-        out.write(f"--- partitions ({len(held)}) ---\n")
+        out.write("--- partitions\n")
         out.writelines(f"{line}\n" for line in held)
     out.write("--- end of suspended frames ---\n")
     out.flush()
