@@ -17,7 +17,9 @@ so the skipped ones and it come again, in order. A message before
 the offset due is a redelivery and passes (the agents deduplicate). Kafka itself can skip
 offsets (transaction markers, compaction; Lugang's producers write neither): a hole that
 :data:`GAP_AFTER_SEEKS` seeks, :data:`RESEEK_AFTER_S` seconds apart, have not filled is
-taken for one, with a warning, and the partition sought back to the first message held.
+taken for one, with a warning: the commits are told they may pass it (the gate alone says
+so: faust's own guess at gaps took seeks for them, see :mod:`streams.faustfix.drain`),
+and the partition is sought back to the first message held.
 Holes are chased on a clock, not only when messages come: the held ones come again only
 after a seek, so a seek that lost its race with records fetched before it (the end of a
 replay: nothing more arrives) must be made again, or the partition stalls for good.
@@ -87,6 +89,11 @@ class Seeker(Protocol):
 
     def partitions(self, topics: Sequence[str]) -> list[tuple[str, int]]:
         """The partitions of ``topics`` assigned to this consumer now."""
+        ...
+
+    def skipped(self, topic: str, partition: int, first: int, stop: int) -> None:
+        """Offsets ``first`` to ``stop - 1`` are not in the partition (Kafka skips them):
+        commits may pass them."""
         ...
 
 
@@ -183,6 +190,7 @@ class InOrder:
                 )
                 del self._holes[where]
                 self._next[where] = hole.first_held
+                self.seeker.skipped(where[0], where[1], due, hole.first_held)
                 self.seeker.seek(where[0], where[1], hole.first_held)  # the held ones
                 continue
             log.warning(

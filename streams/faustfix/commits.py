@@ -236,3 +236,10 @@ class ConsumerSeeker:
     def partitions(self, topics: Sequence[str]) -> list[tuple[str, int]]:
         assigned = self.consumer().assignment()
         return [(tp.topic, tp.partition) for tp in assigned if tp.topic in topics]
+
+    def skipped(self, topic: str, partition: int, first: int, stop: int) -> None:
+        """Record the offsets as a gap in faust's bookkeeping: its commits count them as
+        processed, and the guard does not take them for a hole."""
+        gaps = self.consumer()._gap[TP(topic, partition)]
+        gaps.addi(first, stop)
+        gaps.merge_overlaps()

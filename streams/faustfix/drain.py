@@ -12,8 +12,20 @@ cost: 47 µs a message on this machine kind, most of the bare faust agent's per-
 This copy runs the callback's first step in the fetch loop itself. A callback that
 finishes there is done, as it would have been in faust, whose callback task also runs
 first and runs that same step; one that has to wait is resumed inside faust's own race
-(:class:`Continued`), so a rebalance abandons it exactly as before. Otherwise it is faust
-0.15.3's ``Consumer._drain_messages``.
+(:class:`Continued`), so a rebalance abandons it exactly as before.
+
+It also records no gap. faust takes every jump of a partition's read offset for offsets
+Kafka skips (transaction markers, compaction) and records them as a gap, which its commits
+then count as processed. But the read offset also jumps after a seek back (the order gate's
+and the commit guard's, faust's own after a rebalance): records fetched before the seek
+still come, past the offset sought. Those false gaps let a commit pass messages no agent
+had processed (the commit guard trusts a gap), and faust adds a gap's offsets to the
+acknowledged ones without looking whether they are there already: with every offset twice
+in the list, each commit advanced one offset (two workers: four partitions committed a
+few hundred offsets in ten minutes, the benchmark's "stall"). A hole Kafka really skips is
+found by the order gate, which records the gap once seeks have not filled it
+(:meth:`streams.order.Seeker.skipped`). Otherwise it is faust 0.15.3's
+``Consumer._drain_messages``.
 """
 
 from __future__ import annotations
@@ -116,15 +128,12 @@ async def drain_messages(self: Any, fetcher: Any) -> None:  # pragma: no cover
 
 async def hand_over(self: Any, tp: Any, message: Any) -> None:  # pragma: no cover
     """One fetched message, as faust's loop treats it: dropped below the offset last read,
-    a gap recorded, a commit every ``commit_every`` acknowledgements; then delivered, the
-    callback's first step here and faust's race only for a callback that has to wait."""
+    a commit every ``commit_every`` acknowledgements; then delivered, the callback's first
+    step here and faust's race only for a callback that has to wait. (No gap recorded: see
+    the module's docstring.)"""
     offset = message.offset
     r_offset = self._read_offset[tp]
     if r_offset is None or offset >= r_offset:
-        gap = offset - (r_offset or 0)
-        # We have a gap in income messages
-        if gap > 1 and r_offset and self.app.topics.acks_enabled_for(message.topic):
-            await self._add_gap(tp, r_offset + 1, offset)
         commit_every = self._commit_every
         if commit_every is not None and self._n_acked >= commit_every:
             self._n_acked = 0

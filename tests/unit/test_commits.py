@@ -175,3 +175,10 @@ def test_a_partition_end_without_a_fresh_word_is_past_the_last_message_handed_ov
     assert seeker.end("containers", 0) == 64868
     consumer.assigned = set()  # taken away: no end
     assert seeker.end("containers", 0) is None
+
+
+def test_offsets_the_order_gate_takes_for_a_gap_are_committed_past(fresh_guard: None) -> None:
+    consumer = _Consumer(10, [12, 13])
+    assert _offer(consumer) is None  # a hole at 10 and 11
+    commits.ConsumerSeeker(lambda: consumer).skipped("containers", 0, 10, 12)
+    assert _offer(consumer) == 14

@@ -17,6 +17,7 @@ class Seeker:
         self.seeks: list[tuple[str, int, int]] = []
         self.mine = True
         self.end_at: int | None = None
+        self.gaps: list[tuple[str, int, int, int]] = []
 
     def committed(self, topic: str, partition: int) -> int | None:
         return self.committed_at
@@ -32,6 +33,9 @@ class Seeker:
 
     def partitions(self, topics: Sequence[str]) -> list[tuple[str, int]]:
         return [("reefer", 0)] if self.mine and "reefer" in topics else []
+
+    def skipped(self, topic: str, partition: int, first: int, stop: int) -> None:
+        self.gaps.append((topic, partition, first, stop))
 
 
 def events(topic: str, *offsets: int, partition: int = 0) -> list[FakeEvent]:
@@ -121,8 +125,10 @@ def test_a_hole_seeks_never_fill_is_taken_for_a_gap() -> None:
     for _ in range(GAP_AFTER_SEEKS):
         clock[0] += RESEEK_AFTER_S
         assert order.admit([]) == []
-    # Sought GAP_AFTER_SEEKS times at 10, then back to the first message held.
+    # Sought GAP_AFTER_SEEKS times at 10, then back to the first message held; the
+    # commits are told that 10 and 11 are not in the partition.
     assert seeker.seeks == [("reefer", 0, 10)] * GAP_AFTER_SEEKS + [("reefer", 0, 12)]
+    assert seeker.gaps == [("reefer", 0, 10, 12)]
     assert offsets(order.admit(events("reefer", 12, 13))) == [12, 13]
 
 
