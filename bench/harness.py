@@ -39,7 +39,7 @@ POLL_S = 0.2
 LUGANG_WORKER = [sys.executable, "-m", "entrypoints.cli", "worker"]
 BARE_FAUST = [sys.executable, "-m", "bench.peers.bare_faust"]
 BARE_LUGANG_FAUST = [*BARE_FAUST, FAUSTFIX_FLAG]
-"""The bare agent on the faust the worker runs on (Lugang's fetch loop and batch take)."""
+"""The bare agent on the faust the worker runs on (Lugang's fetch loop, raw decode, batch take)."""
 PROFILED_WORKER = [
     sys.executable,
     "-c",

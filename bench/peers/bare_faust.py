@@ -8,7 +8,8 @@ over the events measured about a fifth slower. Configured by the worker's ``LUGA
 variables (bootstrap, topic prefix, app id, data folder, web port); stopped by SIGTERM.
 
 With ``--lugang-faust`` it runs on the faust the worker runs on: Lugang's fetch loop
-(:mod:`streams.faustfix.drain`) and batches taken from the stream's queue
+(:mod:`streams.faustfix.drain`), events of raw topics built directly
+(:mod:`streams.faustfix.events`) and batches taken from the stream's queue
 (:mod:`streams.faustfix.take`), so the benchmark shows how much of the worker's gain over
 stock faust is the framework's part.
 
@@ -27,6 +28,7 @@ import orjson
 from lugang.settings import Settings
 from lugang.topics import TopicNames
 from streams.faustfix.drain import deliver_at_first_step
+from streams.faustfix.events import check_producer_ebb_quickly, decode_raw_directly
 from streams.faustfix.take import take_events
 from streams.supervision import BATCH_SECONDS, BATCH_SIZE
 
@@ -35,7 +37,7 @@ FAUSTFIX_FLAG = "--lugang-faust"
 
 def create_app(settings: Settings, lugang_faust: bool = False) -> faust.App:
     """A faust app with one agent over ``trains``, ``containers`` and ``reefer``
-    (``lugang_faust``: on Lugang's fetch loop and batch take)."""
+    (``lugang_faust``: on Lugang's fetch loop, raw decode and batch take)."""
     app = faust.App(
         settings.app_id,
         broker=f"kafka://{settings.kafka_bootstrap}",
@@ -74,6 +76,8 @@ def main() -> None:
     lugang_faust = FAUSTFIX_FLAG in sys.argv[1:]
     if lugang_faust:
         deliver_at_first_step()
+        decode_raw_directly()
+        check_producer_ebb_quickly()
     app = create_app(Settings(), lugang_faust)
     faust.Worker(app, loglevel="warning").execute_from_commandline()
 

@@ -3,6 +3,8 @@ private API (ruff's ``SLF`` rule is on everywhere else).
 
 - :mod:`.commits`: a guard on offset commits (faust's hole check is off by one);
 - :mod:`.drain`: the fetch loop without four asyncio tasks per message;
+- :mod:`.events`: events of raw topics without faust's codec machinery per message, and
+  the producer buffer's size checked without reading the settings per message;
 - :mod:`.take`: batches that never acknowledge an event no agent processed;
 - :mod:`.tables`: tables and topics behind the agents' Protocols (the current event, and
   table writes whose changelog delivery an agent awaits).
@@ -21,6 +23,7 @@ import faust
 from lugang.errors import LugangError
 from streams.faustfix.commits import guard_commits
 from streams.faustfix.drain import deliver_at_first_step
+from streams.faustfix.events import check_producer_ebb_quickly, decode_raw_directly
 
 FAUST_VERSION: Final = "0.15.3"
 """The faust-streaming version the workarounds were written for (pinned in pyproject)."""
@@ -44,3 +47,5 @@ def install(version: str = faust.__version__) -> None:
         )
     guard_commits()
     deliver_at_first_step()
+    decode_raw_directly()
+    check_producer_ebb_quickly()
