@@ -34,30 +34,33 @@ def notable(log: Path, lines: int = 15) -> str:
     return "\n".join([*marked[-lines:], f"last line: {last}"])
 
 
-def stacks(process: subprocess.Popen[bytes], log: Path, lines: int = 40) -> str:
+def stacks(
+    process: subprocess.Popen[bytes], log: Path, lines: int = 40, settle_s: float = 2.0
+) -> str:
     """Where the worker's tasks wait now, Lugang's frames only: SIGUSR1 makes mode's
     worker write every asyncio task's stack to its log, SIGUSR2 every suspended coroutine
-    (``streams.waits``: the frames inside agents that a task's stack does not show)."""
+    (``streams.waits``: the frames inside agents that a task's stack does not show, and
+    where each partition stands); ``settle_s``: how long the worker gets to write each."""
     if process.poll() is not None:
         return "(exited)"
-    text = _after(process, log, signal.SIGUSR1)
+    text = _after(process, log, signal.SIGUSR1, settle_s)
     ours = [
         f"{line.strip()} | {after.strip()}"
         for line, after in zip(text, [*text[1:], ""], strict=True)
         if line.strip().startswith("File ") and "/streams/" in line
     ]
     tasks = "\n".join(ours[:lines]) or f"(no frame of Lugang in {len(text)} lines)"
-    dumped = _after(process, log, signal.SIGUSR2)
+    dumped = _after(process, log, signal.SIGUSR2, settle_s)
     waits = [line for line in dumped if "/streams/" in line]
     held = dumped[dumped.index(PARTITIONS) :] if PARTITIONS in dumped else []
     return "\n".join([tasks, "suspended in Lugang's code:", *waits[: 2 * lines], *held])
 
 
-def _after(process: subprocess.Popen[bytes], log: Path, number: int) -> list[str]:
-    """The log's lines written within 2 s of sending ``number`` to ``process``."""
+def _after(process: subprocess.Popen[bytes], log: Path, number: int, settle_s: float) -> list[str]:
+    """The log's lines written within ``settle_s`` of sending ``number`` to ``process``."""
     before = log.stat().st_size
     process.send_signal(number)
-    time.sleep(2)
+    time.sleep(settle_s)
     with log.open("rb") as opened:
         opened.seek(before)
         return opened.read().decode(errors="replace").splitlines()
