@@ -18,11 +18,13 @@ It also records no gap. faust takes every jump of a partition's read offset for 
 Kafka skips (transaction markers, compaction) and records them as a gap, which its commits
 then count as processed. But the read offset also jumps after a seek back (the order gate's
 and the commit guard's, faust's own after a rebalance): records fetched before the seek
-still come, past the offset sought. Those false gaps let a commit pass messages no agent
-had processed (the commit guard trusts a gap), and faust adds a gap's offsets to the
-acknowledged ones without looking whether they are there already: with every offset twice
-in the list, each commit advanced one offset (two workers: four partitions committed a
-few hundred offsets in ten minutes, the benchmark's "stall"). A hole Kafka really skips is
+still come, past the offset sought. A false gap would let a commit pass messages no agent
+had processed (the commit guard trusts a gap); the order gate kept that from happening, as
+it holds back what comes after a hole until the hole is read again, but then faust adds
+the gap's offsets to the acknowledged ones without looking whether they are there
+already: with every offset twice in the list, each commit advanced one offset (two
+workers: four partitions committed a few hundred offsets in ten minutes, the benchmark's
+"stall"). A hole Kafka really skips is
 found by the order gate, which records the gap once seeks have not filled it
 (:meth:`streams.order.Seeker.skipped`). Otherwise it is faust 0.15.3's
 ``Consumer._drain_messages``.
