@@ -113,8 +113,9 @@ class _Loop:
 
 def test_a_jump_of_the_read_offset_is_delivered_and_recorded_as_no_gap() -> None:
     """The order gate sought the partition back to 130, and a record fetched before the
-    seek came at 5000: faust recorded 131 to 4999 as offsets Kafka skips, and its commits
-    passed them (and counted offsets twice); the jump is no evidence of a gap."""
+    seek came at 5000: faust recorded 131 to 4999 as offsets Kafka skips, and once they were
+    read again and acknowledged its commits counted them twice (one offset a commit); the
+    jump is no evidence of a gap."""
     loop = _Loop(read_offset=130)
     asyncio.run(hand_over(loop, loop.tp, FakeMessage("reefer", 0, 5000, b"k", b"{}")))
     assert loop.delivered == [5000]
