@@ -24,7 +24,7 @@ idempotent, so nothing is counted twice.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import partial
 from typing import Any
@@ -110,7 +110,7 @@ class Monitor:
     open_exceptions: FaustTable
     agents: AgentStates
     internal: list[Any]
-    gates: dict[str, InOrder] = field(default_factory=dict)
+    gates: dict[str, InOrder]
     """Each agent's order gate (for :mod:`streams.waits`' dump)."""
 
     def internal_topics(self) -> dict[str, int]:

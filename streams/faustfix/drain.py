@@ -24,10 +24,9 @@ it holds back what comes after a hole until the hole is read again, but then fau
 the gap's offsets to the acknowledged ones without looking whether they are there
 already: with every offset twice in the list, each commit advanced one offset (two
 workers: a partition committed 308 of its 50,871 offsets in the benchmark's eight minutes,
-its "stall"). A hole Kafka really skips is
-found by the order gate, which records the gap once seeks have not filled it
-(:meth:`streams.order.Seeker.skipped`). Otherwise it is faust 0.15.3's
-``Consumer._drain_messages``.
+its "stall"). A hole Kafka really skips is found by the order gate, which records the gap
+once seeks have not filled it (:meth:`streams.order.Seeker.skipped`). Otherwise it is
+faust 0.15.3's ``Consumer._drain_messages``.
 """
 
 from __future__ import annotations
