@@ -13,7 +13,7 @@ the worker's time for it (a scrape waits for the batch in hand).
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bench.harness import LUGANG_WORKER, BenchFailure, MetricsProbe, Throughput, topic_partitions
@@ -82,18 +82,21 @@ def _ms(ordered: Sequence[float], quantile: float) -> str:
 
 
 def metrics_cost(
-    run: Run, topics: TopicNames, followers: Sequence[str], every_s: float
+    run: Run, copy: Callable[[str], tuple[TopicNames, list[str]]], every_s: float
 ) -> MetricsCost:
-    """One worker over ``topics``, not scraped then scraped every ``every_s`` seconds."""
+    """One worker, not scraped then scraped every ``every_s`` seconds, each over a copy of
+    the inputs of its own (``copy``: the topics of a copy by name, and the followers to
+    wait for; a run on another's topics would read that run's points and facts too)."""
 
-    def arm(name: str, scrape_every: float | None) -> Arm:
+    def arm(name: str, scrape_every: float | None) -> tuple[Arm, int]:
+        topics, followers = copy(name)
         probe = MetricsProbe(scrape_every)
         throughput, _ = run.workers(name, LUGANG_WORKER, 1, topics, followers, probe)
         if throughput is None:
             raise BenchFailure(f"{name}: done within its first commit; measure more --events")
-        return Arm(throughput, probe.cpu_s, probe)
+        _, events = topic_partitions(run.servers.bootstrap, topics.inputs)
+        return Arm(throughput, probe.cpu_s, probe), events
 
-    _, events = topic_partitions(run.servers.bootstrap, topics.inputs)
-    plain = arm("metrics-plain", None)
-    scraped = arm("metrics-scraped", every_s)
+    plain, events = arm("metrics-plain", None)
+    scraped, _ = arm("metrics-scraped", every_s)
     return MetricsCost(events, every_s, plain, scraped)
