@@ -66,6 +66,11 @@ class Throughput:
 
     events: int
     seconds: float
+    cpu_us: float | None = None
+    """CPU time the processes used over their whole life (start-up and the tail after the
+    last event included) per event of their input, in µs; None: not measured. Steadier
+    than the rate on a machine whose other load comes and goes: it counts work, not
+    waiting."""
 
     @property
     def rate(self) -> float:

@@ -221,7 +221,14 @@ def _detail_lines(
         ("two workers", two),
     ]:
         if through:
-            lines.append(f"  {name}: {through.events:,} events in {through.seconds:.1f} s")
+            cpu = "" if through.cpu_us is None else f", CPU {through.cpu_us:,.0f} µs an event"
+            lines.append(f"  {name}: {through.events:,} events in {through.seconds:.1f} s{cpu}")
+    if figures.bare and figures.bare.cpu_us and one and one.cpu_us:
+        lines.append(
+            f"  CPU an event, one worker ÷ bare faust: {one.cpu_us / figures.bare.cpu_us:.2f} "
+            "(each process's whole life over the events of its input; the rate ratio's "
+            "steadier cousin: waiting does not count)"
+        )
     if figures.quix:
         quix, decisions = figures.quix
         lines.append(

@@ -185,26 +185,30 @@ class Run:
         watch = GroupWatch(self.servers.bootstrap, app_id, topics.inputs, followers)
         processes: list[WorkerProcess] = []
         memory: PeakMemory | None = None
+        probe = probe or MetricsProbe(None)  # at least the CPU time they used
         try:
             for index in range(count):
                 folder = self.work / f"{name}-{index}"
                 env = worker_env(self.servers, topics.prefix, app_id, folder, database)
                 processes.append(WorkerProcess(f"{name} #{index}", command, env, folder))
             memory = PeakMemory(processes)
-            if probe is not None:
-                probe.start(processes)
+            probe.start(processes)
             throughput = measure_consumption(
                 watch, processes, count, timeout=180 + watch.total / 1000
             )
         finally:
             peak = memory.stop() if memory else 0.0
-            if probe is not None:
-                probe.stop()
+            probe.stop()
             for process in processes:
                 process.stop()
             watch.close()
         if throughput:
-            progress(f"{name}: {throughput.events:,} events in {throughput.seconds:.1f} s")
+            cpu_us = probe.cpu_s / watch.total * 1e6
+            throughput = replace(throughput, cpu_us=cpu_us)
+            progress(
+                f"{name}: {throughput.events:,} events in {throughput.seconds:.1f} s "
+                f"(CPU {probe.cpu_s:.1f} s: {cpu_us:.0f} µs an event)"
+            )
         return throughput, peak
 
     def rate(
