@@ -5,6 +5,8 @@ private API (ruff's ``SLF`` rule is on everywhere else).
 - :mod:`.drain`: the fetch loop without four asyncio tasks per message;
 - :mod:`.events`: events of raw topics without faust's codec machinery per message, and
   the producer buffer's size checked without reading the settings per message;
+- :mod:`.fetches`: fetches the broker holds 50 ms at most, not 1.5 s (one fetch of
+  caught-up partitions kept the inputs waiting);
 - :mod:`.take`: batches that never acknowledge an event no agent processed;
 - :mod:`.tables`: tables and topics behind the agents' Protocols (the current event, and
   table writes whose changelog delivery an agent awaits).
@@ -24,6 +26,7 @@ from lugang.errors import LugangError
 from streams.faustfix.commits import guard_commits
 from streams.faustfix.drain import deliver_at_first_step
 from streams.faustfix.events import check_producer_ebb_quickly, decode_raw_directly
+from streams.faustfix.fetches import shorten_fetch_wait
 
 FAUST_VERSION: Final = "0.15.3"
 """The faust-streaming version the workarounds were written for (pinned in pyproject)."""
@@ -49,3 +52,4 @@ def install(version: str = faust.__version__) -> None:
     deliver_at_first_step()
     decode_raw_directly()
     check_producer_ebb_quickly()
+    shorten_fetch_wait()

@@ -1,19 +1,32 @@
-"""Whether a partition is read to its end, as far as the broker has lately said.
+"""Fetches: whether a partition is read to its end, as far as the broker has lately said,
+and how long the broker may hold a fetch.
 
 A consumer knows a partition's end (its highwater) from the broker's last fetch response.
 While Kafka is unreachable that figure goes stale, and a partition read up to it looks
 caught up: the live silence check then ran each partition's event time on with the wall
 clock, and a Kafka outage of half an hour would have paged every reefer on watch as
 silent. A partition counts as read to its end only if a fetch response for it came within
-:data:`FRESH_S` seconds (aiokafka long-polls every caught-up partition about every half
-second; a paused one, during a rebalance, is behind as well).
+:data:`FRESH_S` seconds (aiokafka long-polls every caught-up partition, and the broker
+answers within :data:`FETCH_WAIT_MS`; a paused one, during a rebalance, is behind as well).
 """
 
 from __future__ import annotations
 
 from typing import Any, Final
 
+from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.types import TP
+
+FETCH_WAIT_MS: Final = 50
+"""How long the broker may hold a fetch that finds nothing new (faust asks aiokafka for
+1,500 ms). aiokafka sends one fetch at a time to a broker, and a partition that has run
+out of fetched records waits for the fetch in flight to come back: when that fetch is of
+caught-up partitions only (the worker's own points, pages and day facts, read as soon as
+they are written), the broker held it, and the inputs waited with it: one worker's event
+loop sat idle about 15 % of the time waiting for input. 50 ms: one worker +13 % (``bench``,
+300,000 events, each run on topics of its own, new-dev-dev-new 6,951 / 7,766 / 7,755 /
+6,793 events/s, the same CPU time an event); a caught-up partition is then fetched about
+20 times a second instead of about twice."""
 
 FRESH_S: Final = 10.0
 """How old the broker's last word on a partition may be for it to count as read to its end."""
@@ -55,3 +68,19 @@ def read_to_end(
     if highwater is None or not _fresh(fetched_at, now):
         return False
     return highwater - (position or 0) <= 0
+
+
+def shorten_fetch_wait() -> None:
+    """Have faust's consumers ask the broker to hold a fetch :data:`FETCH_WAIT_MS` at most
+    (idempotent)."""
+    create = AIOKafkaConsumerThread._create_worker_consumer
+    if getattr(create, "lugang", False):
+        return
+
+    def create_worker_consumer(self: Any, transport: Any) -> Any:
+        consumer = create(self, transport)
+        consumer._fetch_max_wait_ms = FETCH_WAIT_MS  # read by its fetcher when it starts
+        return consumer
+
+    create_worker_consumer.lugang = True  # type: ignore[attr-defined]
+    AIOKafkaConsumerThread._create_worker_consumer = create_worker_consumer  # type: ignore[method-assign]

@@ -4,9 +4,17 @@
 from __future__ import annotations
 
 import pytest
+from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.types import TP
 
-from streams.faustfix.fetches import FRESH_S, fresh_highwater, last_fetched_s, read_to_end
+from streams.faustfix.fetches import (
+    FETCH_WAIT_MS,
+    FRESH_S,
+    fresh_highwater,
+    last_fetched_s,
+    read_to_end,
+    shorten_fetch_wait,
+)
 
 NOW = 1_800_000_000.0
 
@@ -78,3 +86,22 @@ def test_a_highwater_counts_only_while_fresh(
 ) -> None:
     consumer = _Fetched(highwater, fetched_at)
     assert fresh_highwater(consumer, TP("containers", partition), NOW) == fresh
+
+
+def test_faust_s_consumers_ask_the_broker_to_hold_a_fetch_briefly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fetch of caught-up partitions only (the worker's own points, pages and day facts)
+    was held 1.5 s by the broker, and the inputs' next fetch waited for it."""
+
+    class Consumer:
+        _fetch_max_wait_ms = 1500  # what faust asks for
+
+    monkeypatch.setattr(
+        AIOKafkaConsumerThread, "_create_worker_consumer", lambda self, transport: Consumer()
+    )
+    shorten_fetch_wait()
+    shorten_fetch_wait()  # idempotent: wrapped once
+    create = AIOKafkaConsumerThread._create_worker_consumer  # noqa: SLF001 (what faust calls)
+    consumer = create(object(), object())  # type: ignore[arg-type]
+    assert consumer._fetch_max_wait_ms == FETCH_WAIT_MS < 1500  # noqa: SLF001 (aiokafka's)
