@@ -25,8 +25,8 @@ caught-up partitions only (the worker's own points, pages and day facts, read as
 they are written), the broker held it, and the inputs waited with it: one worker's event
 loop sat idle about 15 % of the time waiting for input. 50 ms: one worker +13 % (``bench``,
 300,000 events, each run on topics of its own, new-dev-dev-new 6,951 / 7,766 / 7,755 /
-6,793 events/s, the same CPU time an event); a caught-up partition is then fetched about
-20 times a second instead of about twice."""
+6,793 events/s, the same CPU time an event; 10 ms gained nothing more); an idle worker
+then fetches about 20 times a second."""
 
 FRESH_S: Final = 10.0
 """How old the broker's last word on a partition may be for it to count as read to its end."""
