@@ -70,17 +70,16 @@ def read_to_end(
     return highwater - (position or 0) <= 0
 
 
+_faust_create_worker_consumer = AIOKafkaConsumerThread._create_worker_consumer
+
+
+def _create_worker_consumer(self: Any, transport: Any) -> Any:
+    """faust's consumer, asking the broker to hold a fetch :data:`FETCH_WAIT_MS` at most."""
+    consumer = _faust_create_worker_consumer(self, transport)
+    consumer._fetch_max_wait_ms = FETCH_WAIT_MS  # read by its fetcher when it starts
+    return consumer
+
+
 def shorten_fetch_wait() -> None:
-    """Have faust's consumers ask the broker to hold a fetch :data:`FETCH_WAIT_MS` at most
-    (idempotent)."""
-    create = AIOKafkaConsumerThread._create_worker_consumer
-    if getattr(create, "lugang", False):
-        return
-
-    def create_worker_consumer(self: Any, transport: Any) -> Any:
-        consumer = create(self, transport)
-        consumer._fetch_max_wait_ms = FETCH_WAIT_MS  # read by its fetcher when it starts
-        return consumer
-
-    create_worker_consumer.lugang = True  # type: ignore[attr-defined]
-    AIOKafkaConsumerThread._create_worker_consumer = create_worker_consumer  # type: ignore[method-assign]
+    """Have faust's consumers ask the broker to hold a fetch :data:`FETCH_WAIT_MS` at most."""
+    AIOKafkaConsumerThread._create_worker_consumer = _create_worker_consumer  # type: ignore[method-assign]

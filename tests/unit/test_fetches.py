@@ -7,6 +7,7 @@ import pytest
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.types import TP
 
+from streams.faustfix import fetches
 from streams.faustfix.fetches import (
     FETCH_WAIT_MS,
     FRESH_S,
@@ -97,11 +98,11 @@ def test_faust_s_consumers_ask_the_broker_to_hold_a_fetch_briefly(
     class Consumer:
         _fetch_max_wait_ms = 1500  # what faust asks for
 
-    monkeypatch.setattr(
-        AIOKafkaConsumerThread, "_create_worker_consumer", lambda self, transport: Consumer()
-    )
-    shorten_fetch_wait()
-    shorten_fetch_wait()  # idempotent: wrapped once
     create = AIOKafkaConsumerThread._create_worker_consumer  # noqa: SLF001 (what faust calls)
-    consumer = create(object(), object())  # type: ignore[arg-type]
+    monkeypatch.setattr(AIOKafkaConsumerThread, "_create_worker_consumer", create)  # restored
+    monkeypatch.setattr(fetches, "_faust_create_worker_consumer", lambda s, t: Consumer())
+    shorten_fetch_wait()
+    shorten_fetch_wait()  # idempotent: faust's own method is wrapped, never the wrapper
+    patched = AIOKafkaConsumerThread._create_worker_consumer  # noqa: SLF001
+    consumer = patched(object(), object())  # type: ignore[arg-type]
     assert consumer._fetch_max_wait_ms == FETCH_WAIT_MS < 1500  # noqa: SLF001 (aiokafka's)
