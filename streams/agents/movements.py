@@ -69,6 +69,7 @@ from streams.domain.reefer import (
     settle,
     silence,
 )
+from streams.domain.run import observe_run
 from streams.domain.watch import Arrivals, leaves_watch, silence_watched, train_arrival
 from streams.pager import Pager
 from streams.schema import points
@@ -301,33 +302,97 @@ class MovementsAgent:
         key, owner = read.key, read.owner
         loaded = track = read.track
         stay = kept = self._stay(key, read)
-        for (received, event), ahead in zip(read.events, _moves_ahead(read.events), strict=True):
+        events, aheads = read.events, _moves_ahead(read.events)
+        place = 0
+        while place < len(events):
+            received, event = events[place]
             message = received.message
-            until = _earliest(known[message.partition], ahead)
-            if track is not None and event is not None:
-                track = self._leave_at_arrival(track, event.occurred_at, until, out, owner)
-            step = self.intake.attempt(received, self._step, key, track, event, message, until)
-            if step is None:
-                continue  # dead-lettered; the track stays as it was
-            track = step.track
-            if isinstance(event, ContainerEvent):
-                out.samples.append(points.move_sample(event, step.fact))
-                stay = self._dwell(key, stay, event, step.fact, out)
-            if step.fact is not None:
-                out.facts.append(step.fact)
-            out.samples += step.samples
-            if step.late is not None:
-                self.intake.reject(received, step.late, "late")
-            if step.duplicate:
-                self.intake.duplicate(self.intake.kind(message.topic))
-            out.decisions += step.decisions
-            out.owners += [owner] * len(step.decisions)
+            until = _earliest(known[message.partition], aheads[place])
+            if track is not None and isinstance(event, ReeferReading):
+                end = _readings_end(events, place)
+                run = self._observe_run(track, events[place:end], until, out, owner)
+                if run is not None:
+                    track, place = run, end
+                    continue
+            place += 1
+            track, stay = self._take_one(read, track, stay, events[place - 1], until, out)
         if track is not None:
             track = self._end_live_gaps(track, out, owner)
         if track is not None and track is not loaded:
             out.tracks[key] = (owner, track)
         if stay != kept:
             out.stays[key] = (owner, stay)
+
+    def _take_one(
+        self,
+        read: _Read,
+        track: ReeferTrack | None,
+        stay: Stay,
+        message_event: tuple[Received, Event | None],
+        until: datetime | None,
+        out: _Outputs,
+    ) -> tuple[ReeferTrack | None, Stay]:
+        """One message of the container (``until``: the event time up to which its moves
+        are read): the track and what dwell keeps after it."""
+        (received, event), key, owner = message_event, read.key, read.owner
+        message = received.message
+        if track is not None and event is not None:
+            track = self._leave_at_arrival(track, event.occurred_at, until, out, owner)
+        step = self.intake.attempt(received, self._step, key, track, event, message, until)
+        if step is None:
+            return track, stay  # dead-lettered; the track stays as it was
+        if isinstance(event, ContainerEvent):
+            out.samples.append(points.move_sample(event, step.fact))
+            stay = self._dwell(key, stay, event, step.fact, out)
+        if step.fact is not None:
+            out.facts.append(step.fact)
+        out.samples += step.samples
+        if step.late is not None:
+            self.intake.reject(received, step.late, "late")
+        if step.duplicate:
+            self.intake.duplicate(self.intake.kind(message.topic))
+        out.decisions += step.decisions
+        out.owners += [owner] * len(step.decisions)
+        return step.track, stay
+
+    def _observe_run(
+        self,
+        track: ReeferTrack,
+        run: Sequence[tuple[Received, Event | None]],
+        known: datetime | None,
+        out: _Outputs,
+        owner: Received,
+    ) -> ReeferTrack | None:
+        """Readings of one container, one after another in a batch, taken at once (what
+        :meth:`_step` does for each, at a fraction of the cost); None, with nothing done,
+        if its outbound train has arrived (a reading may make it leave watch first) or
+        taking them fails (then each is taken alone, so the one that fails is the one
+        dead-lettered)."""
+        if train_arrival(track, self.arrivals) is not None:
+            return None
+        readings = [event for _, event in run if isinstance(event, ReeferReading)]
+        rules, profiles = self.reference.exception_rules, self.reference.commodities
+        try:
+            after, decisions, taken = observe_run(
+                track, readings, self.lateness, rules, profiles, known=known
+            )
+        except Exception:  # the policy is per event: taken alone, the failing one is found
+            return None
+        message = run[0][0].message
+        where = (message.topic, message.partition)
+        if where not in self._committed:
+            self._committed[where] = self.committed(*where)
+        offsets = [received.message.offset for received, _ in run]
+        for (received, reading), result in zip(run, taken, strict=True):
+            out.samples += self._points(result.readings)
+            if result.verdict == "late" and isinstance(reading, ReeferReading):
+                reason = _late_reason(result.left_at, reading, self.lateness)
+                self.intake.reject(received, reason, "late")
+            elif result.verdict == "duplicate":
+                self.intake.duplicate(self.intake.kind(message.topic))
+        out.decisions += decisions
+        out.owners += [owner] * len(decisions)
+        return after.at_offsets(message.topic, offsets, self._committed[where])
 
     def _stay(self, key: bytes, read: _Read) -> Stay:
         """What dwell keeps of the container (empty: nothing, or dwell not followed); read
@@ -465,17 +530,9 @@ class MovementsAgent:
         step.decisions = tuple(outcome.decisions)
         step.samples = tuple(self._points(outcome.readings))
         if outcome.verdict == "late":
-            step.late = self._late_reason(outcome.track, reading)
+            step.late = _late_reason(outcome.track.settled.left_at, reading, self.lateness)
         step.duplicate = outcome.verdict == "duplicate"
         return outcome.track
-
-    def _late_reason(self, track: ReeferTrack, reading: ReeferReading) -> str:
-        at = reading.reading_time.isoformat()
-        left = track.settled.left_at
-        if left is not None and reading.reading_time <= left:
-            return f"late: reading_time {at} is not after the container left watch at {left}"
-        minutes = self.lateness / timedelta(minutes=1)
-        return f"late: reading_time {at} is more than {minutes:g} min older than the newest reading"
 
     async def _publish(self, decisions: list[Decision], owners: list[Received]) -> None:
         """Open and close the exceptions in the open-exceptions table, then page; each
@@ -491,6 +548,23 @@ class MovementsAgent:
                 self.open_exceptions.put(owner, key, None)
         await self.open_exceptions.delivered()
         await self.pager.page([d.exception for d in decisions])
+
+
+def _late_reason(left: datetime | None, reading: ReeferReading, lateness: timedelta) -> str:
+    """Why a reading is late (``left``: when the container last left watch, None: never)."""
+    at = reading.reading_time.isoformat()
+    if left is not None and reading.reading_time <= left:
+        return f"late: reading_time {at} is not after the container left watch at {left}"
+    minutes = lateness / timedelta(minutes=1)
+    return f"late: reading_time {at} is more than {minutes:g} min older than the newest reading"
+
+
+def _readings_end(events: Sequence[tuple[Received, Event | None]], start: int) -> int:
+    """Where the readings that start at ``start`` end (the next message not a reading)."""
+    end = start
+    while end < len(events) and isinstance(events[end][1], ReeferReading):
+        end += 1
+    return end
 
 
 def _earliest(known: datetime | None, ahead: datetime | None) -> datetime | None:

@@ -108,7 +108,7 @@ class ReeferTrack:
     index: Index | None = field(default=None, compare=False, repr=False)
     """What :func:`_index_of` gives, if made: not part of the track's value."""
     folds: Folds | None = field(default=None, compare=False, repr=False)
-    """What :func:`_folds_of` gives, if made: not part of the track's value."""
+    """What :func:`folds_of` gives, if made: not part of the track's value."""
 
     @classmethod
     def new(cls, equipment_reference: str) -> ReeferTrack:
@@ -180,6 +180,15 @@ class ReeferTrack:
             self.folds,
         )
 
+    def at_offsets(
+        self, topic: str, offsets: Sequence[int], committed: int | None = None
+    ) -> ReeferTrack:
+        """:meth:`at_offset` of each of ``offsets`` in turn, the track built once."""
+        applied = self.offsets.get(topic, Applied())
+        for offset in offsets:
+            applied = applied.add(offset, committed)
+        return replace(self, offsets={**self.offsets, topic: applied})
+
     def closing(self, exception_id: str) -> ReeferTrack:
         """The track remembering ``exception_id`` as closed elsewhere (a live gap), so it
         never emits it again."""
@@ -223,7 +232,7 @@ class Outcome:
     """What :func:`observe` made of its reading (``applied`` for the other calls)."""
 
 
-def _folds_of(
+def folds_of(
     track: ReeferTrack, rules: ExceptionRules, profiles: Mapping[str, CommodityProfile]
 ) -> Folds:
     """The folds of the track's settled state over its recent items, made (and kept with
@@ -274,11 +283,20 @@ def observe(
 def late_by(track: ReeferTrack, at: datetime, lateness: timedelta) -> datetime | None:
     """The time a reading at ``at`` comes too late after (the newest reading minus the
     lateness, or the container's last leave), or None if it is in time."""
-    newest, left = track.newest_reading, track.settled.left_at
+    return late_after(track.newest_reading, track.settled.left_at, track.final_until, at, lateness)
+
+
+def late_after(
+    newest: datetime | None,
+    left: datetime | None,
+    final: datetime | None,
+    at: datetime,
+    lateness: timedelta,
+) -> datetime | None:
     if left is not None and at <= left:
         return left
-    if track.final_until is not None and at <= track.final_until:
-        return track.final_until
+    if final is not None and at <= final:
+        return final
     if newest is not None and at < newest - lateness:
         return newest - lateness
     return None
@@ -307,17 +325,17 @@ def move(
         folds = Folds(settled, track.recent, fold_steps(settled, track.recent, rules, profiles))
         current, _, _ = outcome_of(settled, folds.steps)
         updated = replace(track, settled=settled, current=current, folds=folds)
-        return _emit_once(updated, decisions)
+        return emit_once(updated, decisions)
     return _insert(track, event, lateness, rules, profiles, known)
 
 
 def _horizon(track: ReeferTrack, lateness: timedelta, known: datetime | None) -> datetime | None:
     """The time before which the track's items are settled: the newest reading minus the
     lateness, capped by ``known``; None (nothing settles) before the first reading."""
-    return _horizon_at(track.newest_reading, lateness, known)
+    return horizon_at(track.newest_reading, lateness, known)
 
 
-def _horizon_at(
+def horizon_at(
     newest: datetime | None, lateness: timedelta, known: datetime | None
 ) -> datetime | None:
     if newest is None:
@@ -326,7 +344,7 @@ def _horizon_at(
     return horizon if known is None else min(horizon, known)
 
 
-def _before(recent: Sequence[Item], horizon: datetime) -> int:
+def items_before(recent: Sequence[Item], horizon: datetime) -> int:
     """How many of the (ordered) recent items lie before ``horizon``."""
     return next((i for i, entry in enumerate(recent) if item_time(entry) >= horizon), len(recent))
 
@@ -359,7 +377,7 @@ def _insert(
     """Put ``item`` in its place and fold it in (with the recent items after it, if it came
     out of order), then settle what lies before the horizon (``taken``: the reading times
     the track has taken, when the item adds one)."""
-    key, recent, folds = item_key(item), track.recent, _folds_of(track, rules, profiles)
+    key, recent, folds = item_key(item), track.recent, folds_of(track, rules, profiles)
     if not recent or item_key(recent[-1]) <= key:  # in order: the usual case
         place = len(recent)
     else:
@@ -369,8 +387,8 @@ def _insert(
     folds = Folds(track.settled, recent, (*folds.steps[:place], *after))
     index = None if (kept := _kept(track)) is None else kept.inserted(recent, item)
     current = folds.steps[-1].state
-    horizon = _horizon_at(current.last_reading_at, lateness, known)
-    keep = 0 if horizon is None else _before(folds.recent, horizon)
+    horizon = horizon_at(current.last_reading_at, lateness, known)
+    keep = 0 if horizon is None else items_before(folds.recent, horizon)
     folds, index, decisions, judged = _settling(folds, index, keep)
     updated = ReeferTrack(  # not ``dataclasses.replace``, as in ReeferTrack.at_offset
         folds.settled,
@@ -384,7 +402,7 @@ def _insert(
         index,
         folds,
     )
-    return _emit_once(updated, decisions, judged)
+    return emit_once(updated, decisions, judged)
 
 
 def _settling(
@@ -408,13 +426,13 @@ def _settle(
 ) -> Outcome:
     """Fold the recent items before ``horizon`` into the settled state, keeping the
     decisions not emitted before (the same track when none lies before it)."""
-    keep = 0 if horizon is None else _before(track.recent, horizon)
+    keep = 0 if horizon is None else items_before(track.recent, horizon)
     if keep == 0:
         return Outcome(track)
-    folds = _folds_of(track, rules, profiles)
+    folds = folds_of(track, rules, profiles)
     folds, index, decisions, judged = _settling(folds, _kept(track), keep)
     updated = replace(track, settled=folds.settled, recent=folds.recent, index=index, folds=folds)
-    return _emit_once(updated, decisions, judged)
+    return emit_once(updated, decisions, judged)
 
 
 def settle(
@@ -443,10 +461,10 @@ def flush(
     container's partition has gone the allowed lateness past its newest reading, and no
     reading came. What its last readings show is decided, and a reading up to the newest
     one settled that still comes is late."""
-    keep = len(track.recent) if known is None else _before(track.recent, known)
+    keep = len(track.recent) if known is None else items_before(track.recent, known)
     if keep == 0:
         return Outcome(track)
-    folds = _folds_of(track, rules, profiles)
+    folds = folds_of(track, rules, profiles)
     folds, index, decisions, judged = _settling(folds, _kept(track), keep)
     newest, final = folds.settled.last_reading_at, track.final_until
     final = final if newest is None else max(newest, final or newest)
@@ -460,10 +478,10 @@ def flush(
         index=index,
         folds=folds,
     )
-    return _emit_once(updated, decisions, judged)
+    return emit_once(updated, decisions, judged)
 
 
-def _emit_once(
+def emit_once(
     track: ReeferTrack, decisions: list[Decision], judged: Sequence[Judged] = ()
 ) -> Outcome:
     if not decisions:

@@ -40,7 +40,13 @@ class SeenTimes:
         return self._has(int(moment.timestamp()))
 
     def _has(self, t: int) -> bool:
-        return any(_contains(run, t) for run in reversed(self.runs))
+        runs = self.runs
+        if not runs:
+            return False
+        first, step, count = runs[-1]
+        if t > first + step * (count - 1):
+            return False  # after the latest end (the last run's): the usual new reading
+        return any(_contains(run, t) for run in reversed(runs))
 
     def add(self, moment: datetime) -> SeenTimes:
         """These times and ``moment`` (whole seconds). The run with the latest end stays

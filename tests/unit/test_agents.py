@@ -331,15 +331,17 @@ def test_a_poison_reading_is_dead_lettered_and_the_track_goes_on(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     h, reefer = Harness(), Topic("reefer")
-    from streams.agents import movements
-    from streams.domain.reefer import observe as real
+    from streams.domain import items
+    from streams.domain.coldchain import step as real
 
-    def observe(track: Any, reading: Any, *args: Any, **kwargs: Any) -> Any:
+    def step(state: Any, reading: Any, *args: Any, **kwargs: Any) -> Any:
         if reading.event_id == "r15":
             raise ZeroDivisionError("a bug in a rule")
-        return real(track, reading, *args, **kwargs)
+        return real(state, reading, *args, **kwargs)
 
-    monkeypatch.setattr(movements, "observe", observe)
+    # In the rule itself: the batch's readings are taken together first, then, when that
+    # fails, one by one, so that the failing one alone is dead-lettered.
+    monkeypatch.setattr(items, "step", step)
     readings = excursion(reefer)
     run(h.movements.handle(readings))
     [letter] = h.dead_letters.dead_letters()
