@@ -309,7 +309,7 @@ class MovementsAgent:
             message = received.message
             until = _earliest(known[message.partition], aheads[place])
             if track is not None and isinstance(event, ReeferReading):
-                end = _readings_end(events, place)
+                end = self._run_end(track, events, place)
                 run = self._observe_run(track, events[place:end], until, out, owner)
                 if run is not None:
                     track, place = run, end
@@ -364,11 +364,10 @@ class MovementsAgent:
         owner: Received,
     ) -> ReeferTrack | None:
         """Readings of one container, one after another in a batch, taken at once (what
-        :meth:`_step` does for each, at a fraction of the cost); None, with nothing done,
-        if its outbound train has arrived (a reading may make it leave watch first) or
-        taking them fails (then each is taken alone, so the one that fails is the one
-        dead-lettered)."""
-        if train_arrival(track, self.arrivals) is not None:
+        :meth:`_take_one` does for each, at a fraction of the cost); None, with nothing
+        done, if there are none or taking them fails (then each is taken alone, so the one
+        that fails is the one dead-lettered)."""
+        if not run:
             return None
         readings = [event for _, event in run if isinstance(event, ReeferReading)]
         rules, profiles = self.reference.exception_rules, self.reference.commodities
@@ -393,6 +392,23 @@ class MovementsAgent:
         out.decisions += decisions
         out.owners += [owner] * len(decisions)
         return after.at_offsets(message.topic, offsets, self._committed[where])
+
+    def _run_end(
+        self, track: ReeferTrack, events: Sequence[tuple[Received, Event | None]], start: int
+    ) -> int:
+        """Where the readings that start at ``start`` end: at the next message not a
+        reading, or at the first reading after the arrival of the container's outbound
+        train (it may leave watch before that reading: :meth:`_leave_at_arrival`)."""
+        arrival = train_arrival(track, self.arrivals)
+        end = start
+        while end < len(events):
+            event = events[end][1]
+            if not isinstance(event, ReeferReading):
+                break
+            if arrival is not None and event.occurred_at > arrival:
+                break
+            end += 1
+        return end
 
     def _stay(self, key: bytes, read: _Read) -> Stay:
         """What dwell keeps of the container (empty: nothing, or dwell not followed); read
@@ -557,14 +573,6 @@ def _late_reason(left: datetime | None, reading: ReeferReading, lateness: timede
         return f"late: reading_time {at} is not after the container left watch at {left}"
     minutes = lateness / timedelta(minutes=1)
     return f"late: reading_time {at} is more than {minutes:g} min older than the newest reading"
-
-
-def _readings_end(events: Sequence[tuple[Received, Event | None]], start: int) -> int:
-    """Where the readings that start at ``start`` end (the next message not a reading)."""
-    end = start
-    while end < len(events) and isinstance(events[end][1], ReeferReading):
-        end += 1
-    return end
 
 
 def _earliest(known: datetime | None, ahead: datetime | None) -> datetime | None:
