@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import ParamSpec, TypeVar
+from typing import Final, ParamSpec, TypeVar
 
 from lugang.contract import DeadLetter, Event, InvalidEvent, RawBytes, TrainEvent, parse_event
 from lugang.reference import Reference
@@ -71,18 +71,27 @@ def dead_letter(message: Message, reason: str, at: datetime) -> bytes:
     return letter.model_dump_json().encode()
 
 
-@dataclass(frozen=True)
+_NEVER: Final = datetime.min.replace(tzinfo=UTC)
+
+
+@dataclass
 class TimeWindow:
-    """The event times the worker takes: from ``earliest`` to ``ahead`` past its clock."""
+    """The event times the worker takes: from ``earliest`` to ``ahead`` past its clock.
+
+    The clock only goes forward, so a time up to the latest end a check found is taken
+    without asking the clock again (asked for every event, it cost more than the check)."""
 
     earliest: datetime = datetime(2000, 1, 1, tzinfo=UTC)
     ahead: timedelta = timedelta(days=1)
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    _taken_until: datetime = field(default=_NEVER, init=False, repr=False, compare=False)
 
     def problem(self, at: datetime) -> str | None:
         """Why an event at ``at`` is not plausible, or None."""
         if at < self.earliest:
             return f"time: {at.isoformat()} is before {self.earliest.date().isoformat()}"
+        if at <= self._taken_until:
+            return None
         try:
             latest = self.clock() + self.ahead
         except OverflowError:  # a window reaching past year 9999
@@ -90,6 +99,7 @@ class TimeWindow:
         if at > latest:
             hours = self.ahead / timedelta(hours=1)
             return f"time: {at.isoformat()} is more than {hours:g} h ahead of the worker's clock"
+        self._taken_until = latest
         return None
 
 

@@ -15,6 +15,7 @@ import zlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Final
 
 from lugang.contract import DeadLetter, RawBytes
@@ -46,8 +47,13 @@ _KEYS: Final = tuple(str(number).encode() for number in range(SERIES_KEYS))
 
 def series_key(sample: Sample) -> bytes:
     """The message key of the sample's series (measurement and tags)."""
-    tags = sample.tags
-    series = sample.measurement + "".join([f",{key}={tags[key]}" for key in sorted(tags)])
+    return _series_key(sample.measurement, tuple(sample.tags.items()))
+
+
+@lru_cache(maxsize=1 << 14)
+def _series_key(measurement: str, tags: tuple[tuple[str, str], ...]) -> bytes:
+    """Made once per series (a reefer's reading points repeat theirs)."""
+    series = measurement + "".join([f",{key}={value}" for key, value in sorted(tags)])
     return _KEYS[zlib.crc32(series.encode()) % SERIES_KEYS]
 
 
