@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -17,7 +17,9 @@ from streams.domain.coldchain import (
     Close,
     ContainerState,
     Decision,
+    Excursion,
     Open,
+    Opened,
     band_deviation,
     check_silence,
     open_exceptions,
@@ -515,3 +517,38 @@ def test_silence_checks_change_only_when_gaps_open(events: list[Event]) -> None:
     assert [d for d in live if isinstance(d, Close)] == [d for d in replay if isinstance(d, Close)]
     live_ids = {d.exception.exception_id for d in live if isinstance(d, Open)}
     assert {d.exception.exception_id for d in replay if isinstance(d, Open)} <= live_ids
+
+
+def test_a_move_keeps_every_part_of_the_state_it_does_not_set() -> None:
+    """``with_context`` builds the state field by field (for speed): a field it forgot
+    would be reset by every move."""
+    at = T0
+    state = ContainerState(
+        equipment_reference="MSKU9070323",
+        commodity="citrus",
+        corridor="HHW-QZH",
+        train_id="X9001",
+        boarded_at=at,
+        watching=True,
+        reported=True,
+        left_at=at - timedelta(days=3),
+        last_reading_at=at + timedelta(hours=1),
+        last_commodity="citrus",
+        last_corridor="HHW-QZH",
+        excursion=Excursion("HIGH", at, 3.0),
+        power_off_since=at,
+        trip_out_of_band_s=60.0,
+        trip_peak_deviation_c=3.0,
+        opened=(Opened("HIGH", at, "citrus", "HHW-QZH", 3.0),),
+    )
+    moved, decisions = with_context(
+        state, commodity="durian", corridor="HHW-HAN", train_id="X9002", at=at + timedelta(hours=2)
+    )
+    expected = replace(
+        state,
+        commodity="durian",
+        corridor="HHW-HAN",
+        train_id="X9002",
+        boarded_at=at + timedelta(hours=2),
+    )
+    assert (moved, decisions) == (expected, [])
