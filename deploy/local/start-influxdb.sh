@@ -25,6 +25,10 @@ bind-address = "127.0.0.1:$rpc_port"
   dir = "$dir/data"
   wal-dir = "$dir/wal"
   query-log-enabled = false
+  # No cap on a tag's values, as InfluxDB 2.x (the production stack's) has none: 1.x refuses
+  # a point past 100,000 values of one tag, and container_move is tagged by container (a
+  # simulated year of a million events moves 107,000 boxes).
+  max-values-per-tag = 0
 [monitor]
   store-enabled = false
 [continuous_queries]
