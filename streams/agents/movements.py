@@ -375,6 +375,7 @@ class MovementsAgent:
             after, decisions, taken = observe_run(
                 track, readings, self.lateness, rules, profiles, known=known
             )
+            due = [self._points(result.readings) for result in taken]
         except Exception:  # the policy is per event: taken alone, the failing one is found
             return None
         message = run[0][0].message
@@ -382,8 +383,8 @@ class MovementsAgent:
         if where not in self._committed:
             self._committed[where] = self.committed(*where)
         offsets = [received.message.offset for received, _ in run]
-        for (received, reading), result in zip(run, taken, strict=True):
-            out.samples += self._points(result.readings)
+        for (received, reading), result, samples in zip(run, taken, due, strict=True):
+            out.samples += samples
             if result.verdict == "late" and isinstance(reading, ReeferReading):
                 reason = _late_reason(result.left_at, reading, self.lateness)
                 self.intake.reject(received, reason, "late")
