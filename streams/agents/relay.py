@@ -50,9 +50,10 @@ def series_key(sample: Sample) -> bytes:
     return _series_key(sample.measurement, tuple(sample.tags.items()))
 
 
-@lru_cache(maxsize=1 << 14)
+@lru_cache(maxsize=1 << 12)
 def _series_key(measurement: str, tags: tuple[tuple[str, str], ...]) -> bytes:
-    """Made once per series (a reefer's reading points repeat theirs)."""
+    """Made once per series (a reefer's reading points repeat theirs; the size as for
+    :func:`streams.schema.line._head`)."""
     series = measurement + "".join([f",{key}={value}" for key, value in sorted(tags)])
     return _KEYS[zlib.crc32(series.encode()) % SERIES_KEYS]
 

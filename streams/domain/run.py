@@ -1,7 +1,7 @@
 """A container's readings of one batch taken at once (:func:`observe_run`): what
 :func:`~streams.domain.reefer.observe` does reading by reading, without building a new track,
 folds, index and outcome for each (the movements agent's hot path: a batch has a few
-readings of each reefer, most in order)."""
+readings of each reefer, usually read after moves that come later in event time)."""
 
 from __future__ import annotations
 
