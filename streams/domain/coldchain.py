@@ -315,25 +315,13 @@ def with_context(
     boarded = state.boarded_at
     if train_id is not None and train_id != state.train_id:
         boarded = at
-    # Field by field, as in ``step``: a reading put before moves read ahead of it folds
-    # them again, so this runs about as often as ``step``.
-    moved = ContainerState(
-        equipment_reference=state.equipment_reference,
+    moved = replace(
+        state,
         commodity=commodity,
         corridor=corridor,
         train_id=train_id or state.train_id,
         boarded_at=boarded,
         watching=not leaves,
-        reported=state.reported,
-        left_at=state.left_at,
-        last_reading_at=state.last_reading_at,
-        last_commodity=state.last_commodity,
-        last_corridor=state.last_corridor,
-        excursion=state.excursion,
-        power_off_since=state.power_off_since,
-        trip_out_of_band_s=state.trip_out_of_band_s,
-        trip_peak_deviation_c=state.trip_peak_deviation_c,
-        opened=state.opened,
     )
     return moved, []
 

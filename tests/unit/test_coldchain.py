@@ -520,8 +520,8 @@ def test_silence_checks_change_only_when_gaps_open(events: list[Event]) -> None:
 
 
 def test_a_move_keeps_every_part_of_the_state_it_does_not_set() -> None:
-    """``with_context`` builds the state field by field (for speed): a field it forgot
-    would be reset by every move."""
+    """A move sets the context and the watch, and nothing else of the state (a field it
+    reset would be lost at every move)."""
     at = T0
     state = ContainerState(
         equipment_reference="MSKU9070323",
