@@ -293,6 +293,7 @@ def late_after(
     at: datetime,
     lateness: timedelta,
 ) -> datetime | None:
+    """:func:`late_by` of a track's newest reading, last leave and ``final_until``."""
     if left is not None and at <= left:
         return left
     if final is not None and at <= final:
@@ -344,6 +345,14 @@ def horizon_at(
     return horizon if known is None else min(horizon, known)
 
 
+def place_of(recent: Sequence[Item], key: tuple[datetime, int]) -> int:
+    """Where an item of order ``key`` goes among the (ordered) recent items: after those
+    not after it (the end, usually)."""
+    if not recent or item_key(recent[-1]) <= key:
+        return len(recent)
+    return bisect.bisect([item_key(entry) for entry in recent], key)
+
+
 def items_before(recent: Sequence[Item], horizon: datetime) -> int:
     """How many of the (ordered) recent items lie before ``horizon``."""
     return next((i for i, entry in enumerate(recent) if item_time(entry) >= horizon), len(recent))
@@ -377,11 +386,8 @@ def _insert(
     """Put ``item`` in its place and fold it in (with the recent items after it, if it came
     out of order), then settle what lies before the horizon (``taken``: the reading times
     the track has taken, when the item adds one)."""
-    key, recent, folds = item_key(item), track.recent, folds_of(track, rules, profiles)
-    if not recent or item_key(recent[-1]) <= key:  # in order: the usual case
-        place = len(recent)
-    else:
-        place = bisect.bisect([item_key(entry) for entry in recent], key)
+    recent, folds = track.recent, folds_of(track, rules, profiles)
+    place = place_of(recent, item_key(item))
     recent = (*recent[:place], item, *recent[place:])
     after = fold_steps(folds.state_before(place), recent[place:], rules, profiles)
     folds = Folds(track.settled, recent, (*folds.steps[:place], *after))
@@ -484,6 +490,8 @@ def flush(
 def emit_once(
     track: ReeferTrack, decisions: list[Decision], judged: Sequence[Judged] = ()
 ) -> Outcome:
+    """The outcome of ``decisions`` not emitted before (in order), with the track
+    remembering the ids they open and close."""
     if not decisions:
         return Outcome(track, decisions, tuple(judged))
     opened, closed = set(track.opened_ids), list(track.closed_ids)

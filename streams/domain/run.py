@@ -5,7 +5,6 @@ readings of each reefer, usually read after moves that come later in event time)
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +21,7 @@ from streams.domain.reefer import (
     horizon_at,
     items_before,
     late_after,
+    place_of,
 )
 
 
@@ -103,11 +103,9 @@ class _Run:
         final = self.track.final_until
         if late_after(self.current.last_reading_at, left, final, at, lateness) is not None:
             return Taken("late", left_at=left)
-        recent, steps, key = self.recent, self.steps, (at, 1)
-        if not recent or item_key(recent[-1]) <= key:
-            place = len(recent)
-        else:  # before moves read ahead of it, or a reading that came out of order
-            place = bisect.bisect([item_key(entry) for entry in recent], key)
+        recent, steps = self.recent, self.steps
+        # usually before moves read ahead of it; at the end if none is
+        place = place_of(recent, item_key(reading))
         recent.insert(place, reading)
         before = steps[place - 1].state if place else self.settled
         steps[place:] = fold_steps(before, recent[place:], rules, profiles)
