@@ -83,7 +83,14 @@ def test_two_workers_each_serve_their_own_metrics_and_tag_their_own_health_point
         def counted() -> tuple[Samples, Samples] | None:
             scraped = scrape(a), scrape(b)
             done = sum(events(s, "trains") for s in scraped) >= TRAINS
-            return scraped if done else None
+            # An event is counted when it is decoded, its batch's time once the batch is
+            # handled: a scrape in between saw events and no batch (a flaky failure).
+            timed = all(
+                s.get("lugang_batch_seconds_count", {}).get((("agent", "trains"),), 0) > 0
+                for s in scraped
+                if events(s, "trains") > 0
+            )
+            return scraped if done and timed else None
 
         on_a, on_b = wait_for(counted, 90, f"{TRAINS} trains counted on the two /metrics")
         names = {name_of(on_a), name_of(on_b)}
