@@ -29,12 +29,24 @@ PACKAGES: Final = ("/streams/", "/faust/", "/mode/", "/aiokafka/")
 def suspended(packages: tuple[str, ...] = PACKAGES) -> Iterator[str]:
     """One line per suspended coroutine, async generator or generator of ``packages``:
     ``file:line function <- what it awaits``."""
+    # What a frame awaits is read from the top of its stack (CPython's ``_PyGen_yf``), which
+    # is garbage while the frame runs: reading it then crashed the unit tier (a segfault in
+    # test_waits). So only frames that are not running are read: a coroutine or generator
+    # must say it is suspended, an async generator (no such flag in 3.11) must not be on any
+    # thread's stack.
+    running = _running_frames()
     for thing in gc.get_objects():
         if isinstance(thing, types.CoroutineType):
+            if not thing.cr_suspended:
+                continue
             frame, awaiting = thing.cr_frame, thing.cr_await
         elif isinstance(thing, types.AsyncGeneratorType):
+            if thing.ag_frame is None or thing.ag_frame in running:
+                continue
             frame, awaiting = thing.ag_frame, thing.ag_await
         elif isinstance(thing, types.GeneratorType):
+            if not thing.gi_suspended:
+                continue
             frame, awaiting = thing.gi_frame, thing.gi_yieldfrom
         else:
             continue
@@ -45,6 +57,17 @@ def suspended(packages: tuple[str, ...] = PACKAGES) -> Iterator[str]:
             continue
         short = path.rsplit("site-packages/", 1)[-1]
         yield f"{short}:{frame.f_lineno} {frame.f_code.co_qualname} <- {_what(awaiting)}"
+
+
+def _running_frames() -> set[types.FrameType]:
+    """The frames on every thread's stack now."""
+    running: set[types.FrameType] = set()
+    for top in sys._current_frames().values():  # noqa: SLF001 (the stdlib's only way)
+        frame: types.FrameType | None = top
+        while frame is not None:
+            running.add(frame)
+            frame = frame.f_back
+    return running
 
 
 def _what(awaiting: object) -> str:
