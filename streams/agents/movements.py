@@ -379,9 +379,6 @@ class MovementsAgent:
         except Exception:  # the policy is per event: taken alone, the failing one is found
             return None
         message = run[0][0].message
-        where = (message.topic, message.partition)
-        if where not in self._committed:
-            self._committed[where] = self.committed(*where)
         offsets = [received.message.offset for received, _ in run]
         for (received, reading), result, samples in zip(run, taken, due, strict=True):
             out.samples += samples
@@ -392,7 +389,7 @@ class MovementsAgent:
                 self.intake.duplicate(self.intake.kind(message.topic))
         out.decisions += decisions
         out.owners += [owner] * len(decisions)
-        return after.at_offsets(message.topic, offsets, self._committed[where])
+        return after.at_offsets(message.topic, offsets, self._committed_of(message))
 
     def _run_end(
         self, track: ReeferTrack, events: Sequence[tuple[Received, Event | None]], start: int
@@ -510,11 +507,15 @@ class MovementsAgent:
             track = self._move(step, track, event, known)
         elif isinstance(event, ReeferReading):
             track = self._observe(step, track, event, known)
+        step.track = track.at_offset(message.topic, message.offset, self._committed_of(message))
+        return step
+
+    def _committed_of(self, message: Message) -> int | None:
+        """The committed offset of the message's partition, asked once a batch."""
         where = (message.topic, message.partition)
         if where not in self._committed:
             self._committed[where] = self.committed(*where)
-        step.track = track.at_offset(message.topic, message.offset, self._committed[where])
-        return step
+        return self._committed[where]
 
     def _move(
         self, step: _Step, track: ReeferTrack, event: ContainerEvent, known: datetime | None
