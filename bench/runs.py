@@ -19,7 +19,6 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -29,8 +28,6 @@ import orjson
 import requests
 from aiokafka import AIOKafkaConsumer
 from aiokafka import TopicPartition as AioTopicPartition
-from kafka.admin import KafkaAdminClient, NewTopic
-from kafka.errors import TopicAlreadyExistsError
 
 from bench.alerts import AlertLatency, WebhookListener, background, run_feed
 from bench.harness import (
@@ -51,7 +48,7 @@ from bench.harness import (
 from bench.servers import ROOT
 from bench.synthetic import active_fleet, check_shapes, container_number, excursion
 from lugang.reference import default_reference
-from lugang.topics import TopicNames
+from lugang.topics import TopicNames, ensure_topics
 from producers.records import Record, write_recording
 from producers.sender import SendSummary, ValidatingSender, make_producer
 from producers.simulator import SimulationConfig, simulate
@@ -107,31 +104,13 @@ def year_recording(events: int, seed: int) -> Path:
     return path
 
 
-SEGMENT_MS = 400 * 24 * 3600 * 1000
-"""The input topics' ``segment.ms``: longer than the simulated year (see :func:`create_topics`)."""
-
-
 def create_topics(bootstrap: str, topics: TopicNames) -> None:
-    """The input and dead-letter topics, kept for ever: the recording's Kafka timestamps
-    are its event times, months old, which the default 7-day retention would delete
-    within minutes (Kafka judges retention by record timestamp).
-
-    Their segments roll by size only. Kafka also rolls a segment when a record's timestamp
-    is ``segment.ms`` (7 days) past the segment's first, so a year published in seconds was
-    cut into weekly segments of a few thousand records, and a fetch reads one segment of a
-    partition at a time: the bare agents waited on fetches (300,000 records of a year
-    simulated to give just that many, 35 segments a reefer partition: stock faust 9,900
-    events/s, on Lugang's fetch loop 12,000, busy a third of the time; the same records in
-    segments rolled by size: 11,500 and 30,200). Live topics fill a segment with a week of
-    wall-clock traffic, not with a few thousand records."""
-    configs = {"retention.ms": "-1", "segment.ms": str(SEGMENT_MS)}
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="lugang-bench")
-    try:
-        for name in [*topics.inputs, topics.dead_letter]:
-            with suppress(TopicAlreadyExistsError):
-                admin.create_topics([NewTopic(name, PARTITIONS, 1, topic_configs=configs)])
-    finally:
-        admin.close()
+    """The input and dead-letter topics, as ``lugang replay`` creates them: kept for ever
+    (the recording's Kafka timestamps are its event times, months old, which the default
+    7-day retention would delete within minutes), their segments rolled by size only
+    (:data:`lugang.topics.SEGMENT_MS`: rolled by event time, a year published in seconds
+    lay in weekly segments, and the bare agents waited on fetches)."""
+    ensure_topics(bootstrap, [*topics.inputs, topics.dead_letter], PARTITIONS)
 
 
 def publish(bootstrap: str, topics: TopicNames, records: Iterable[Record]) -> SendSummary:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer
-from kafka import KafkaProducer
+from kafka import KafkaAdminClient, KafkaProducer
+from kafka.admin import ConfigResource, ConfigResourceType
+
+from lugang.topics import KEEP_FOREVER, SEGMENT_MS, ensure_topics
 
 MESSAGES = [(f"MSKU{i:07d}".encode(), f'{{"n": {i}}}'.encode()) for i in range(50)]
 
@@ -40,3 +44,25 @@ def test_produced_messages_are_consumed_once_in_key_order(
     received = asyncio.run(consume(any_bootstrap, topic, len(MESSAGES)))
 
     assert sorted(received) == sorted(MESSAGES)
+
+
+def test_topics_kept_for_ever_roll_segments_by_size_only(any_bootstrap: str) -> None:
+    """``ensure_topics`` creates kept topics with ``segment.ms`` past any recording (a replay
+    of event-time records rolled by time lay in weekly slivers), and both brokers take it."""
+    name = f"kept-{uuid.uuid4().hex[:8]}"
+    assert ensure_topics(any_bootstrap, [name], 2) == [name]
+    producer = KafkaProducer(bootstrap_servers=any_bootstrap, acks="all")
+    producer.send(name, key=b"MSKU9070323", value=b"{}", timestamp_ms=1_767_225_600_000)
+    producer.flush()
+    producer.close()
+    assert asyncio.run(consume(any_bootstrap, name, 1)) == [(b"MSKU9070323", b"{}")]
+    admin = KafkaAdminClient(bootstrap_servers=any_bootstrap)
+    try:
+        described = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name)])
+    finally:
+        admin.close()
+    # {resource type: {resource: {key: {"value": ...}}}}, the keys set on the topic only
+    configs = {key: data["value"] for key, data in described.get("topic", {}).get(name, {}).items()}
+    if configs:  # Tansu keeps a topic's configs without describing them
+        assert configs["segment.ms"] == str(SEGMENT_MS)
+        assert configs["retention.ms"] == str(KEEP_FOREVER)
