@@ -130,6 +130,8 @@ def ensure_topics(
 def _kept_configs(retention_ms: int) -> dict[str, str]:
     """The configs of a topic that deletes records after ``retention_ms`` (-1: never)."""
     configs = {"retention.ms": str(retention_ms)}
-    if retention_ms == KEEP_FOREVER:  # rolled by time, a segment would age out whole
+    # Only when nothing is deleted: retention deletes whole segments, each once its newest
+    # record is old, so a topic that deletes keeps rolling by time.
+    if retention_ms == KEEP_FOREVER:
         configs["segment.ms"] = str(SEGMENT_MS)
     return configs
