@@ -9,7 +9,8 @@ variables (bootstrap, topic prefix, app id, data folder, web port); stopped by S
 
 With ``--lugang-faust`` it runs on the faust the worker runs on: Lugang's fetch loop
 (:mod:`streams.faustfix.drain`), events of raw topics built directly
-(:mod:`streams.faustfix.events`) and batches taken from the stream's queue
+(:mod:`streams.faustfix.events`) and handed to their stream without an await
+(:mod:`streams.faustfix.conduct`), and batches taken from the stream's queue
 (:mod:`streams.faustfix.take`), so the benchmark shows how much of the worker's gain over
 stock faust is the framework's part.
 
@@ -27,6 +28,7 @@ import orjson
 
 from lugang.settings import Settings
 from lugang.topics import TopicNames
+from streams.faustfix.conduct import deliver_directly
 from streams.faustfix.drain import deliver_at_first_step
 from streams.faustfix.events import check_producer_ebb_quickly, decode_raw_directly
 from streams.faustfix.take import take_events
@@ -76,6 +78,7 @@ def main() -> None:
     lugang_faust = FAUSTFIX_FLAG in sys.argv[1:]
     if lugang_faust:
         deliver_at_first_step()
+        deliver_directly()
         decode_raw_directly()
         check_producer_ebb_quickly()
     app = create_app(Settings(), lugang_faust)

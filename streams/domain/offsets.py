@@ -15,7 +15,9 @@ container's messages since the last commit).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,23 @@ class Applied:
         if offset >= below:
             kept.add(offset)
         return Applied(below, tuple(sorted(kept)))
+
+    def extend(self, offsets: Sequence[int], committed: int | None) -> Applied:
+        """:meth:`add` of each of ``offsets`` in turn, in one step for the usual case (a
+        run of the partition's next offsets, ascending, the committed one unchanged)."""
+        below = self.below if committed is None else max(self.below, committed)
+        if (
+            offsets
+            and below == self.below
+            and offsets[0] >= below
+            and (not self.offsets or offsets[0] > self.offsets[-1])
+            and all(a < b for a, b in pairwise(offsets))
+        ):
+            return Applied(below, (*self.offsets, *offsets))
+        applied = self
+        for offset in offsets:
+            applied = applied.add(offset, committed)
+        return applied
 
     def to_json(self) -> dict[str, object]:
         return {"below": self.below, "offsets": list(self.offsets)}

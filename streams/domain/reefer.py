@@ -184,9 +184,7 @@ class ReeferTrack:
         self, topic: str, offsets: Sequence[int], committed: int | None = None
     ) -> ReeferTrack:
         """:meth:`at_offset` of each of ``offsets`` in turn, the track built once."""
-        applied = self.offsets.get(topic, Applied())
-        for offset in offsets:
-            applied = applied.add(offset, committed)
+        applied = self.offsets.get(topic, Applied()).extend(offsets, committed)
         return replace(self, offsets={**self.offsets, topic: applied})
 
     def closing(self, exception_id: str) -> ReeferTrack:

@@ -2,6 +2,8 @@
 private API (ruff's ``SLF`` rule is on everywhere else).
 
 - :mod:`.commits`: a guard on offset commits (faust's hole check is off by one);
+- :mod:`.conduct`: a fetched message handed to its stream without faust's four awaits and
+  lock when nothing has to wait;
 - :mod:`.drain`: the fetch loop without four asyncio tasks per message;
 - :mod:`.events`: events of raw topics without faust's codec machinery per message, and
   the producer buffer's size checked without reading the settings per message;
@@ -24,6 +26,7 @@ import faust
 
 from lugang.errors import LugangError
 from streams.faustfix.commits import guard_commits
+from streams.faustfix.conduct import deliver_directly
 from streams.faustfix.drain import deliver_at_first_step
 from streams.faustfix.events import check_producer_ebb_quickly, decode_raw_directly
 from streams.faustfix.fetches import shorten_fetch_wait
@@ -50,6 +53,7 @@ def install(version: str = faust.__version__) -> None:
         )
     guard_commits()
     deliver_at_first_step()
+    deliver_directly()
     decode_raw_directly()
     check_producer_ebb_quickly()
     shorten_fetch_wait()

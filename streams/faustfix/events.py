@@ -18,15 +18,13 @@ reads the setting once.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from faust.topics import Topic
 from faust.transport.producer import ProducerBuffer
 
 _faust_compile_decode = Topic._compile_decode
-
-RawDecode = Callable[..., Awaitable[Any]]
 
 
 def raw_bytes_both_ways(schema: Any) -> bool:
@@ -39,18 +37,36 @@ def raw_bytes_both_ways(schema: Any) -> bool:
     )
 
 
-def raw_decoder(app: Any) -> RawDecode:
+class RawDecode:
     """A topic's ``decode`` for raw bytes: the event of the message's own key, value and
-    headers (what faust's decoder gives such a topic, empty values included)."""
-    event_type: Any = None
+    headers (what faust's decoder gives such a topic, empty values included); :meth:`event`
+    builds it without an await (:mod:`.conduct`)."""
 
-    async def decode(message: Any, *, propagate: bool = False) -> Any:
-        nonlocal event_type
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._event_type: Any = None
+
+    def event(self, message: Any) -> Any:
+        """The message's event."""
+        event_type = self._event_type
         if event_type is None:  # settled once the app is configured, as every topic is
-            event_type = app.conf.Event
-        return event_type(app, message.key, message.value, message.headers, message)
+            event_type = self._event_type = self.app.conf.Event
+        return event_type(self.app, message.key, message.value, message.headers, message)
 
-    return decode
+    async def __call__(self, message: Any, *, propagate: bool = False) -> Any:
+        return self.event(message)
+
+
+def raw_decoder(app: Any) -> RawDecode:
+    """A topic's ``decode`` for raw bytes (:class:`RawDecode`)."""
+    return RawDecode(app)
+
+
+def raw_event_maker(channel: Any) -> Callable[[Any], Any] | None:
+    """How a channel (topic) with :class:`RawDecode` makes a message's event without an
+    await; None for one with faust's decoder."""
+    decode = channel.decode
+    return decode.event if type(decode) is RawDecode else None
 
 
 def _compile_decode(self: Any) -> None:
@@ -67,14 +83,21 @@ def decode_raw_directly() -> None:
 _faust_wait_until_ebb = ProducerBuffer.wait_until_ebb
 
 
-async def _wait_until_ebb(self: Any) -> None:
-    """faust's ``ProducerBuffer.wait_until_ebb``, whose ``size`` reads the app's settings
-    twice for every message the conductor hands over, with ``producer_threaded`` read once
-    (the setting does not change while the app runs)."""
-    threaded = self.__dict__.get("_lugang_threaded")
+def producer_ebbed(buffer: Any) -> bool:
+    """Whether faust's ``ProducerBuffer.wait_until_ebb`` would return at once: a buffer of
+    an unthreaded producer under its size. faust's ``size`` reads the app's settings twice
+    each time (``producer_threaded``); this reads the setting once (it does not change
+    while the app runs)."""
+    threaded = buffer.__dict__.get("_lugang_threaded")
     if threaded is None:
-        threaded = self.__dict__["_lugang_threaded"] = bool(self.app.conf.producer_threaded)
-    if not threaded and self.pending.qsize() <= self.max_messages:
+        threaded = buffer.__dict__["_lugang_threaded"] = bool(buffer.app.conf.producer_threaded)
+    return not threaded and bool(buffer.pending.qsize() <= buffer.max_messages)
+
+
+async def _wait_until_ebb(self: Any) -> None:
+    """faust's ``ProducerBuffer.wait_until_ebb``, returning at once when
+    :func:`producer_ebbed`."""
+    if producer_ebbed(self):
         return
     await _faust_wait_until_ebb(self)
 

@@ -43,6 +43,30 @@ def test_applied_offsets_add_as_they_did_before_the_fast_path(
         assert applied == plain
 
 
+@settings(deadline=None, max_examples=300)
+@given(
+    st.lists(st.integers(0, 60), max_size=6),
+    st.lists(st.integers(0, 60), max_size=12),
+    st.one_of(st.none(), st.integers(0, 60)),
+    st.integers(0, 30),
+)
+def test_applied_offsets_extend_as_they_add_one_by_one(
+    before: list[int], offsets: list[int], committed: int | None, below: int
+) -> None:
+    applied = Applied(below, tuple(sorted({o for o in before if o >= below})))
+    one_by_one = applied
+    for offset in offsets:
+        one_by_one = one_by_one.add(offset, committed)
+    assert applied.extend(offsets, committed) == one_by_one
+    ascending = sorted(set(offsets))
+    start = max([below, *applied.offsets]) + 1
+    run = [start + o for o in ascending]  # the usual case: the next offsets, ascending
+    one_by_one = applied
+    for offset in run:
+        one_by_one = one_by_one.add(offset, None)
+    assert applied.extend(run, None) == one_by_one
+
+
 def test_the_next_offset_under_an_unchanged_commit_is_appended() -> None:
     applied = Applied(5, (5, 7))
     assert applied.add(8, 5) == Applied(5, (5, 7, 8))
