@@ -39,6 +39,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from stdnum import iso6346
 
+from lugang import native_checks
 from lugang.reference import NumericRange, Reference, default_reference, describe_validation_error
 
 TrainEventType = Literal["DEPA", "ARRI"]
@@ -171,6 +172,9 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
+native_checks.register(_aware, lambda reference, schema: native_checks.aware(schema))
+
+
 @lru_cache(maxsize=1 << 16)
 def _equipment_reference(value: str) -> str:
     """Normalise (upper case, no spaces) and check an ISO 6346 container number.
@@ -230,6 +234,7 @@ def _known(what: str, table: Callable[[Reference], Mapping[str, object]]) -> Aft
             )
         return value
 
+    native_checks.register(check, lambda ref, schema: native_checks.one_of(schema, table(ref)))
     return AfterValidator(check)
 
 
@@ -247,6 +252,7 @@ def _within(limits: Callable[[Reference], NumericRange]) -> AfterValidator:
             )
         return value
 
+    native_checks.register(check, lambda ref, schema: native_checks.within(schema, limits(ref)))
     return AfterValidator(check)
 
 
@@ -459,6 +465,14 @@ def parse_event(topic_kind: str, value: bytes, reference: Reference | None = Non
             f"unknown topic kind {topic_kind!r} (expected one of {', '.join(TOPIC_KINDS)})"
         )
     context = None if reference is None else {"reference": reference}
+    if reference is not None:
+        try:  # the reference's checks run by pydantic-core (lugang.native_checks)
+            event: Event = native_checks.validator_for(model, reference).validate_json(
+                value, context=context
+            )
+            return event
+        except ValidationError:
+            pass  # the contract's own validators say why, in its words
     try:
         return model.model_validate_json(value, context=context)
     except ValidationError as exc:
