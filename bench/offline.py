@@ -179,8 +179,8 @@ def replay(records: Sequence[Record], lag: timedelta, profile: cProfile.Profile 
             committed.update({k: v for k, v in offsets.items() if k[0] != "trains"})
     loop.close()
     digest = hashlib.sha256()
-    for sample in sink.samples:
-        digest.update(repr(sample).encode())
+    for sample in sink.samples:  # as InfluxDB gets it (not the objects' reprs)
+        digest.update(sample.to_line().encode())
     for key, value in dead_letters.sent + facts.sent:
         digest.update(repr((key, value)).encode())
     for name in sorted(tables):

@@ -21,7 +21,7 @@ import hashlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Annotated, Final, Literal, Self, get_args
 
@@ -174,6 +174,27 @@ def _aware(value: datetime) -> datetime:
 
 native_checks.register(_aware, lambda reference, schema: native_checks.aware(schema))
 
+_ZONES: dict[timedelta, tzinfo] = {}
+
+
+def _shared_zone(value: datetime) -> datetime:
+    """``value`` with the one ``tzinfo`` object this module keeps for its UTC offset.
+
+    pydantic gives each time it parses a ``tzinfo`` of its own, and Python compares two
+    aware times of different ``tzinfo`` objects through both offsets (about 300 ns here),
+    of one object directly (about 20 ns): the worker compares a reading's time with its
+    container's other times many times over (order, lateness, horizons, duplicates), and
+    sharing the object took 7 % off the agents' time per event (``bench.offline``). The
+    time, its offset and how it is written stay as they were.
+    """
+    offset = value.utcoffset()
+    if offset is None:  # refused by ``_aware`` before
+        return value
+    zone = _ZONES.get(offset)
+    if zone is None:
+        zone = _ZONES.setdefault(offset, timezone(offset) if offset else UTC)
+    return value.replace(tzinfo=zone)
+
 
 @lru_cache(maxsize=1 << 16)
 def _equipment_reference(value: str) -> str:
@@ -262,6 +283,7 @@ Identifier = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 EventTime = Annotated[
     datetime,
     AfterValidator(_aware),
+    AfterValidator(_shared_zone),
     Field(description="RFC 3339 time with a UTC offset, e.g. 2026-03-15T09:20:00+08:00"),
 ]
 EquipmentReference = Annotated[

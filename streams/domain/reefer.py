@@ -348,12 +348,12 @@ def place_of(recent: Sequence[Item], key: tuple[datetime, int]) -> int:
     not after it (the end, usually)."""
     if not recent or item_key(recent[-1]) <= key:
         return len(recent)
-    return bisect.bisect([item_key(entry) for entry in recent], key)
+    return bisect.bisect(recent, key, key=item_key)
 
 
 def items_before(recent: Sequence[Item], horizon: datetime) -> int:
     """How many of the (ordered) recent items lie before ``horizon``."""
-    return next((i for i, entry in enumerate(recent) if item_time(entry) >= horizon), len(recent))
+    return bisect.bisect_left(recent, horizon, key=item_time)
 
 
 def _index_of(track: ReeferTrack) -> Index:
