@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Final, ParamSpec, TypeVar
 
 from lugang.contract import DeadLetter, Event, InvalidEvent, RawBytes, TrainEvent, parse_event
@@ -79,28 +79,52 @@ class TimeWindow:
     """The event times the worker takes: from ``earliest`` to ``ahead`` past its clock.
 
     The clock only goes forward, so a time up to the latest end a check found is taken
-    without asking the clock again (asked for every event, it cost more than the check)."""
+    without asking the clock again (asked for every event, it cost more than the check).
+    And the bounds are kept in the zone of the last event taken too: an event time in
+    another ``tzinfo`` object than a bound's is compared through both offsets, about
+    500 ns a comparison here against 20 (event times share one object per offset:
+    ``lugang.contract``)."""
 
     earliest: datetime = datetime(2000, 1, 1, tzinfo=UTC)
     ahead: timedelta = timedelta(days=1)
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     _taken_until: datetime = field(default=_NEVER, init=False, repr=False, compare=False)
+    _zone: tzinfo | None = field(default=None, init=False, repr=False, compare=False)
+    _bounds_here: tuple[datetime, datetime] = field(
+        default=(_NEVER, _NEVER), init=False, repr=False, compare=False
+    )
 
     def problem(self, at: datetime) -> str | None:
         """Why an event at ``at`` is not plausible, or None."""
+        if at.tzinfo is self._zone:
+            earliest, taken_until = self._bounds_here
+            if earliest <= at <= taken_until:
+                return None
         if at < self.earliest:
             return f"time: {at.isoformat()} is before {self.earliest.date().isoformat()}"
-        if at <= self._taken_until:
-            return None
-        try:
-            latest = self.clock() + self.ahead
-        except OverflowError:  # a window reaching past year 9999
-            latest = datetime.max.replace(tzinfo=UTC)
-        if at > latest:
-            hours = self.ahead / timedelta(hours=1)
-            return f"time: {at.isoformat()} is more than {hours:g} h ahead of the worker's clock"
-        self._taken_until = latest
+        if at > self._taken_until:
+            try:
+                latest = self.clock() + self.ahead
+            except OverflowError:  # a window reaching past year 9999
+                latest = datetime.max.replace(tzinfo=UTC)
+            if at > latest:
+                hours = self.ahead / timedelta(hours=1)
+                return (
+                    f"time: {at.isoformat()} is more than {hours:g} h ahead of the worker's clock"
+                )
+            self._taken_until = latest
+        self._keep_bounds_in(at.tzinfo)
         return None
+
+    def _keep_bounds_in(self, zone: tzinfo | None) -> None:
+        if zone is None:
+            return
+        try:
+            here = (self.earliest.astimezone(zone), self._taken_until.astimezone(zone))
+        except OverflowError:  # a bound at the end of the calendar in that zone
+            self._zone = None
+            return
+        self._zone, self._bounds_here = zone, here
 
 
 class Intake:
