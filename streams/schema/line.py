@@ -10,7 +10,7 @@ the shapes' alone, micro-benchmark).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from functools import cache, lru_cache
 from typing import Final
 
@@ -87,5 +87,22 @@ def line(
     for key, before in _field_layout(tuple(fields)):
         value = fields[key]
         text.append(before + (repr(value) if type(value) is float else _field_value(value)))
-    text.append(f" {(at - EPOCH) // _MICROSECOND * 1000}")
+    text.append(f" {(at - _epoch_in(at.tzinfo)) // _MICROSECOND * 1000}")
     return "".join(text)
+
+
+_EPOCHS: dict[tzinfo, datetime] = {}
+
+
+def _epoch_in(zone: tzinfo | None) -> datetime:
+    """:data:`EPOCH` in a fixed-offset ``zone`` (``datetime.timezone``), so that a time of
+    that zone less it is a plain subtraction: times of different ``tzinfo`` objects are
+    subtracted through both offsets, twice the cost here (event times share one object per
+    offset: ``lugang.contract``). Any other zone (one with daylight saving time may change
+    its offset) gets :data:`EPOCH` itself."""
+    if type(zone) is not timezone:
+        return EPOCH
+    epoch = _EPOCHS.get(zone)
+    if epoch is None:
+        epoch = _EPOCHS.setdefault(zone, EPOCH.astimezone(zone))
+    return epoch

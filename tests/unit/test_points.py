@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -427,3 +428,25 @@ def test_a_line_is_the_same_whatever_the_order_its_keys_came_in() -> None:
     assert lines == {
         'm\\ e,a\\ x=1\\,2,b=2,c=3 w="say \\"hi\\"",x\\==true,y=2i,z=1.5 1773566400000000000'
     }
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [
+        UTC,
+        timezone(timedelta(hours=8)),
+        timezone(timedelta(hours=-5, minutes=-30)),
+        ZoneInfo("Asia/Shanghai"),
+        ZoneInfo("America/New_York"),  # daylight saving time: two offsets in one zone
+    ],
+)
+def test_a_line_is_stamped_at_its_instant_in_any_zone(zone: tzinfo) -> None:
+    for moment in [
+        datetime(2026, 1, 15, 3, 4, 5, 678901, tzinfo=UTC),
+        datetime(2026, 7, 15, 3, 4, 5, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 59, tzinfo=UTC),
+    ]:
+        local = moment.astimezone(zone)
+        nanoseconds = (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+        stamp = line("m", {}, {"v": 1.0}, local).rpartition(" ")[2]
+        assert stamp == str(nanoseconds * 1000)
