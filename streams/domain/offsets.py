@@ -15,6 +15,7 @@ container's messages since the last commit).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -29,7 +30,13 @@ class Applied:
     offsets: tuple[int, ...] = ()
 
     def __contains__(self, offset: int) -> bool:
-        return offset < self.below or offset in self.offsets
+        if offset < self.below:
+            return True
+        offsets = self.offsets
+        if not offsets or offset > offsets[-1]:  # the usual: a message not seen before
+            return False
+        place = bisect_left(offsets, offset)  # ascending: no scan of the run's offsets
+        return offsets[place] == offset
 
     def add(self, offset: int, committed: int | None) -> Applied:
         """These offsets and ``offset``, forgetting those under ``committed`` (the

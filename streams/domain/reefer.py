@@ -79,7 +79,7 @@ from streams.domain.items import (
     outcome_of,
 )
 from streams.domain.offsets import Applied
-from streams.domain.seen import SeenTimes
+from streams.domain.seen import SeenTimes, second_of
 
 Verdict = Literal["applied", "duplicate", "late"]
 
@@ -266,9 +266,10 @@ def observe(
             return Outcome(track, verdict="duplicate")
     elif at in (index := _index_of(track)).times or event_id in index.ids:
         return Outcome(track, verdict="duplicate")
-    if at in track.taken:
+    second = second_of(at)
+    if track.taken.has_second(second):
         return Outcome(track, verdict="duplicate")
-    taken = track.taken.add(at)
+    taken = track.taken.add_second(second)
     if late_by(track, at, lateness) is not None:
         return Outcome(replace(track, taken=taken), verdict="late")
     outcome = _insert(track, reading, lateness, rules, profiles, known, taken)

@@ -23,6 +23,7 @@ from streams.domain.reefer import (
     late_after,
     place_of,
 )
+from streams.domain.seen import second_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +97,12 @@ class _Run:
         the times taken; another is put in its place (usually the end) and folded in with
         the items after it, then what lies before the horizon settles."""
         at = reading.reading_time
-        if at in self.times or reading.event_id in self.ids or at in self.taken:
+        if at in self.times or reading.event_id in self.ids:
             return Taken("duplicate")
-        self.taken = self.taken.add(at)
+        second = second_of(at)
+        if self.taken.has_second(second):
+            return Taken("duplicate")
+        self.taken = self.taken.add_second(second)
         left = self.settled.left_at
         final = self.track.final_until
         if late_after(self.current.last_reading_at, left, final, at, lateness) is not None:

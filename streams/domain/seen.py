@@ -22,6 +22,12 @@ Run = tuple[int, int, int]
 """(first time, step, count) in epoch seconds; a single time has step 0 and count 1."""
 
 
+def second_of(moment: datetime) -> int:
+    """The whole second (POSIX) of an aware ``moment``: what :class:`SeenTimes` keeps (a
+    reading taken once asks for it once, not for each look-up)."""
+    return int(moment.timestamp())
+
+
 def _contains(run: Run, t: int) -> bool:
     first, step, count = run
     if step == 0:
@@ -37,9 +43,10 @@ class SeenTimes:
     runs: tuple[Run, ...] = ()
 
     def __contains__(self, moment: datetime) -> bool:
-        return self._has(int(moment.timestamp()))
+        return self.has_second(second_of(moment))
 
-    def _has(self, t: int) -> bool:
+    def has_second(self, t: int) -> bool:
+        """Whether the time ``t`` (:func:`second_of` a moment) was seen."""
         runs = self.runs
         if not runs:
             return False
@@ -51,7 +58,10 @@ class SeenTimes:
     def add(self, moment: datetime) -> SeenTimes:
         """These times and ``moment`` (whole seconds). The run with the latest end stays
         last, so the usual next time (one interval on) extends it."""
-        t = int(moment.timestamp())
+        return self.add_second(second_of(moment))
+
+    def add_second(self, t: int) -> SeenTimes:
+        """:meth:`add` of the time ``t`` (:func:`second_of` a moment)."""
         runs = self.runs
         if not runs:
             return SeenTimes(((t, 0, 1),))
@@ -63,7 +73,7 @@ class SeenTimes:
             if t == end + step:
                 return SeenTimes((*runs[:-1], (first, step, count + 1)))
             return self._with((*runs, (t, 0, 1)))
-        if self._has(t):
+        if self.has_second(t):
             return self
         return self._with((*sorted((*runs[:-1], (t, 0, 1))), runs[-1]))
 

@@ -67,6 +67,15 @@ def test_applied_offsets_extend_as_they_add_one_by_one(
     assert applied.extend(run, None) == one_by_one
 
 
+@settings(deadline=None, max_examples=200)
+@given(st.integers(0, 30), st.sets(st.integers(0, 80), max_size=30), st.integers(-5, 90))
+def test_applied_offsets_know_each_offset_as_a_scan_would(
+    below: int, kept: set[int], offset: int
+) -> None:
+    applied = Applied(below, tuple(sorted(o for o in kept if o >= below)))
+    assert (offset in applied) == (offset < below or offset in applied.offsets)
+
+
 def test_the_next_offset_under_an_unchanged_commit_is_appended() -> None:
     applied = Applied(5, (5, 7))
     assert applied.add(8, 5) == Applied(5, (5, 7, 8))
