@@ -47,7 +47,7 @@ from aiokafka.structs import OffsetAndMetadata
 from faust.transport.consumer import Consumer
 from faust.types import TP
 
-from streams.faustfix.drain import handed_over_offsets
+from streams.faustfix.drain import handed_over_offsets, sought
 from streams.faustfix.fetches import fresh_highwater
 from streams.order import RESEEK_AFTER_S  # one home: the order gate's seeks wait alike
 
@@ -146,6 +146,7 @@ async def seek_on_consumer_thread(consumer: Any, tp: TP, offset: int) -> None:
     thread = consumer._thread
     await thread.call_thread(_seek_now, thread._ensure_consumer(), tp, offset)
     consumer._read_offset[tp] = offset if offset else None  # as faust's seek: read again
+    sought(consumer, tp)  # records of ``tp`` fetched before are dropped (SeekFence)
 
 
 def committed_offset(consumer: Any, tp: TP) -> int | None:

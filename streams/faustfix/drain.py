@@ -79,7 +79,8 @@ class Continued:
 
 async def drain_messages(self: Any, fetcher: Any) -> None:  # pragma: no cover
     """faust 0.15.3's ``Consumer._drain_messages``; only the delivery of each message
-    differs (:func:`hand_over`)."""
+    differs (:func:`hand_over`), and a record its batch fetched before a seek of its
+    partition is dropped (:class:`SeekFence`)."""
     getmany = self.getmany
     consumer_should_stop = self._stopped.is_set
     fetcher_should_stop = fetcher._stopped.is_set
@@ -100,7 +101,10 @@ async def drain_messages(self: Any, fetcher: Any) -> None:  # pragma: no cover
             # never releasing to the event loop
             await self.sleep(0)
             if not self.should_stop:
+                fence = SeekFence(seeks_made(self))
                 async for tp, message in ait:
+                    if fence.stale(tp):
+                        continue  # fetched before a seek of its partition: it comes again
                     num_since_yield += 1
                     if num_since_yield > yield_every:
                         await sleep(0)
@@ -163,6 +167,48 @@ def handed_over_offsets(consumer: Any) -> dict[Any, int]:
     if handed is None:
         handed = consumer.__dict__["_lugang_handed"] = {}
     return handed
+
+
+def seeks_made(consumer: Any) -> dict[Any, int]:
+    """How many seeks :func:`sought` has counted on each partition of ``consumer``."""
+    seeks: dict[Any, int] | None = consumer.__dict__.get("_lugang_seeks")
+    if seeks is None:
+        seeks = consumer.__dict__["_lugang_seeks"] = {}
+    return seeks
+
+
+def sought(consumer: Any, tp: Any) -> None:
+    """Count a seek of ``tp`` made on ``consumer``'s thread (once aiokafka has made it)."""
+    seeks = seeks_made(consumer)
+    seeks[tp] = seeks.get(tp, 0) + 1
+
+
+class SeekFence:
+    """Which records of one fetched batch a seek of their partition has made stale.
+
+    faust hands out a fetched batch record by record, and a record can wait for room in
+    its stream's buffer; meanwhile the commit guard or the order gate may seek a partition
+    back to a hole (:mod:`streams.faustfix.commits`, :mod:`streams.order`). The batch's
+    later records of that partition were fetched before the seek: handed over, they moved
+    faust's read offset past the hole again, and faust then dropped the hole's messages
+    when the seek fetched them (below the offset last read), so the hole stayed until the
+    next seek, :data:`~streams.order.RESEEK_AFTER_S` later, which could lose the same race
+    (two workers, after a rebalance: a partition held back for 5 to 15 s, a seek a round).
+    Such records are dropped here, unread: the seek fetches them again, in order."""
+
+    def __init__(self, seeks: dict[Any, int]) -> None:
+        self._seeks = seeks
+        self._at_fetch: dict[Any, int] | None = None
+
+    def stale(self, tp: Any) -> bool:
+        """Whether a record of ``tp`` in this batch was fetched before a seek of ``tp``
+        (the batch is taken to have been fetched when its first record is asked about:
+        the fetch loop asks at once, with no await between)."""
+        at_fetch = self._at_fetch
+        if at_fetch is None:
+            self._at_fetch = dict(self._seeks)
+            return False
+        return self._seeks.get(tp) != at_fetch.get(tp)
 
 
 def deliver_at_first_step() -> None:

@@ -11,7 +11,7 @@ from intervaltree import IntervalTree  # type: ignore[import-untyped]  # what fa
 
 from streams.faustfix import commits
 from streams.faustfix.commits import hole_at_head
-from streams.faustfix.drain import handed_over_offsets
+from streams.faustfix.drain import handed_over_offsets, seeks_made
 from streams.order import RESEEK_AFTER_S
 
 
@@ -112,6 +112,7 @@ def test_a_partition_never_committed_is_guarded_from_its_first_offset(
     assert _offer(consumer) is None  # the first offset is looked up first
     assert _offer(consumer) is None  # then the hole at 0 is read again
     assert consumer.seeks == [0]
+    assert seeks_made(consumer) == {consumer.tp: 1}  # the fetch loop drops what came before
     consumer.acknowledge(0)
     assert _offer(consumer) == 3
 

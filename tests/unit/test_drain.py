@@ -13,10 +13,13 @@ from faust.types import TP
 from streams.faustfix import install
 from streams.faustfix.drain import (
     Continued,
+    SeekFence,
     drain_messages,
     first_step,
     hand_over,
     handed_over_offsets,
+    seeks_made,
+    sought,
 )
 from tests.fakes import FakeMessage
 
@@ -122,3 +125,41 @@ def test_a_jump_of_the_read_offset_is_delivered_and_recorded_as_no_gap() -> None
     assert loop.gaps == []
     assert loop._read_offset[loop.tp] == 5000  # noqa: SLF001 (faust's, kept as faust keeps it)
     assert handed_over_offsets(loop)[loop.tp] == 5000
+
+
+def test_records_fetched_before_a_seek_of_their_partition_are_stale() -> None:
+    """The order gate sought reefer[0] back to a hole while the fetch loop was handing out
+    a batch: the batch's later records of reefer[0] were fetched before the seek (handed
+    over, they moved the read offset past the hole again and the hole's messages, fetched
+    again, were dropped below it); records of other partitions are not."""
+    reefer, containers = TP("reefer", 0), TP("containers", 0)
+    seeks: dict[Any, int] = {}
+    fence = SeekFence(seeks)
+    assert not fence.stale(reefer)  # the batch's first record: fetched now
+    assert not fence.stale(reefer)
+    sought(_Seeking(seeks), reefer)
+    assert fence.stale(reefer)
+    assert not fence.stale(containers)
+    next_batch = SeekFence(seeks)  # fetched after the seek
+    assert not next_batch.stale(reefer)
+    assert not next_batch.stale(reefer)
+
+
+def test_a_seek_before_the_batch_was_fetched_leaves_the_batch_fresh() -> None:
+    reefer = TP("reefer", 0)
+    consumer = _Seeking({})
+    sought(consumer, reefer)
+    fence = SeekFence(seeks_made(consumer))
+    assert not fence.stale(reefer)
+    assert not fence.stale(reefer)
+    sought(consumer, reefer)
+    sought(consumer, reefer)
+    assert seeks_made(consumer) == {reefer: 3}
+    assert fence.stale(reefer)
+
+
+class _Seeking:
+    """A consumer to count seeks on (:func:`sought` keeps them in its ``__dict__``)."""
+
+    def __init__(self, seeks: dict[Any, int]) -> None:
+        self._lugang_seeks = seeks
