@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import psutil
 import requests
@@ -71,10 +72,88 @@ class Throughput:
     last event included) per event of their input, in µs; None: not measured. Steadier
     than the rate on a machine whose other load comes and goes: it counts work, not
     waiting."""
+    load: MachineLoad | None = None
+    """What the whole machine did meanwhile (None: not measured)."""
 
     @property
     def rate(self) -> float:
         return self.events / self.seconds
+
+
+@dataclass(frozen=True, slots=True)
+class MachineLoad:
+    """The machine's CPU over the life of some workers: how busy its cores were, and the
+    CPU time the local Kafka and InfluxDB used per event of the workers' input (None: the
+    server is not a process of this machine). A run whose cores were all busy was bounded
+    by the machine, not by the workers alone."""
+
+    busy: float
+    """Share of all cores' time spent busy (user, system, interrupts), 0 to 1."""
+    kafka_us: float | None
+    influx_us: float | None
+
+    def servers_us(self) -> float:
+        """Kafka's and InfluxDB's CPU µs an event together (what is known of them)."""
+        return (self.kafka_us or 0.0) + (self.influx_us or 0.0)
+
+
+def listening_process(address: str) -> psutil.Process | None:
+    """The process of this machine listening on ``address``'s TCP port (``host:port`` or a
+    URL); None if none is found."""
+    port = urlsplit(address if "//" in address else f"//{address}").port
+    try:
+        connections = psutil.net_connections(kind="tcp")
+    except psutil.AccessDenied:
+        return None
+    for connection in connections:
+        local = connection.laddr
+        listening = connection.status == psutil.CONN_LISTEN and isinstance(local, tuple)
+        if listening and local and local[1] == port and connection.pid:
+            try:
+                return psutil.Process(connection.pid)
+            except psutil.NoSuchProcess:
+                return None
+    return None
+
+
+class MachineProbe:
+    """Reads the machine's CPU times and the local servers' when started and stopped
+    (:class:`MachineLoad`)."""
+
+    def __init__(self, servers: Servers) -> None:
+        self._servers = {
+            "kafka": listening_process(servers.bootstrap.split(",")[0]),
+            "influx": listening_process(servers.influx_url),
+        }
+        self._started = self._read()
+
+    def _read(self) -> tuple[float, float, dict[str, float | None]]:
+        times = psutil.cpu_times()
+        idle = times.idle + getattr(times, "iowait", 0.0)
+        used: dict[str, float | None] = {}
+        for name, process in self._servers.items():
+            try:
+                cpu = process.cpu_times() if process else None
+            except psutil.NoSuchProcess:
+                cpu = None
+            used[name] = None if cpu is None else cpu.user + cpu.system
+        return sum(times) - idle, idle, used
+
+    def stop(self, events: int) -> MachineLoad:
+        """The load since the probe started, per event of ``events``."""
+        busy, idle, used = self._read()
+        busy_then, idle_then, used_then = self._started
+        spent = (busy - busy_then) + (idle - idle_then)
+
+        def per_event(name: str) -> float | None:
+            now, then = used[name], used_then[name]
+            return None if now is None or then is None else (now - then) / events * 1e6
+
+        return MachineLoad(
+            busy=(busy - busy_then) / spent if spent > 0 else 0.0,
+            kafka_us=per_event("kafka"),
+            influx_us=per_event("influx"),
+        )
 
 
 @dataclass(frozen=True, slots=True)

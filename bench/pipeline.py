@@ -50,6 +50,7 @@ from bench.runs import (
     Run,
     aiokafka_ceiling,
     alert_latency,
+    describe_load,
     fleet_memory,
     profile_worker,
     progress,
@@ -214,6 +215,24 @@ def _latency_lines(
     return lines, memory_ok, alert_ok
 
 
+def _ceiling_lines(one: Throughput | None) -> list[str]:
+    """What the machine allows workers at the one-worker run's CPU an event (its own and
+    the local Kafka's and InfluxDB's): the cores' time over that cost. Two workers on a
+    machine whose cores one worker and its servers nearly fill cannot make 1.5× its rate,
+    however they share the work."""
+    if not (one and one.cpu_us and one.load):
+        return []
+    cores = os.cpu_count() or 1
+    servers = one.load.servers_us()
+    ceiling = cores / (one.cpu_us + servers) * 1e6
+    return [
+        f"  the machine's ceiling at one worker's CPU an event ({one.cpu_us:.0f} µs, and "
+        f"{servers:.0f} µs of Kafka and InfluxDB): {ceiling:,.0f} events/s on its {cores} "
+        f"cores, {ceiling / one.rate:.2f}× one worker (two workers' target: "
+        f"{TWO_WORKERS_TARGET:.1f}×)"
+    ]
+
+
 def _detail_lines(
     figures: Figures, args: argparse.Namespace, failures: dict[str, str]
 ) -> list[str]:
@@ -232,7 +251,11 @@ def _detail_lines(
     ]:
         if through:
             cpu = "" if through.cpu_us is None else f", CPU {through.cpu_us:,.0f} µs an event"
-            lines.append(f"  {name}: {through.events:,} events in {through.seconds:.1f} s{cpu}")
+            load = "" if through.load is None else f"; {describe_load(through.load)}"
+            lines.append(
+                f"  {name}: {through.events:,} events in {through.seconds:.1f} s{cpu}{load}"
+            )
+    lines += _ceiling_lines(one)
     if figures.bare and figures.bare.cpu_us and one and one.cpu_us:
         lines.append(
             f"  CPU an event, one worker ÷ bare faust: {one.cpu_us / figures.bare.cpu_us:.2f} "

@@ -35,6 +35,8 @@ from bench.harness import (
     PROFILED_WORKER,
     BenchFailure,
     GroupWatch,
+    MachineLoad,
+    MachineProbe,
     MetricsProbe,
     PeakMemory,
     Servers,
@@ -177,6 +179,7 @@ class Run:
         processes: list[WorkerProcess] = []
         memory: PeakMemory | None = None
         probe = probe or MetricsProbe(None)  # at least the CPU time they used
+        machine = MachineProbe(self.servers)
         try:
             for index in range(count):
                 folder = self.work / f"{name}-{index}"
@@ -193,12 +196,13 @@ class Run:
             for process in processes:
                 process.stop()
             watch.close()
+        load = machine.stop(watch.total)
         if throughput:
             cpu_us = probe.cpu_s / watch.total * 1e6
-            throughput = replace(throughput, cpu_us=cpu_us)
+            throughput = replace(throughput, cpu_us=cpu_us, load=load)
             progress(
                 f"{name}: {throughput.events:,} events in {throughput.seconds:.1f} s "
-                f"(CPU {probe.cpu_s:.1f} s: {cpu_us:.0f} µs an event)"
+                f"(CPU {probe.cpu_s:.1f} s: {cpu_us:.0f} µs an event; {describe_load(load)})"
             )
         return throughput, peak
 
@@ -215,6 +219,17 @@ class Run:
         if throughput is None:
             raise BenchFailure(f"{name}: done within its first commit; measure more --events")
         return throughput, peak
+
+
+def describe_load(load: MachineLoad) -> str:
+    """The machine's load in a few words (:class:`bench.harness.MachineLoad`)."""
+    servers = [
+        f"{name} {us:.0f} µs"
+        for name, us in (("Kafka", load.kafka_us), ("InfluxDB", load.influx_us))
+        if us is not None
+    ]
+    cost = f"; {', '.join(servers)} CPU an event" if servers else ""
+    return f"the {os.cpu_count()} cores {load.busy:.0%} busy{cost}"
 
 
 def aiokafka_ceiling(bootstrap: str, topics: TopicNames) -> Throughput:
