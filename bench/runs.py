@@ -229,7 +229,7 @@ def describe_load(load: MachineLoad) -> str:
         if us is not None
     ]
     cost = f"; {', '.join(servers)} CPU an event" if servers else ""
-    return f"the {os.cpu_count()} cores {load.busy:.0%} busy{cost}"
+    return f"the {os.cpu_count()} cores {load.busy:.0%} busy over the workers' life{cost}"
 
 
 def aiokafka_ceiling(bootstrap: str, topics: TopicNames) -> Throughput:

@@ -23,7 +23,7 @@ def test_the_ceiling_is_the_cores_time_over_one_worker_and_its_servers_cost_an_e
     lines = _detail_lines(Figures(one=(one, 375.0)), args, {})
     assert (
         "  one worker: 300,000 events in 25.0 s, CPU 78 µs an event; "
-        "the 2 cores 62% busy; Kafka 22 µs, InfluxDB 11 µs CPU an event"
+        "the 2 cores 62% busy over the workers' life; Kafka 22 µs, InfluxDB 11 µs CPU an event"
     ) in lines
     # 2 cores / (78 + 33) µs = 18,018 events/s: 1.50 x 12,000
     assert (
