@@ -163,18 +163,21 @@ def handed_over_offsets(consumer: Any) -> dict[Any, int]:
     faust's ``_read_offset``, which a seek sets too, only offsets of messages that exist
     and went to the streams): the order gate's evidence that a partition's tail was read
     and dropped before any agent got it (:mod:`streams.order`)."""
-    handed: dict[Any, int] | None = consumer.__dict__.get("_lugang_handed")
-    if handed is None:
-        handed = consumer.__dict__["_lugang_handed"] = {}
-    return handed
+    return _per_partition(consumer, "_lugang_handed")
 
 
 def seeks_made(consumer: Any) -> dict[Any, int]:
     """How many seeks :func:`sought` has counted on each partition of ``consumer``."""
-    seeks: dict[Any, int] | None = consumer.__dict__.get("_lugang_seeks")
-    if seeks is None:
-        seeks = consumer.__dict__["_lugang_seeks"] = {}
-    return seeks
+    return _per_partition(consumer, "_lugang_seeks")
+
+
+def _per_partition(consumer: Any, name: str) -> dict[Any, int]:
+    """The per-partition figures Lugang keeps on faust's ``consumer`` under ``name``,
+    made empty at first use."""
+    kept: dict[Any, int] | None = consumer.__dict__.get(name)
+    if kept is None:
+        kept = consumer.__dict__[name] = {}
+    return kept
 
 
 def sought(consumer: Any, tp: Any) -> None:
