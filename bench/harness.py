@@ -74,6 +74,12 @@ class Throughput:
     waiting."""
     load: MachineLoad | None = None
     """What the whole machine did meanwhile (None: not measured)."""
+    longest_wait_s: float | None = None
+    """The longest stretch of the span in which the group committed no further input
+    offset (to the end: until its followers caught up too); None: not measured. The
+    commits come every fraction of a second while all goes well: a stretch of seconds is a
+    stall (a partition's hole chased by seeks after a rebalance, a follower's tail), and
+    the figure says how much of a slow run's span it took."""
 
     @property
     def rate(self) -> float:
@@ -421,6 +427,7 @@ def measure_consumption(
     deadline = time.monotonic() + timeout
     start: tuple[float, int] | None = None
     last: int | None = None
+    progressed = longest = 0.0  # when the inputs' commits last moved; the longest wait
     while True:
         for worker in workers:
             worker.check()
@@ -433,8 +440,13 @@ def measure_consumption(
                 return None
             if done != last and last is not None and watch.stable_members() == members:
                 start = (now, done)
-        elif finished:
-            return Throughput(watch.total - start[1], now - start[0])
+                progressed = now
+        else:
+            if done != last or finished:
+                longest = max(longest, now - progressed)
+                progressed = now
+            if finished:
+                return Throughput(watch.total - start[1], now - start[0], longest_wait_s=longest)
         if now > deadline:
             uncommitted = watch.uncommitted()
             tails = "\n".join(f"--- {w.name}\n{w.stall_report(uncommitted)}" for w in workers)

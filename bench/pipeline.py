@@ -252,8 +252,13 @@ def _detail_lines(
         if through:
             cpu = "" if through.cpu_us is None else f", CPU {through.cpu_us:,.0f} µs an event"
             load = "" if through.load is None else f"; {describe_load(through.load)}"
+            wait = (
+                ""
+                if through.longest_wait_s is None
+                else f"; the longest wait for a commit {through.longest_wait_s:.1f} s"
+            )
             lines.append(
-                f"  {name}: {through.events:,} events in {through.seconds:.1f} s{cpu}{load}"
+                f"  {name}: {through.events:,} events in {through.seconds:.1f} s{cpu}{load}{wait}"
             )
     lines += _ceiling_lines(one)
     if figures.bare and figures.bare.cpu_us and one and one.cpu_us:

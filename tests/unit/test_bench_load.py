@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 
 import pytest
 
+from bench import harness
 from bench.harness import MachineLoad, MachineProbe, Servers, Throughput, listening_process
 from bench.pipeline import Figures, _detail_lines
 
@@ -46,3 +48,56 @@ def test_servers_not_on_this_machine_cost_nothing_known() -> None:
     assert 0.0 <= load.busy <= 1.0
     assert load.kafka_us is None and load.influx_us is None
     assert load.servers_us() == 0.0
+
+
+class _Clock:
+    """time.monotonic and time.sleep of bench.harness, on a clock that only sleeps move."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class _Watch:
+    """A group whose committed input offsets are read from a script, one a poll."""
+
+    total = 1000
+    group = "g"
+
+    def __init__(self, script: list[int]) -> None:
+        self.inputs = ["p0"]
+        self._script = iter(script)
+        self._done = 0
+
+    def committed(self) -> dict[str, int]:
+        self._done = next(self._script, self._done)
+        return {"p0": self._done}
+
+    def stable_members(self) -> int:
+        return 2
+
+    def follower_lag(self, committed: object) -> int:
+        return 0
+
+
+def test_the_longest_wait_for_a_commit_is_the_stall_in_a_runs_span(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = _Clock()
+    monkeypatch.setattr(time, "monotonic", clock.monotonic)  # bench.harness reads time.*
+    monkeypatch.setattr(time, "sleep", clock.sleep)
+    # polled every 0.2 s: started at 100, commits every poll, then 15 polls (3 s) at 900
+    script = [0, 100, 300, 500, 700, 900, *[900] * 14, 1000]
+    through = harness.measure_consumption(_Watch(script), [], 2, timeout=60)  # type: ignore[arg-type]
+    assert through is not None
+    assert through.events == 900
+    assert through.longest_wait_s == pytest.approx(3.0)
+    assert through.seconds == pytest.approx(3.8)  # 0.2 s × 4 commits, then the 3 s stall
+    args = argparse.Namespace(alert_rate=2000, reefers=10_000)
+    lines = _detail_lines(Figures(two=(through, 500.0)), args, {})
+    assert "  two workers: 900 events in 3.8 s; the longest wait for a commit 3.0 s" in lines
