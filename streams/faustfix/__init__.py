@@ -9,7 +9,8 @@ private API (ruff's ``SLF`` rule is on everywhere else).
   the producer buffer's size checked without reading the settings per message;
 - :mod:`.fetches`: fetches the broker holds 50 ms at most, not 1.5 s (one fetch of
   caught-up partitions kept the inputs waiting);
-- :mod:`.take`: batches that never acknowledge an event no agent processed;
+- :mod:`.take`: batches that never acknowledge an event no agent processed, nor one whose
+  partition a rebalance took back while its agent worked on it;
 - :mod:`.tables`: tables and topics behind the agents' Protocols (the current event, and
   table writes whose changelog delivery an agent awaits).
 
@@ -30,6 +31,7 @@ from streams.faustfix.conduct import deliver_directly
 from streams.faustfix.drain import deliver_at_first_step
 from streams.faustfix.events import check_producer_ebb_quickly, decode_raw_directly
 from streams.faustfix.fetches import shorten_fetch_wait
+from streams.faustfix.take import count_revocations
 
 FAUST_VERSION: Final = "0.15.3"
 """The faust-streaming version the workarounds were written for (pinned in pyproject)."""
@@ -57,3 +59,4 @@ def install(version: str = faust.__version__) -> None:
     decode_raw_directly()
     check_producer_ebb_quickly()
     shorten_fetch_wait()
+    count_revocations()

@@ -163,15 +163,15 @@ def handed_over_offsets(consumer: Any) -> dict[Any, int]:
     faust's ``_read_offset``, which a seek sets too, only offsets of messages that exist
     and went to the streams): the order gate's evidence that a partition's tail was read
     and dropped before any agent got it (:mod:`streams.order`)."""
-    return _per_partition(consumer, "_lugang_handed")
+    return per_partition(consumer, "_lugang_handed")
 
 
 def seeks_made(consumer: Any) -> dict[Any, int]:
     """How many seeks :func:`sought` has counted on each partition of ``consumer``."""
-    return _per_partition(consumer, "_lugang_seeks")
+    return per_partition(consumer, "_lugang_seeks")
 
 
-def _per_partition(consumer: Any, name: str) -> dict[Any, int]:
+def per_partition(consumer: Any, name: str) -> dict[Any, int]:
     """The per-partition figures Lugang keeps on faust's ``consumer`` under ``name``,
     made empty at first use."""
     kept: dict[Any, int] | None = consumer.__dict__.get(name)

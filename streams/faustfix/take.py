@@ -14,6 +14,17 @@ What faust's iterator does per event, and this does too: an error thrown into th
 is raised; an event fetched before the flow was suspended for a rebalance, or in an earlier
 generation of the group, is skipped unacknowledged (the commit guard and the order gate
 fetch it again); the message is tracked as unacknowledged and the sensors hear of it.
+
+An event whose partition was revoked after its batch was taken is not acknowledged either
+(:func:`revocations`). faust forgets a revoked partition's acknowledgements when the
+rebalance begins, and the agent finishes its batch after that: acknowledged then, the
+batch's offsets were the first faust knew of the partition in the next generation, which
+reads it again from the committed offset. The commit guard took the offsets between for a
+hole (two workers, after the start-up rebalance: "offsets 2500 to 3249 reached no agent"
+on every partition the worker kept), refused to commit and sought back to it, again every
+5 s while seeks lost their race with the fetch loop: the partition stalled for seconds.
+Not acknowledged, the events come again with the partition (to this worker or the other),
+and are acknowledged then.
 """
 
 from __future__ import annotations
@@ -22,7 +33,10 @@ import asyncio
 from collections.abc import AsyncGenerator, Callable
 from typing import Any, Final
 
+from faust.transport.consumer import Consumer
 from faust.types import EventT
+
+from streams.faustfix.drain import per_partition
 
 LINGER_S: Final = 0.1
 """How long a batch waits for more events after its first one (at most its ``within``):
@@ -89,6 +103,29 @@ class _Intake:
         return events
 
 
+def revocations(consumer: Any) -> dict[Any, int]:
+    """How many times each partition of ``consumer`` was revoked in a rebalance (counted
+    by :func:`count_revocations`)."""
+    return per_partition(consumer, "_lugang_revocations")
+
+
+_faust_on_partitions_revoked = Consumer.on_partitions_revoked
+
+
+async def counted_revocation(self: Any, revoked: set[Any]) -> None:
+    """faust's ``Consumer.on_partitions_revoked``, after counting the revocation of each
+    partition (before faust forgets their acknowledgements)."""
+    counts = revocations(self)
+    for tp in revoked:
+        counts[tp] = counts.get(tp, 0) + 1
+    await _faust_on_partitions_revoked(self, revoked)
+
+
+def count_revocations() -> None:
+    """Count each revocation of faust's consumers' partitions (idempotent)."""
+    Consumer.on_partitions_revoked = counted_revocation  # type: ignore[method-assign]
+
+
 async def take_events(
     stream: Any,
     max_: int,
@@ -99,10 +136,12 @@ async def take_events(
     its first event, or ``within`` seconds after the previous list (an empty list when none
     came: the agent's order gate chases its holes on this clock, :mod:`streams.order`); an
     event is acknowledged once the agent asks for the next list, so after everything its
-    list caused is done, unless ``held`` says the agent never got it (it comes again)."""
+    list caused is done, unless ``held`` says the agent never got it, or its partition was
+    revoked since the list was taken (either way it comes again)."""
     started = await stream.maybe_start()
     stream._finalized = True  # as iterating it would: no processor may be added now
     intake = _Intake(stream)
+    revoked = revocations(stream.app.consumer)
     try:
         while not stream.should_stop:
             try:
@@ -110,12 +149,19 @@ async def take_events(
             except StopAsyncIteration:  # thrown into the channel: the stream ends, as in faust
                 return
             stream.events_total += len(events)
+            revoked_before = dict(revoked)
             yield events
             # Only once the agent asks for the next list: an agent that raised, or was
             # stopped, acknowledges nothing.
+            rebalanced = revoked != revoked_before
             for event in events:
-                if not held(event):
-                    await stream.ack(event)
+                if held(event):
+                    continue
+                if rebalanced:
+                    tp = event.message.tp
+                    if revoked.get(tp) != revoked_before.get(tp):
+                        continue  # faust forgot its partition's acknowledgements since
+                await stream.ack(event)
     finally:
         stream._channel_stop_iteration(stream.channel)
         if started:

@@ -78,8 +78,11 @@ class FakeStream:
         self.unacked.discard(event.message)
         return True
 
-    def put(self, *offsets: int, generation: int = 1) -> list[FakeEvent]:
-        events = [FakeEvent(FakeMessage(o, generation_id=generation)) for o in offsets]
+    def put(self, *offsets: int, generation: int = 1, partition: int = 0) -> list[FakeEvent]:
+        events = [
+            FakeEvent(FakeMessage(o, generation_id=generation, partition=partition))
+            for o in offsets
+        ]
         for event in events:
             self.queue.put_nowait(event)
         return events
@@ -208,3 +211,40 @@ def test_a_batch_waits_a_linger_after_its_first_event_not_its_whole_time() -> No
         return offsets(batch)
 
     assert asyncio.run(scenario()) == [7]
+
+
+def test_events_whose_partition_was_revoked_while_their_agent_worked_are_not_acked() -> None:
+    """faust forgets a revoked partition's acknowledgements when a rebalance begins: the
+    batch's, made after that, were the first it knew of the partition in the next
+    generation, and the commit guard took the offsets before them for a hole."""
+
+    async def scenario() -> FakeStream:
+        stream = FakeStream()
+        stream.put(0, 1, partition=0)
+        stream.put(0, 1, partition=1)
+        batches = take_events(stream, 10, 0.01)
+        assert len(await anext(batches)) == 4
+        take_module.revocations(stream)[("reefer", 0)] = 1  # a rebalance took partition 0
+        stream.put(2, partition=0)  # read again in the next generation
+        assert offsets(await anext(batches)) == [2]
+        await anext(batches)
+        await batches.aclose()
+        return stream
+
+    stream = asyncio.run(scenario())
+    assert stream.acked == [0, 1, 2]  # partition 1's, then partition 0's of the new batch
+
+
+def test_each_revocation_of_a_partition_is_counted_before_faust_forgets_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[dict[Any, int]] = []
+
+    async def faust_revoked(consumer: Any, revoked: set[Any]) -> None:
+        seen.append(dict(take_module.revocations(consumer)))
+
+    monkeypatch.setattr(take_module, "_faust_on_partitions_revoked", faust_revoked)
+    consumer = FakeStream()
+    asyncio.run(take_module.counted_revocation(consumer, {("reefer", 0), ("reefer", 1)}))
+    asyncio.run(take_module.counted_revocation(consumer, {("reefer", 0)}))
+    assert seen == [{("reefer", 0): 1, ("reefer", 1): 1}, {("reefer", 0): 2, ("reefer", 1): 1}]
