@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, Final
 
 import aiohttp
 import faust
@@ -91,6 +91,12 @@ from streams.web import (
 __all__ = ["DAY_FACTS", "Monitor", "create_monitor"]
 
 AGENTS = ("trains", "movements", "days", "points", "paging")
+COMMIT_INTERVAL_S: Final = 1.0
+"""How often faust commits the offsets the agents have acknowledged (besides every 10,000
+acknowledgements); faust's default is 2.8 s. A commit is one request a second per worker;
+less is redone after a crash, the lag a worker reports is that much fresher, and the last
+events of a burst are committed within a second: the benchmark's short two-worker run
+(300,000 events, a 16.7 s span) waited 2.8 s for its last commit, 17 % of its span."""
 _RAW: dict[str, Any] = {
     "key_type": bytes,
     "value_type": bytes,
@@ -260,6 +266,7 @@ def _faust_app(settings: Settings) -> faust.App:
         broker_session_timeout=settings.session_timeout_s,
         broker_heartbeat_interval=min(3.0, settings.session_timeout_s / 3),
         stream_wait_empty=False,
+        broker_commit_interval=COMMIT_INTERVAL_S,
         autodiscover=False,
     )
 

@@ -26,7 +26,7 @@ from lugang.reference import default_reference
 from lugang.settings import Settings
 from streams.agents.memory import MemoryTable
 from streams.agents.ports import Received
-from streams.app import AGENTS, create_monitor
+from streams.app import AGENTS, COMMIT_INTERVAL_S, create_monitor
 from streams.identity import worker_name
 from streams.metrics import (
     BATCH_SECONDS,
@@ -317,3 +317,10 @@ def test_the_worker_serves_metrics_under_its_name_before_its_consumer_starts(
     assert "lugang_consumer_lag" not in families
     running = families["lugang_agent_running"].samples
     assert {s.labels["agent"]: s.value for s in running} == dict.fromkeys(AGENTS, 0)
+
+
+def test_the_worker_commits_every_second(tmp_path: Path) -> None:
+    """faust's default is every 2.8 s: a burst's last events waited that long to commit."""
+    settings = Settings(store="memory://", data_dir=tmp_path, worker_name="worker-7")
+    monitor = create_monitor(settings, default_reference(), FakeLineSink(), FakeAlertSink())
+    assert monitor.app.conf.broker_commit_interval == COMMIT_INTERVAL_S == 1.0
