@@ -11,6 +11,8 @@ private API (ruff's ``SLF`` rule is on everywhere else).
   caught-up partitions kept the inputs waiting);
 - :mod:`.take`: batches that never acknowledge an event no agent processed, nor one whose
   partition a rebalance took back while its agent worked on it;
+- :mod:`.tally`: per-partition counts kept on faust's consumer (seeks, revocations), and
+  whether one moved since a batch was fetched or taken;
 - :mod:`.tables`: tables and topics behind the agents' Protocols (the current event, and
   table writes whose changelog delivery an agent awaits).
 

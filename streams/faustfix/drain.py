@@ -37,6 +37,8 @@ from typing import Any, cast
 
 from faust.transport.consumer import CONSUMER_FETCHING, Consumer
 
+from streams.faustfix.tally import MovedSince, per_partition, tally
+
 
 def first_step(coroutine: Coroutine[Any, Any, Any]) -> tuple[bool, Any]:
     """Run ``coroutine`` up to its first suspension: ``(True, result)`` when it finished,
@@ -171,19 +173,9 @@ def seeks_made(consumer: Any) -> dict[Any, int]:
     return per_partition(consumer, "_lugang_seeks")
 
 
-def per_partition(consumer: Any, name: str) -> dict[Any, int]:
-    """The per-partition figures Lugang keeps on faust's ``consumer`` under ``name``,
-    made empty at first use."""
-    kept: dict[Any, int] | None = consumer.__dict__.get(name)
-    if kept is None:
-        kept = consumer.__dict__[name] = {}
-    return kept
-
-
 def sought(consumer: Any, tp: Any) -> None:
     """Count a seek of ``tp`` made on ``consumer``'s thread (once aiokafka has made it)."""
-    seeks = seeks_made(consumer)
-    seeks[tp] = seeks.get(tp, 0) + 1
+    tally(seeks_made(consumer), tp)
 
 
 class SeekFence:
@@ -201,17 +193,17 @@ class SeekFence:
 
     def __init__(self, seeks: dict[Any, int]) -> None:
         self._seeks = seeks
-        self._at_fetch: dict[Any, int] | None = None
+        self._since_fetch: MovedSince | None = None
 
     def stale(self, tp: Any) -> bool:
         """Whether a record of ``tp`` in this batch was fetched before a seek of ``tp``
         (the batch is taken to have been fetched when its first record is asked about:
         the fetch loop asks at once, with no await between)."""
-        at_fetch = self._at_fetch
-        if at_fetch is None:
-            self._at_fetch = dict(self._seeks)
+        since_fetch = self._since_fetch
+        if since_fetch is None:
+            self._since_fetch = MovedSince(self._seeks)
             return False
-        return self._seeks.get(tp) != at_fetch.get(tp)
+        return since_fetch.of(tp)
 
 
 def deliver_at_first_step() -> None:

@@ -36,7 +36,7 @@ from typing import Any, Final
 from faust.transport.consumer import Consumer
 from faust.types import EventT
 
-from streams.faustfix.drain import per_partition
+from streams.faustfix.tally import MovedSince, per_partition, tally
 
 LINGER_S: Final = 0.1
 """How long a batch waits for more events after its first one (at most its ``within``):
@@ -117,7 +117,7 @@ async def counted_revocation(self: Any, revoked: set[Any]) -> None:
     partition (before faust forgets their acknowledgements)."""
     counts = revocations(self)
     for tp in revoked:
-        counts[tp] = counts.get(tp, 0) + 1
+        tally(counts, tp)
     await _faust_on_partitions_revoked(self, revoked)
 
 
@@ -149,18 +149,16 @@ async def take_events(
             except StopAsyncIteration:  # thrown into the channel: the stream ends, as in faust
                 return
             stream.events_total += len(events)
-            revoked_before = dict(revoked)
+            since_taken = MovedSince(revoked)
             yield events
             # Only once the agent asks for the next list: an agent that raised, or was
             # stopped, acknowledges nothing.
-            rebalanced = revoked != revoked_before
+            rebalanced = since_taken.any()
             for event in events:
                 if held(event):
                     continue
-                if rebalanced:
-                    tp = event.message.tp
-                    if revoked.get(tp) != revoked_before.get(tp):
-                        continue  # faust forgot its partition's acknowledgements since
+                if rebalanced and since_taken.of(event.message.tp):
+                    continue  # faust forgot its partition's acknowledgements since
                 await stream.ack(event)
     finally:
         stream._channel_stop_iteration(stream.channel)
