@@ -9,6 +9,8 @@ private API (ruff's ``SLF`` rule is on everywhere else).
   the producer buffer's size checked without reading the settings per message;
 - :mod:`.fetches`: fetches the broker holds 50 ms at most, not 1.5 s (one fetch of
   caught-up partitions kept the inputs waiting);
+- :mod:`.recovery`: stream partitions sought to their committed offsets before they are
+  resumed at the end of a rebalance's recovery, not after (records came out of order);
 - :mod:`.take`: batches that never acknowledge an event no agent processed, nor one whose
   partition a rebalance took back while its agent worked on it;
 - :mod:`.tally`: per-partition counts kept on faust's consumer (seeks, revocations), and
@@ -33,6 +35,7 @@ from streams.faustfix.conduct import deliver_directly
 from streams.faustfix.drain import deliver_at_first_step
 from streams.faustfix.events import check_producer_ebb_quickly, decode_raw_directly
 from streams.faustfix.fetches import shorten_fetch_wait
+from streams.faustfix.recovery import seek_before_resuming
 from streams.faustfix.take import count_revocations
 
 FAUST_VERSION: Final = "0.15.3"
@@ -62,3 +65,4 @@ def install(version: str = faust.__version__) -> None:
     check_producer_ebb_quickly()
     shorten_fetch_wait()
     count_revocations()
+    seek_before_resuming()
