@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Coroutine, Generator
+from collections.abc import Set as AbstractSet
 from typing import Any, cast
 
 from faust.transport.consumer import CONSUMER_FETCHING, Consumer
@@ -82,7 +83,7 @@ class Continued:
 async def drain_messages(self: Any, fetcher: Any) -> None:  # pragma: no cover
     """faust 0.15.3's ``Consumer._drain_messages``; only the delivery of each message
     differs (:func:`hand_over`), and a record its batch fetched before a seek of its
-    partition is dropped (:class:`SeekFence`)."""
+    partition, or of a partition paused since, is dropped (:class:`SeekFence`)."""
     getmany = self.getmany
     consumer_should_stop = self._stopped.is_set
     fetcher_should_stop = fetcher._stopped.is_set
@@ -103,7 +104,7 @@ async def drain_messages(self: Any, fetcher: Any) -> None:  # pragma: no cover
             # never releasing to the event loop
             await self.sleep(0)
             if not self.should_stop:
-                fence = SeekFence(seeks_made(self))
+                fence = SeekFence(seeks_made(self), self._paused_partitions)
                 async for tp, message in ait:
                     if fence.stale(tp):
                         continue  # fetched before a seek of its partition: it comes again
@@ -189,16 +190,28 @@ class SeekFence:
     when the seek fetched them (below the offset last read), so the hole stayed until the
     next seek, :data:`~streams.order.RESEEK_AFTER_S` later, which could lose the same race
     (two workers, after a rebalance: a partition held back for 5 to 15 s, a seek a round).
-    Such records are dropped here, unread: the seek fetches them again, in order."""
+    Such records are dropped here, unread: the seek fetches them again, in order.
 
-    def __init__(self, seeks: dict[Any, int]) -> None:
+    So are the records of a partition faust has paused (``paused``: its set, read live).
+    faust filters a fetch's records by the set of active partitions it read before the
+    fetch, and a rebalance replaces that set while the fetch waits: a partition the
+    worker kept, paused for the rebalance's recovery, had its records handed to the agents
+    before faust sought it back to its committed offset, and those read again after the
+    seek came behind them (holes in every partition the worker kept: the order gate sought
+    each back, and each seek dropped the rest of a fetched batch). faust seeks a paused
+    partition before it resumes it (:mod:`streams.faustfix.recovery`), so they come again."""
+
+    def __init__(self, seeks: dict[Any, int], paused: AbstractSet[Any] = frozenset()) -> None:
         self._seeks = seeks
+        self._paused = paused
         self._since_fetch: MovedSince | None = None
 
     def stale(self, tp: Any) -> bool:
         """Whether a record of ``tp`` in this batch was fetched before a seek of ``tp``
         (the batch is taken to have been fetched when its first record is asked about:
-        the fetch loop asks at once, with no await between)."""
+        the fetch loop asks at once, with no await between), or ``tp`` is paused."""
+        if tp in self._paused:
+            return True
         since_fetch = self._since_fetch
         if since_fetch is None:
             self._since_fetch = MovedSince(self._seeks)

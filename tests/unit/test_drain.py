@@ -163,3 +163,16 @@ class _Seeking:
 
     def __init__(self, seeks: dict[Any, int]) -> None:
         self._lugang_seeks = seeks
+
+
+def test_records_of_a_paused_partition_are_stale_from_the_batch_s_first() -> None:
+    """faust filters a fetch by the active partitions it read before the fetch; a rebalance
+    pauses the partitions while the fetch waits. A paused partition's records come again
+    once faust has sought it back to its committed offset and resumed it."""
+    reefer, containers = TP("reefer", 0), TP("containers", 0)
+    paused: set[Any] = {reefer}
+    fence = SeekFence({}, paused)
+    assert fence.stale(reefer)  # even as the batch's first record
+    assert not fence.stale(containers)
+    paused.discard(reefer)  # resumed (after its seek): read live
+    assert not fence.stale(reefer)
