@@ -23,10 +23,13 @@ from typing import Any, cast
 
 from faust.tables.recovery import Recovery
 
+from streams.faustfix.commits import seek_on_consumer_thread
+
 
 async def on_recovery_completed(self: Any, generation_id: int = 0) -> None:
     """faust 0.15.3's ``Recovery.on_recovery_completed``, with the stream partitions sought
-    to their committed offsets before they are resumed (the module's docstring)."""
+    to their committed offsets (:func:`seek_to_committed`) before they are resumed (the
+    module's docstring)."""
     consumer = self.app.consumer
     self.log.info("Restore complete!")
     await self.app.on_rebalance_complete.send()
@@ -50,10 +53,13 @@ async def on_recovery_completed(self: Any, generation_id: int = 0) -> None:
             f"{self.app.consumer_generation_id} param {generation_id}"
         )
         return
+    streams = {tp for tp in assignment if not self._is_changelog_tp(tp)}
     if assignment:
         self.log.info("Seek stream partitions to committed offsets.")
-        await self._wait(consumer.perform_seek(), timeout=self.app.conf.broker_request_timeout)
-    consumer.resume_partitions({tp for tp in assignment if not self._is_changelog_tp(tp)})
+        await self._wait(
+            seek_to_committed(consumer, streams), timeout=self.app.conf.broker_request_timeout
+        )
+    consumer.resume_partitions(streams)
     self.completed.set()
     self.log.dev("Resume stream partitions")
     self.app.flow_control.resume()
@@ -65,6 +71,21 @@ async def on_recovery_completed(self: Any, generation_id: int = 0) -> None:
         self.tables.on_standbys_ready()
     self.app.on_rebalance_end()
     self.log.info("Worker ready")
+
+
+async def seek_to_committed(consumer: Any, streams: set[Any]) -> None:
+    """faust's ``perform_seek`` (every partition to its committed offset), and each of
+    ``streams`` with nothing committed to its start, as the group's reset policy
+    (earliest) reads it: aiokafka seeks only partitions with a committed offset, and one
+    without kept the position its fetches had reached while it was paused, past records
+    the fetch loop drops for a paused partition (:class:`~streams.faustfix.drain.SeekFence`)
+    and no agent had (a worker restarted before its first commit: the test of a worker
+    killed mid-replay waited two minutes at the end of every input partition)."""
+    await consumer.perform_seek()
+    committed = consumer._committed_offset
+    for tp in streams:
+        if not committed.get(tp):
+            await seek_on_consumer_thread(consumer, tp, 0)
 
 
 def seek_before_resuming() -> None:

@@ -9,6 +9,9 @@ from collections.abc import Awaitable
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
+import streams.faustfix.recovery as recovery_module
 from streams.faustfix.recovery import on_recovery_completed
 
 STREAM, CHANGELOG = ("reefer", 0), ("lugang-reefer-tracks-changelog", 0)
@@ -25,8 +28,9 @@ class _Calls(list[str]):
         return call
 
 
-def _recovery(calls: _Calls, generation: int = 1) -> Any:
+def _recovery(calls: _Calls, generation: int = 1, committed: int | None = 5) -> Any:
     consumer = SimpleNamespace(
+        _committed_offset={} if committed is None else {STREAM: committed},
         assignment=lambda: {STREAM, CHANGELOG},
         perform_seek=calls.record_async("seek"),
         resume_partitions=lambda tps: calls.append(f"resume {sorted(tps)}"),
@@ -74,6 +78,23 @@ def test_stream_partitions_are_sought_before_they_are_resumed() -> None:
     assert calls.index("seek") < calls.index(f"resume {[STREAM]}")
     assert calls[-1] == "rebalance end"
     assert recovery.completed.is_set()
+
+
+def test_a_stream_partition_with_nothing_committed_is_sought_to_its_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """aiokafka seeks only partitions with a committed offset; one without kept the
+    position its fetches reached while paused, past records the fetch loop dropped."""
+    calls = _Calls()
+
+    async def seek(consumer: Any, tp: Any, offset: int) -> None:
+        calls.append(f"seek {tp} to {offset}")
+
+    monkeypatch.setattr(recovery_module, "seek_on_consumer_thread", seek)
+    asyncio.run(on_recovery_completed(_recovery(calls, committed=None), generation_id=1))
+    assert calls.index("seek") < calls.index(f"seek {STREAM} to 0")
+    assert calls.index(f"seek {STREAM} to 0") < calls.index(f"resume {[STREAM]}")
+    assert not any(call.startswith(f"seek {CHANGELOG}") for call in calls)
 
 
 def test_a_rebalance_during_recovery_resumes_nothing() -> None:
