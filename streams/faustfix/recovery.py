@@ -55,13 +55,13 @@ async def on_recovery_completed(self: Any, generation_id: int = 0) -> None:
             f"{self.app.consumer_generation_id} param {generation_id}"
         )
         return
-    streams = {tp for tp in assignment if not self._is_changelog_tp(tp)}
+    stream_tps = {tp for tp in assignment if not self._is_changelog_tp(tp)}
     if assignment:
         self.log.info("Seek stream partitions to committed offsets.")
         await self._wait(
-            seek_to_committed(consumer, streams), timeout=self.app.conf.broker_request_timeout
+            seek_to_committed(consumer, stream_tps), timeout=self.app.conf.broker_request_timeout
         )
-    consumer.resume_partitions(streams)
+    consumer.resume_partitions(stream_tps)
     self.completed.set()
     self.log.dev("Resume stream partitions")
     self.app.flow_control.resume()
@@ -75,9 +75,9 @@ async def on_recovery_completed(self: Any, generation_id: int = 0) -> None:
     self.log.info("Worker ready")
 
 
-async def seek_to_committed(consumer: Any, streams: set[Any]) -> None:
+async def seek_to_committed(consumer: Any, stream_tps: set[Any]) -> None:
     """faust's ``perform_seek`` (every partition to its committed offset), and each of
-    ``streams`` with nothing committed to its start, as the group's reset policy
+    ``stream_tps`` with nothing committed to its start, as the group's reset policy
     (earliest) reads it: aiokafka seeks only partitions with a committed offset, and one
     without kept the position its fetches had reached while it was paused, past records
     the fetch loop drops for a paused partition (:class:`~streams.faustfix.drain.SeekFence`)
@@ -85,7 +85,7 @@ async def seek_to_committed(consumer: Any, streams: set[Any]) -> None:
     killed mid-replay waited two minutes at the end of every input partition)."""
     await consumer.perform_seek()
     committed = consumer._committed_offset
-    for tp in streams:
+    for tp in stream_tps:
         if not committed.get(tp):
             await seek_on_consumer_thread(consumer, tp, 0)
 
