@@ -26,7 +26,7 @@ from lugang.reference import default_reference
 from lugang.settings import Settings
 from streams.agents.memory import MemoryTable
 from streams.agents.ports import Received
-from streams.app import AGENTS, COMMIT_INTERVAL_S, create_monitor
+from streams.app import AGENTS, COMMIT_INTERVAL_S, FETCHED_RECORDS_MAX, create_monitor
 from streams.identity import worker_name
 from streams.metrics import (
     BATCH_SECONDS,
@@ -324,3 +324,11 @@ def test_the_worker_commits_every_second(tmp_path: Path) -> None:
     settings = Settings(store="memory://", data_dir=tmp_path, worker_name="worker-7")
     monitor = create_monitor(settings, default_reference(), FakeLineSink(), FakeAlertSink())
     assert monitor.app.conf.broker_commit_interval == COMMIT_INTERVAL_S == 1.0
+
+
+def test_the_worker_takes_at_most_2000_fetched_records_at_once(tmp_path: Path) -> None:
+    """faust's default takes all aiokafka has buffered: a busy worker handed its own points
+    and pages over seconds late, behind batches of up to 150,000 input records."""
+    settings = Settings(store="memory://", data_dir=tmp_path, worker_name="worker-7")
+    monitor = create_monitor(settings, default_reference(), FakeLineSink(), FakeAlertSink())
+    assert monitor.app.conf.broker_max_poll_records == FETCHED_RECORDS_MAX == 2_000
