@@ -52,6 +52,7 @@ from bench.runs import (
     alert_latency,
     describe_load,
     fleet_memory,
+    own_topics,
     profile_worker,
     progress,
     publish,
@@ -257,8 +258,15 @@ def _detail_lines(
                 if through.longest_wait_s is None
                 else f"; the longest wait for a commit {through.longest_wait_s:.1f} s"
             )
+            tail = (
+                ""
+                if through.own_tail_s is None
+                else f"; its own topics read to their end {through.own_tail_s:.1f} s after "
+                "its inputs"
+            )
             lines.append(
-                f"  {name}: {through.events:,} events in {through.seconds:.1f} s{cpu}{load}{wait}"
+                f"  {name}: {through.events:,} events in {through.seconds:.1f} s"
+                f"{cpu}{load}{wait}{tail}"
             )
     lines += _ceiling_lines(one)
     if figures.bare and figures.bare.cpu_us and one and one.cpu_us:
@@ -352,17 +360,17 @@ def run(args: argparse.Namespace) -> None:
         figures.publish_s = time.monotonic() - started
         progress(f"published {figures.summary.sent.total():,} in {figures.publish_s:.0f} s")
 
-        day_facts = [year.name("day-facts")]
+        followed = own_topics(year)
 
         def own_copy(name: str) -> tuple[TopicNames, list[str]]:
-            """The year again on topics of its own, and its day-facts topic: a worker run
+            """The year again on topics of its own, and the worker's own topics: a worker run
             writes its points, pages and day facts to topics named after its inputs, which
             a later worker run on the same inputs would read too (relaying, counting and
             paging the earlier run's output again, slower and larger than alone)."""
             topics = bench.topics(name)
             progress(f"publishing the year again to {topics.prefix}* for a run of its own")
             publish(bootstrap, topics, records())
-            return topics, [topics.name("day-facts")]
+            return topics, own_topics(topics)
 
         figures.aiokafka = bench.attempt(
             "client ceiling (aiokafka)",
@@ -381,7 +389,7 @@ def run(args: argparse.Namespace) -> None:
         figures.quix = bench.attempt("peer (Quix Streams)", lambda: quix_peer(bench, year))
         figures.one = bench.attempt(
             "end to end, one worker",
-            lambda: bench.rate("one-worker", LUGANG_WORKER, 1, year, day_facts),
+            lambda: bench.rate("one-worker", LUGANG_WORKER, 1, year, followed),
         )
         figures.two = bench.attempt(
             "end to end, two workers",

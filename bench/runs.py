@@ -54,6 +54,7 @@ from lugang.topics import TopicNames, ensure_topics
 from producers.records import Record, write_recording
 from producers.sender import SendSummary, ValidatingSender, make_producer
 from producers.simulator import SimulationConfig, simulate
+from streams.app import OWN_TOPIC_KINDS
 
 PARTITIONS = 4
 RECORDS_PER_SCALE_YEAR = 286_000
@@ -299,6 +300,14 @@ def quix_peer(run: Run, topics: TopicNames) -> tuple[Throughput, int]:
     return Throughput(result["events"], result["seconds"]), int(result["decisions"])
 
 
+def own_topics(topics: TopicNames) -> list[str]:
+    """The topics a worker over ``topics`` both writes and reads
+    (:data:`streams.app.OWN_TOPIC_KINDS`): a run follows them, so its span ends once its
+    day facts are counted, its points written to InfluxDB and its pages posted, not when
+    its inputs are committed with its points still in Kafka."""
+    return [topics.name(kind) for kind in OWN_TOPIC_KINDS]
+
+
 def fleet_memory(run: Run, reefers: int, readings: int) -> tuple[float, Throughput | None, int]:
     """Peak RSS (MB) of one worker while ``reefers`` reefers each send ``readings``."""
     topics = run.topics("fleet")
@@ -306,7 +315,7 @@ def fleet_memory(run: Run, reefers: int, readings: int) -> tuple[float, Throughp
     summary = publish(run.servers.bootstrap, topics, active_fleet("BMXU", reefers, readings, start))
     if summary.rejected:
         raise BenchFailure(f"the fleet's records were rejected: {dict(summary.rejected)}")
-    throughput, peak = run.workers("fleet", LUGANG_WORKER, 1, topics, [topics.name("day-facts")])
+    throughput, peak = run.workers("fleet", LUGANG_WORKER, 1, topics, own_topics(topics))
     return peak, throughput, summary.sent.total()
 
 

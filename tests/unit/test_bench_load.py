@@ -69,10 +69,11 @@ class _Watch:
     total = 1000
     group = "g"
 
-    def __init__(self, script: list[int]) -> None:
+    def __init__(self, script: list[int], follower_lags: list[int] | None = None) -> None:
         self.inputs = ["p0"]
         self._script = iter(script)
         self._done = 0
+        self._follower_lags = iter(follower_lags or [])
 
     def committed(self) -> dict[str, int]:
         self._done = next(self._script, self._done)
@@ -82,7 +83,7 @@ class _Watch:
         return 2
 
     def follower_lag(self, committed: object) -> int:
-        return 0
+        return next(self._follower_lags, 0)
 
 
 def test_the_longest_wait_for_a_commit_is_the_stall_in_a_runs_span(
@@ -100,4 +101,35 @@ def test_the_longest_wait_for_a_commit_is_the_stall_in_a_runs_span(
     assert through.seconds == pytest.approx(3.8)  # 0.2 s × 4 commits, then the 3 s stall
     args = argparse.Namespace(alert_rate=2000, reefers=10_000)
     lines = _detail_lines(Figures(two=(through, 500.0)), args, {})
-    assert "  two workers: 900 events in 3.8 s; the longest wait for a commit 3.0 s" in lines
+    assert (
+        "  two workers: 900 events in 3.8 s; the longest wait for a commit 3.0 s; "
+        "its own topics read to their end 0.0 s after its inputs"
+    ) in lines
+
+
+def test_a_runs_span_ends_once_its_own_topics_are_read_after_its_inputs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The points a worker relays after its last input commit are its work too: the span
+    runs on until its own topics are read to their end, and the tail is reported."""
+    clock = _Clock()
+    monkeypatch.setattr(time, "monotonic", clock.monotonic)
+    monkeypatch.setattr(time, "sleep", clock.sleep)
+    # inputs: started at 100, all 1000 committed at the 4th poll after the start; the
+    # followers (asked only while the inputs are done) still behind for 5 more polls
+    script = [0, 100, 400, 700, 1000]
+    through = harness.measure_consumption(
+        _Watch(script, follower_lags=[30, 30, 20, 10, 5, 0]),  # type: ignore[arg-type]
+        [],
+        2,
+        timeout=60,
+    )
+    assert through is not None
+    assert through.events == 900
+    assert through.own_tail_s == pytest.approx(1.0)  # 5 polls of 0.2 s
+    assert through.seconds == pytest.approx(1.6)  # 3 polls to the inputs' end, then the tail
+    args = argparse.Namespace(alert_rate=2000, reefers=10_000)
+    lines = _detail_lines(Figures(one=(through, 300.0)), args, {})
+    assert any(
+        line.endswith("its own topics read to their end 1.0 s after its inputs") for line in lines
+    )
