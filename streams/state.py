@@ -19,7 +19,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
-from typing import Final, Generic, Literal, TypeVar, get_args
+from typing import Final, Generic, Literal, TypeVar, get_args, overload
 
 from lugang.contract import ColdChainException
 from streams.agents.ports import Received, Table
@@ -184,6 +184,18 @@ class MovesKnown:
             return None
         newest = self._newest.get(partition)
         return NOTHING_KNOWN if newest is None else newest - self._lateness
+
+
+@overload
+def earliest(known: datetime, ahead: datetime | None) -> datetime: ...
+@overload
+def earliest(known: datetime | None, ahead: datetime | None) -> datetime | None: ...
+def earliest(known: datetime | None, ahead: datetime | None) -> datetime | None:
+    """The earlier of two caps on an event time (None: no cap): the moves known and the
+    moves ahead in a batch, or a partition's event time and its moves known."""
+    if known is None:
+        return ahead
+    return known if ahead is None else min(known, ahead)
 
 
 Figure = Literal["events", "dead_letters"]

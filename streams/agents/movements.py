@@ -74,7 +74,7 @@ from streams.domain.watch import Arrivals, leaves_watch, silence_watched, train_
 from streams.pager import Pager
 from streams.schema import points
 from streams.sinks.base import MetricSink
-from streams.state import MovesKnown, Watermarks
+from streams.state import MovesKnown, Watermarks, earliest
 
 Committed = Callable[[str, int], int | None]
 """The committed offset of (topic, partition), None: none known."""
@@ -199,7 +199,10 @@ class MovementsAgent:
                 if timed is not track:
                     out.tracks[key] = (owner, timed)
                 if now is not None and silence_watched(timed, self.arrivals):
-                    gaps += [d.exception for d in silence(timed, now, rules, profiles)]
+                    # No further than the moves are known: a move not read yet (a gate out,
+                    # while the containers partition catches up) may end the watch before it.
+                    judged_at = earliest(now, known[partition])
+                    gaps += [d.exception for d in silence(timed, judged_at, rules, profiles)]
             await self._deliver(out)
         return gaps
 
@@ -220,7 +223,7 @@ class MovementsAgent:
         if now is not None and track.recent and self._silent_for_a_gap(track, now):
             # Up to where the partition is read: while it catches up, the containers
             # partition runs ahead, and a move past ``now`` may still have readings before it.
-            horizon = now if known is None else min(now, known)
+            horizon = earliest(now, known)
             track = self._take(flush(track, rules, profiles, known=horizon), out, owner)
         return self._end_live_gaps(track, out, owner)
 
@@ -307,7 +310,7 @@ class MovementsAgent:
         while place < len(events):
             received, event = events[place]
             message = received.message
-            until = _earliest(known[message.partition], aheads[place])
+            until = earliest(known[message.partition], aheads[place])
             if track is not None and isinstance(event, ReeferReading):
                 end = self._run_end(track, events, place)
                 run = self._observe_run(track, events[place:end], until, out, owner)
@@ -577,22 +580,14 @@ def _late_reason(left: datetime | None, reading: ReeferReading, lateness: timede
     return f"late: reading_time {at} is more than {minutes:g} min older than the newest reading"
 
 
-def _earliest(known: datetime | None, ahead: datetime | None) -> datetime | None:
-    """The earlier of two caps on the event time up to which moves are known (None: no
-    cap)."""
-    if known is None:
-        return ahead
-    return known if ahead is None else min(known, ahead)
-
-
 def _moves_ahead(events: Sequence[tuple[Received, Event | None]]) -> list[datetime | None]:
     """For each of one container's messages of a batch, the earliest event time of its
     moves after it in the batch (None: none): readings before them must wait for them."""
     ahead: list[datetime | None] = []
-    earliest: datetime | None = None
+    first: datetime | None = None
     for _, event in reversed(events):
-        ahead.append(earliest)
+        ahead.append(first)
         if isinstance(event, ContainerEvent):
-            earliest = _earliest(earliest, event.event_time)
+            first = earliest(first, event.event_time)
     ahead.reverse()
     return ahead

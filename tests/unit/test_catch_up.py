@@ -153,3 +153,37 @@ def test_a_silent_units_move_read_ahead_waits_for_the_readings_before_it() -> No
     assert outcome(ahead) == outcome(in_order)
     gaps = [e for e in outcome(in_order)[0].values() if e["kind"] == "TELEMETRY_GAP"]
     assert [g["duration_s"] for g in gaps] == [35 * 60]
+
+
+def test_a_unit_is_silent_no_further_than_its_moves_are_known() -> None:
+    """Catching up, the reefer partition ran ahead of the containers partition: a unit's
+    last reading at minute 60, its gate out at minute 62 written but not yet read, the
+    partition's event time at minute 120. The live check found the unit silent on watch, a
+    TELEMETRY_GAP that stayed open after the gate out was read (integration: a replayed
+    week, fetched 2,000 records at a time). A unit is judged silent no further than its
+    partition's moves are known; once the gate out is read it has left watch."""
+    readings = [reading(f"r{m}", BOX, START + timedelta(minutes=m), 6.0) for m in range(0, 61, 5)]
+    gate_out = {
+        **load("g1", BOX, (START + timedelta(minutes=62)).isoformat()),
+        "event_type": "GTOT",
+        "train_id": None,
+        "corridor": None,
+        "direction": None,
+    }
+    highwater = [1]  # the gate out is written to the containers partition, not yet read
+    h = Harness(MovesKnown(timedelta(minutes=10), highwater=lambda partition: highwater[0]))
+    containers, reefer = Topic("containers"), Topic("reefer")
+    run(h.movements.handle([reefer.event(BOX, r) for r in readings]))
+    assert run(h.movements.tick({0: START + timedelta(minutes=120)})) == []
+    run(h.movements.handle([containers.event(BOX, gate_out)]))  # read: caught up
+    assert h.movements.moves_known.until(0) is None
+    assert run(h.movements.tick({0: START + timedelta(minutes=180)})) == []
+    kinds = {e["kind"] for e in outcome(h)[0].values()}
+    assert "TELEMETRY_GAP" not in kinds
+
+    in_order = Harness()  # the gate out read in its place: no gap either
+    containers, reefer = Topic("containers"), Topic("reefer")
+    run(in_order.movements.handle([reefer.event(BOX, r) for r in readings]))
+    run(in_order.movements.handle([containers.event(BOX, gate_out)]))
+    assert run(in_order.movements.tick({0: START + timedelta(minutes=180)})) == []
+    assert outcome(h) == outcome(in_order)
