@@ -16,7 +16,27 @@ die() {
 
 # free_port: ask the kernel for an unused loopback TCP port.
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+  free_ports 1
+}
+
+# free_ports N [TAKEN]: N distinct unused loopback TCP ports, one line, none equal to TAKEN.
+# Held open together while the kernel picks them: two calls of free_port can give the same
+# port (one closed is free again), and Kafka once got its broker and controller listeners on
+# one port and refused to start.
+free_ports() {
+  python3 -c '
+import socket, sys
+count, taken = int(sys.argv[1]), sys.argv[2:]
+held, ports = [], []
+while len(ports) < count:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    held.append(s)
+    port = str(s.getsockname()[1])
+    if port not in taken:
+        ports.append(port)
+print(" ".join(ports))
+' "$@"
 }
 
 # wait_for DESCRIPTION SECONDS LOGFILE PIDFILE COMMAND...: poll COMMAND until it succeeds.

@@ -15,7 +15,7 @@ stop_pidfile "$pidfile"
 if [ "${LUGANG_INFLUX_KEEP_DATA:-0}" != 1 ]; then rm -rf "$dir"; fi
 mkdir -p "$dir"
 port="${LUGANG_INFLUX_PORT:-$(free_port)}"
-rpc_port=$(free_port)
+rpc_port=$(free_ports 1 "$port")
 cat >"$dir/influxdb.conf" <<CONF
 reporting-disabled = true
 bind-address = "127.0.0.1:$rpc_port"

@@ -15,7 +15,7 @@ stop_pidfile "$pidfile"
 rm -rf "$dir"; mkdir -p "$dir/data" "$dir/logs"
 
 port="${LUGANG_KAFKA_PORT:-$(free_port)}"
-controller_port=$(free_port)
+controller_port=$(free_ports 1 "$port")
 cat >"$dir/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
