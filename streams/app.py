@@ -105,12 +105,14 @@ inputs, and a record written to one of them is handed over only with a later bat
 busy worker's batches held up to 150,000 records and took seconds each, so its points
 reached InfluxDB, and its pages Alertmanager, up to a whole backlog late (``bench``,
 300,000 events, one worker: a quarter of the inputs committed at 11-13 s, a quarter of
-the points written at 27-31 s; when the inputs were done half the points were not
+the points written at 26-31 s; when the inputs were done half the points were not
 written). 2,000: the points keep pace with the inputs (a quarter written at 10-15 s), and
 the worker is no slower with its own topics' tail counted in its span: one worker 10,866
 and 11,852 events/s against faust's default 10,329 and 10,149 (A-B-B-A); two workers
-15,157 / 13,539 / 17,132 / 15,138 against 16,672 / 15,543 / 14,636 / 14,858. 10,000 left
-half its runs as late as the default; 5,000, points 4-6 s behind."""
+15,157 / 13,539 / 17,132 / 15,138 against 16,672 / 15,543 / 14,636 / 14,858, so two
+workers make less of one worker than before (1.44x one in session 24's runs: README,
+"fifteenth steps"). 10,000 left half its runs as late as the default; 5,000, points 4-6 s
+behind."""
 OWN_TOPIC_KINDS: Final = (DAY_FACTS, POINTS, PAGES)
 """The topics the worker both writes and reads: its work on an event is done when these
 are read to their end too (its day facts counted, its points written to InfluxDB, its
