@@ -187,15 +187,15 @@ class MovesKnown:
 
 
 @overload
-def earliest(known: datetime, ahead: datetime | None) -> datetime: ...
+def earliest(one: datetime, other: datetime | None) -> datetime: ...
 @overload
-def earliest(known: datetime | None, ahead: datetime | None) -> datetime | None: ...
-def earliest(known: datetime | None, ahead: datetime | None) -> datetime | None:
+def earliest(one: datetime | None, other: datetime | None) -> datetime | None: ...
+def earliest(one: datetime | None, other: datetime | None) -> datetime | None:
     """The earlier of two caps on an event time (None: no cap): the moves known and the
     moves ahead in a batch, or a partition's event time and its moves known."""
-    if known is None:
-        return ahead
-    return known if ahead is None else min(known, ahead)
+    if one is None:
+        return other
+    return one if other is None else min(one, other)
 
 
 Figure = Literal["events", "dead_letters"]
