@@ -81,6 +81,12 @@ class Throughput:
     stall (a partition's hole chased by seeks after a rebalance, a follower's tail), and
     the figure says how much of a slow run's span it took."""
 
+    span_busy: float | None = None
+    """Share of the machine's cores busy over the span alone (from its first commit to its
+    end), 0 to 1; None: not measured. :attr:`MachineLoad.busy` is over the workers' whole
+    life, their start-up and rebalance included; near 1 here, the machine bounded the run
+    (two workers, Kafka and InfluxDB on 2 cores), not the workers' waits."""
+
     own_tail_s: float | None = None
     """How long after its last input commit the group read its followers (the worker's own
     topics: its day facts, points and pages) to their end; None: not measured. The span
@@ -129,6 +135,20 @@ def listening_process(address: str) -> psutil.Process | None:
     return None
 
 
+def cores_times() -> tuple[float, float]:
+    """The machine's cores' busy and idle seconds so far (all cores summed; I/O wait is
+    idle)."""
+    times = psutil.cpu_times()
+    idle = times.idle + getattr(times, "iowait", 0.0)
+    return sum(times) - idle, idle
+
+
+def busy_share(then: tuple[float, float], now: tuple[float, float]) -> float:
+    """The share of the cores' time busy between two :func:`cores_times` readings."""
+    busy, idle = now[0] - then[0], now[1] - then[1]
+    return busy / (busy + idle) if busy + idle > 0 else 0.0
+
+
 class MachineProbe:
     """Reads the machine's CPU times and the local servers' when started and stopped
     (:class:`MachineLoad`)."""
@@ -140,9 +160,7 @@ class MachineProbe:
         }
         self._started = self._read()
 
-    def _read(self) -> tuple[float, float, dict[str, float | None]]:
-        times = psutil.cpu_times()
-        idle = times.idle + getattr(times, "iowait", 0.0)
+    def _read(self) -> tuple[tuple[float, float], dict[str, float | None]]:
         used: dict[str, float | None] = {}
         for name, process in self._servers.items():
             try:
@@ -150,20 +168,19 @@ class MachineProbe:
             except psutil.NoSuchProcess:
                 cpu = None
             used[name] = None if cpu is None else cpu.user + cpu.system
-        return sum(times) - idle, idle, used
+        return cores_times(), used
 
     def stop(self, events: int) -> MachineLoad:
         """The load since the probe started, per event of ``events``."""
-        busy, idle, used = self._read()
-        busy_then, idle_then, used_then = self._started
-        spent = (busy - busy_then) + (idle - idle_then)
+        cores, used = self._read()
+        cores_then, used_then = self._started
 
         def per_event(name: str) -> float | None:
             now, then = used[name], used_then[name]
             return None if now is None or then is None else (now - then) / events * 1e6
 
         return MachineLoad(
-            busy=(busy - busy_then) / spent if spent > 0 else 0.0,
+            busy=busy_share(cores_then, cores),
             kafka_us=per_event("kafka"),
             influx_us=per_event("influx"),
         )
@@ -433,6 +450,7 @@ def measure_consumption(
     commit (too few events to measure a rate)."""
     deadline = time.monotonic() + timeout
     start: tuple[float, int] | None = None
+    cores_then = cores_times()  # read again when the span starts
     last: int | None = None
     progressed = longest = 0.0  # when the inputs' commits last moved; the longest wait
     inputs_done: float | None = None  # when every input offset was committed
@@ -448,6 +466,7 @@ def measure_consumption(
                 return None
             if done != last and last is not None and watch.stable_members() == members:
                 start = (now, done)
+                cores_then = cores_times()
                 progressed = now
         else:
             if done != last or finished:
@@ -460,6 +479,7 @@ def measure_consumption(
                     watch.total - start[1],
                     now - start[0],
                     longest_wait_s=longest,
+                    span_busy=busy_share(cores_then, cores_times()),
                     own_tail_s=now - (inputs_done if inputs_done is not None else now),
                 )
         if now > deadline:

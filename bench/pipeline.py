@@ -75,6 +75,11 @@ ONE_WORKER_TARGET = 0.8
 TWO_WORKERS_TARGET = 1.5
 MEMORY_TARGET_MB = 400.0
 ALERT_P99_TARGET_MS = 2000.0
+MACHINE_BOUND_BUSY = 0.95
+"""The share of the cores busy over a worker run's span from which the report calls the
+run bounded by the machine: the cores had no time left for more work, however the workers
+shared it (session 25's timelines of two-worker runs: 97–100 % busy each second from the
+rebalance to the end)."""
 
 
 @dataclass
@@ -216,21 +221,28 @@ def _latency_lines(
     return lines, memory_ok, alert_ok
 
 
-def _ceiling_lines(one: Throughput | None) -> list[str]:
+def _ceiling_lines(one: Throughput | None, two: Throughput | None = None) -> list[str]:
     """What the machine allows workers at the one-worker run's CPU an event (its own and
     the local Kafka's and InfluxDB's): the cores' time over that cost. Two workers on a
     machine whose cores one worker and its servers nearly fill cannot make 1.5× its rate,
-    however they share the work."""
+    however they share the work; whether ``two`` did fill them is said too."""
+    bound = []
+    if two and two.span_busy is not None and two.span_busy >= MACHINE_BOUND_BUSY:
+        bound = [
+            f"  two workers were bounded by the machine: its cores {two.span_busy:.0%} busy "
+            "over their span (workers, Kafka and InfluxDB together)"
+        ]
     if not (one and one.cpu_us and one.load):
-        return []
+        return bound
     cores = os.cpu_count() or 1
     servers = one.load.servers_us()
     ceiling = cores / (one.cpu_us + servers) * 1e6
     return [
+        *bound,
         f"  the machine's ceiling at one worker's CPU an event ({one.cpu_us:.0f} µs, and "
         f"{servers:.0f} µs of Kafka and InfluxDB): {ceiling:,.0f} events/s on its {cores} "
         f"cores, {ceiling / one.rate:.2f}× one worker (two workers' target: "
-        f"{TWO_WORKERS_TARGET:.1f}×)"
+        f"{TWO_WORKERS_TARGET:.1f}×)",
     ]
 
 
@@ -253,6 +265,8 @@ def _detail_lines(
         if through:
             cpu = "" if through.cpu_us is None else f", CPU {through.cpu_us:,.0f} µs an event"
             load = "" if through.load is None else f"; {describe_load(through.load)}"
+            if through.span_busy is not None:
+                load += f"; the cores {through.span_busy:.0%} busy over its span"
             wait = (
                 ""
                 if through.longest_wait_s is None
@@ -268,7 +282,7 @@ def _detail_lines(
                 f"  {name}: {through.events:,} events in {through.seconds:.1f} s"
                 f"{cpu}{load}{wait}{tail}"
             )
-    lines += _ceiling_lines(one)
+    lines += _ceiling_lines(one, two)
     if figures.bare and figures.bare.cpu_us and one and one.cpu_us:
         lines.append(
             f"  CPU an event, one worker ÷ bare faust: {one.cpu_us / figures.bare.cpu_us:.2f} "

@@ -86,12 +86,25 @@ class _Watch:
         return next(self._follower_lags, 0)
 
 
+def _cores(monkeypatch: pytest.MonkeyPatch, busy_each_read: float) -> None:
+    """The cores' times as harness.cores_times reads them: each read ``busy_each_read`` of
+    a second more busy, the rest of it idle."""
+    reads = iter(range(1, 1000))
+
+    def cores_times() -> tuple[float, float]:
+        n = next(reads)
+        return n * busy_each_read, n * (1 - busy_each_read)
+
+    monkeypatch.setattr(harness, "cores_times", cores_times)
+
+
 def test_the_longest_wait_for_a_commit_is_the_stall_in_a_runs_span(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     clock = _Clock()
     monkeypatch.setattr(time, "monotonic", clock.monotonic)  # bench.harness reads time.*
     monkeypatch.setattr(time, "sleep", clock.sleep)
+    _cores(monkeypatch, 0.25)
     # polled every 0.2 s: started at 100, commits every poll, then 15 polls (3 s) at 900
     script = [0, 100, 300, 500, 700, 900, *[900] * 14, 1000]
     through = harness.measure_consumption(_Watch(script), [], 2, timeout=60)  # type: ignore[arg-type]
@@ -102,9 +115,38 @@ def test_the_longest_wait_for_a_commit_is_the_stall_in_a_runs_span(
     args = argparse.Namespace(alert_rate=2000, reefers=10_000)
     lines = _detail_lines(Figures(two=(through, 500.0)), args, {})
     assert (
-        "  two workers: 900 events in 3.8 s; the longest wait for a commit 3.0 s; "
-        "its own topics read to their end 0.0 s after its inputs"
+        "  two workers: 900 events in 3.8 s; the cores 25% busy over its span; the longest "
+        "wait for a commit 3.0 s; its own topics read to their end 0.0 s after its inputs"
     ) in lines
+    assert not any("bounded by the machine" in line for line in lines)
+
+
+def test_a_two_worker_run_whose_span_kept_the_cores_busy_was_bounded_by_the_machine(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The cores' share is read over the span alone (from the first commit with the group
+    stable), not over the workers' start-up: there the report says the machine bounded
+    the run."""
+    clock = _Clock()
+    monkeypatch.setattr(time, "monotonic", clock.monotonic)
+    monkeypatch.setattr(time, "sleep", clock.sleep)
+    _cores(monkeypatch, 0.98)
+    through = harness.measure_consumption(_Watch([0, 100, 600, 1000]), [], 2, timeout=60)  # type: ignore[arg-type]
+    assert through is not None
+    assert through.span_busy == pytest.approx(0.98)
+    args = argparse.Namespace(alert_rate=2000, reefers=10_000)
+    lines = _detail_lines(Figures(two=(through, 500.0)), args, {})
+    assert (
+        "  two workers were bounded by the machine: its cores 98% busy over their span "
+        "(workers, Kafka and InfluxDB together)"
+    ) in lines
+
+
+def test_the_cores_busy_share_is_busy_time_over_all_time_between_two_readings() -> None:
+    assert harness.busy_share((10.0, 30.0), (25.0, 35.0)) == pytest.approx(0.75)
+    assert harness.busy_share((10.0, 30.0), (10.0, 30.0)) == 0.0
+    then = harness.cores_times()
+    assert 0.0 <= harness.busy_share(then, harness.cores_times()) <= 1.0
 
 
 def test_a_runs_span_ends_once_its_own_topics_are_read_after_its_inputs(
