@@ -226,15 +226,22 @@ def _ceiling_lines(one: Throughput | None, two: Throughput | None = None) -> lis
     the local Kafka's and InfluxDB's): the cores' time over that cost. Two workers on a
     machine whose cores one worker and its servers nearly fill cannot make 1.5× its rate,
     however they share the work; whether ``two`` did fill them is said too."""
+    cores = os.cpu_count() or 1
     bound = []
     if two and two.span_busy is not None and two.span_busy >= MACHINE_BOUND_BUSY:
         bound = [
             f"  two workers were bounded by the machine: its cores {two.span_busy:.0%} busy "
             "over their span (workers, Kafka and InfluxDB together)"
         ]
+        if two.cpu_us and two.load and one:
+            allowed = cores / (two.cpu_us + two.load.servers_us()) * 1e6
+            bound.append(
+                f"  at two workers' own CPU an event ({two.cpu_us:.0f} µs, and "
+                f"{two.load.servers_us():.0f} µs of Kafka and InfluxDB) its {cores} cores "
+                f"allow {allowed:,.0f} events/s, {allowed / one.rate:.2f}× one worker"
+            )
     if not (one and one.cpu_us and one.load):
         return bound
-    cores = os.cpu_count() or 1
     servers = one.load.servers_us()
     ceiling = cores / (one.cpu_us + servers) * 1e6
     return [

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -130,6 +131,7 @@ def test_a_two_worker_run_whose_span_kept_the_cores_busy_was_bounded_by_the_mach
     clock = _Clock()
     monkeypatch.setattr(time, "monotonic", clock.monotonic)
     monkeypatch.setattr(time, "sleep", clock.sleep)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
     _cores(monkeypatch, 0.98)
     through = harness.measure_consumption(_Watch([0, 100, 600, 1000]), [], 2, timeout=60)  # type: ignore[arg-type]
     assert through is not None
@@ -139,6 +141,15 @@ def test_a_two_worker_run_whose_span_kept_the_cores_busy_was_bounded_by_the_mach
     assert (
         "  two workers were bounded by the machine: its cores 98% busy over their span "
         "(workers, Kafka and InfluxDB together)"
+    ) in lines
+    # with their CPU and the servers' known, what the cores allow at their cost an event:
+    # 2 cores / (106 + 34) µs = 14,286 events/s, 1.43x one worker's 10,000
+    two = replace(through, cpu_us=106.0, load=MachineLoad(busy=0.9, kafka_us=13.0, influx_us=21.0))
+    one = Throughput(300_000, 30.0)
+    lines = _detail_lines(Figures(one=(one, 300.0), two=(two, 500.0)), args, {})
+    assert (
+        "  at two workers' own CPU an event (106 µs, and 34 µs of Kafka and InfluxDB) its 2 "
+        "cores allow 14,286 events/s, 1.43× one worker"
     ) in lines
 
 
