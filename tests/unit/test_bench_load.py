@@ -16,14 +16,18 @@ from bench.harness import MachineLoad, MachineProbe, Servers, Throughput, listen
 from bench.pipeline import Figures, _detail_lines
 
 
+def _details(figures: Figures) -> list[str]:
+    """The report's details of ``figures`` (no failures)."""
+    return _detail_lines(figures, argparse.Namespace(alert_rate=2000, reefers=10_000), {})
+
+
 def test_the_ceiling_is_the_cores_time_over_one_worker_and_its_servers_cost_an_event(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     load = MachineLoad(busy=0.62, kafka_us=22.0, influx_us=11.0)
     one = Throughput(300_000, 25.0, cpu_us=78.0, load=load)  # 12,000 events/s
-    args = argparse.Namespace(alert_rate=2000, reefers=10_000)
-    lines = _detail_lines(Figures(one=(one, 375.0)), args, {})
+    lines = _details(Figures(one=(one, 375.0)))
     assert (
         "  one worker: 300,000 events in 25.0 s, CPU 78 µs an event; "
         "the 2 cores 62% busy over the workers' life; Kafka 22 µs, InfluxDB 11 µs CPU an event"
@@ -37,8 +41,7 @@ def test_the_ceiling_is_the_cores_time_over_one_worker_and_its_servers_cost_an_e
 
 def test_no_ceiling_without_the_load() -> None:
     one = Throughput(300_000, 25.0, cpu_us=78.0)
-    args = argparse.Namespace(alert_rate=2000, reefers=10_000)
-    lines = _detail_lines(Figures(one=(one, 375.0)), args, {})
+    lines = _details(Figures(one=(one, 375.0)))
     assert not any("ceiling" in line for line in lines)
 
 
@@ -113,8 +116,7 @@ def test_the_longest_wait_for_a_commit_is_the_stall_in_a_runs_span(
     assert through.events == 900
     assert through.longest_wait_s == pytest.approx(3.0)
     assert through.seconds == pytest.approx(3.8)  # 0.2 s × 4 commits, then the 3 s stall
-    args = argparse.Namespace(alert_rate=2000, reefers=10_000)
-    lines = _detail_lines(Figures(two=(through, 500.0)), args, {})
+    lines = _details(Figures(two=(through, 500.0)))
     assert (
         "  two workers: 900 events in 3.8 s; the cores 25% busy over its span; the longest "
         "wait for a commit 3.0 s; its own topics read to their end 0.0 s after its inputs"
@@ -136,8 +138,7 @@ def test_a_two_worker_run_whose_span_kept_the_cores_busy_was_bounded_by_the_mach
     through = harness.measure_consumption(_Watch([0, 100, 600, 1000]), [], 2, timeout=60)  # type: ignore[arg-type]
     assert through is not None
     assert through.span_busy == pytest.approx(0.98)
-    args = argparse.Namespace(alert_rate=2000, reefers=10_000)
-    lines = _detail_lines(Figures(two=(through, 500.0)), args, {})
+    lines = _details(Figures(two=(through, 500.0)))
     assert (
         "  two workers were bounded by the machine: its cores 98% busy over their span "
         "(workers, Kafka and InfluxDB together)"
@@ -146,7 +147,7 @@ def test_a_two_worker_run_whose_span_kept_the_cores_busy_was_bounded_by_the_mach
     # 2 cores / (106 + 34) µs = 14,286 events/s, 1.43x one worker's 10,000
     two = replace(through, cpu_us=106.0, load=MachineLoad(busy=0.9, kafka_us=13.0, influx_us=21.0))
     one = Throughput(300_000, 30.0)
-    lines = _detail_lines(Figures(one=(one, 300.0), two=(two, 500.0)), args, {})
+    lines = _details(Figures(one=(one, 300.0), two=(two, 500.0)))
     assert (
         "  at two workers' own CPU an event (106 µs, and 34 µs of Kafka and InfluxDB) its 2 "
         "cores allow 14,286 events/s, 1.43× one worker"
@@ -181,8 +182,7 @@ def test_a_runs_span_ends_once_its_own_topics_are_read_after_its_inputs(
     assert through.events == 900
     assert through.own_tail_s == pytest.approx(1.0)  # 5 polls of 0.2 s
     assert through.seconds == pytest.approx(1.6)  # 3 polls to the inputs' end, then the tail
-    args = argparse.Namespace(alert_rate=2000, reefers=10_000)
-    lines = _detail_lines(Figures(one=(through, 300.0)), args, {})
+    lines = _details(Figures(one=(through, 300.0)))
     assert any(
         line.endswith("its own topics read to their end 1.0 s after its inputs") for line in lines
     )
