@@ -78,8 +78,9 @@ ALERT_P99_TARGET_MS = 2000.0
 MACHINE_BOUND_BUSY = 0.95
 """The share of the cores busy over a worker run's span from which the report calls the
 run bounded by the machine: the cores had no time left for more work, however the workers
-shared it (session 25's timelines of two-worker runs: 97–100 % busy each second from the
-rebalance to the end)."""
+shared it (session 25's timelines of two-worker runs: 94–100 % busy each second from the
+rebalance to the last partitions; over a whole span 91–97 %, with the start's recovery and
+the end, where one worker works alone)."""
 
 
 @dataclass
