@@ -449,8 +449,7 @@ def measure_consumption(
     caught up with its followers; None if it consumed everything before that first
     commit (too few events to measure a rate)."""
     deadline = time.monotonic() + timeout
-    start: tuple[float, int] | None = None
-    cores_then = cores_times()  # read again when the span starts
+    start: tuple[float, int, tuple[float, float]] | None = None  # when, done, cores' times
     last: int | None = None
     progressed = longest = 0.0  # when the inputs' commits last moved; the longest wait
     inputs_done: float | None = None  # when every input offset was committed
@@ -465,8 +464,7 @@ def measure_consumption(
             if finished:
                 return None
             if done != last and last is not None and watch.stable_members() == members:
-                start = (now, done)
-                cores_then = cores_times()
+                start = (now, done, cores_times())
                 progressed = now
         else:
             if done != last or finished:
@@ -479,7 +477,7 @@ def measure_consumption(
                     watch.total - start[1],
                     now - start[0],
                     longest_wait_s=longest,
-                    span_busy=busy_share(cores_then, cores_times()),
+                    span_busy=busy_share(start[2], cores_times()),
                     own_tail_s=now - (inputs_done if inputs_done is not None else now),
                 )
         if now > deadline:

@@ -40,7 +40,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.alerts import AlertLatency, WebhookListener
-from bench.harness import BARE_FAUST, BARE_LUGANG_FAUST, LUGANG_WORKER, Servers, Throughput
+from bench.harness import (
+    BARE_FAUST,
+    BARE_LUGANG_FAUST,
+    LUGANG_WORKER,
+    MachineLoad,
+    Servers,
+    Throughput,
+)
 from bench.kafka_target import kafka_bootstrap
 from bench.metrics_cost import MetricsCost, metrics_cost
 from bench.runs import (
@@ -222,6 +229,12 @@ def _latency_lines(
     return lines, memory_ok, alert_ok
 
 
+def _cores_allow(cpu_us: float, load: MachineLoad, cores: int) -> float:
+    """Events/s the machine's ``cores`` allow at a run's CPU an event: its workers' own
+    ``cpu_us`` and its servers' (``load``)."""
+    return cores / (cpu_us + load.servers_us()) * 1e6
+
+
 def _ceiling_lines(one: Throughput | None, two: Throughput | None = None) -> list[str]:
     """What the machine allows workers at the one-worker run's CPU an event (its own and
     the local Kafka's and InfluxDB's): the cores' time over that cost. Two workers on a
@@ -235,7 +248,7 @@ def _ceiling_lines(one: Throughput | None, two: Throughput | None = None) -> lis
             "over their span (workers, Kafka and InfluxDB together)"
         ]
         if two.cpu_us and two.load and one:
-            allowed = cores / (two.cpu_us + two.load.servers_us()) * 1e6
+            allowed = _cores_allow(two.cpu_us, two.load, cores)
             bound.append(
                 f"  at two workers' own CPU an event ({two.cpu_us:.0f} µs, and "
                 f"{two.load.servers_us():.0f} µs of Kafka and InfluxDB) its {cores} cores "
@@ -244,7 +257,7 @@ def _ceiling_lines(one: Throughput | None, two: Throughput | None = None) -> lis
     if not (one and one.cpu_us and one.load):
         return bound
     servers = one.load.servers_us()
-    ceiling = cores / (one.cpu_us + servers) * 1e6
+    ceiling = _cores_allow(one.cpu_us, one.load, cores)
     return [
         *bound,
         f"  the machine's ceiling at one worker's CPU an event ({one.cpu_us:.0f} µs, and "

@@ -90,16 +90,10 @@ class _Watch:
         return next(self._follower_lags, 0)
 
 
-def _cores(monkeypatch: pytest.MonkeyPatch, busy_each_read: float) -> None:
-    """The cores' times as harness.cores_times reads them: each read ``busy_each_read`` of
-    a second more busy, the rest of it idle."""
-    reads = iter(range(1, 1000))
-
-    def cores_times() -> tuple[float, float]:
-        n = next(reads)
-        return n * busy_each_read, n * (1 - busy_each_read)
-
-    monkeypatch.setattr(harness, "cores_times", cores_times)
+def _cores(monkeypatch: pytest.MonkeyPatch, *readings: tuple[float, float]) -> None:
+    """The cores' (busy, idle) seconds as harness.cores_times reads them, in turn."""
+    reads = iter(readings)
+    monkeypatch.setattr(harness, "cores_times", lambda: next(reads))
 
 
 def test_the_longest_wait_for_a_commit_is_the_stall_in_a_runs_span(
@@ -108,7 +102,7 @@ def test_the_longest_wait_for_a_commit_is_the_stall_in_a_runs_span(
     clock = _Clock()
     monkeypatch.setattr(time, "monotonic", clock.monotonic)  # bench.harness reads time.*
     monkeypatch.setattr(time, "sleep", clock.sleep)
-    _cores(monkeypatch, 0.25)
+    _cores(monkeypatch, (100.0, 100.0), (101.0, 103.0))  # span: 1 s busy of 4
     # polled every 0.2 s: started at 100, commits every poll, then 15 polls (3 s) at 900
     script = [0, 100, 300, 500, 700, 900, *[900] * 14, 1000]
     through = harness.measure_consumption(_Watch(script), [], 2, timeout=60)  # type: ignore[arg-type]
@@ -134,7 +128,9 @@ def test_a_two_worker_run_whose_span_kept_the_cores_busy_was_bounded_by_the_mach
     monkeypatch.setattr(time, "monotonic", clock.monotonic)
     monkeypatch.setattr(time, "sleep", clock.sleep)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    _cores(monkeypatch, 0.98)
+    # read at the span's start (the start-up before it: 10 s busy, 40 s idle, not counted)
+    # and at its end: 9.8 s busy of 10
+    _cores(monkeypatch, (10.0, 40.0), (19.8, 40.2))
     through = harness.measure_consumption(_Watch([0, 100, 600, 1000]), [], 2, timeout=60)  # type: ignore[arg-type]
     assert through is not None
     assert through.span_busy == pytest.approx(0.98)
